@@ -1,0 +1,3 @@
+from procos_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The headless data layer: connections, SQL and typed results. Imports no Textual."""

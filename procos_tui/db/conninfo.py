@@ -1,0 +1,136 @@
+"""Which database to talk to, and how to name it without its password.
+
+Order: --dsn > PROCOS_DSN > --profile NAME > libpq's own environment (PGHOST, PGSERVICE,
+~/.pgpass, pg_service.conf), which libpq applies itself to an empty or partial conninfo.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from psycopg import conninfo as pg_conninfo
+
+MASK = "****"
+APP_NAME = "procos-tui"
+
+
+class ConnInfoError(ValueError):
+    """A DSN, profile or config that cannot be used; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved connection target: the conninfo to hand libpq and where it came from."""
+
+    conninfo: str
+    source: str  # "--dsn", "PROCOS_DSN", "profile NAME", "libpq environment", "embedded demo"
+
+    @property
+    def display(self) -> str:
+        return describe(self.conninfo)
+
+
+def config_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def parse(conninfo: str) -> dict[str, str]:
+    """Parse a key=value or URI conninfo; ConnInfoError with libpq's reason when it is invalid."""
+    try:
+        return {k: str(v) for k, v in pg_conninfo.conninfo_to_dict(conninfo).items()}
+    except Exception as exc:  # psycopg raises ProgrammingError with libpq's text
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConnInfoError(f"invalid connection string: {reason}") from None
+
+
+def mask(conninfo: str) -> str:
+    """The conninfo with any password replaced, safe to show or log."""
+    try:
+        params = parse(conninfo)
+    except ConnInfoError:
+        return "<invalid connection string>"
+    if "password" in params:
+        params["password"] = MASK
+    return pg_conninfo.make_conninfo(**params)
+
+
+def describe(conninfo: str) -> str:
+    """A short label such as ``postgres@127.0.0.1:5432/procos`` (never the password)."""
+    try:
+        params = parse(conninfo)
+    except ConnInfoError:
+        return "<invalid connection string>"
+    if "service" in params:
+        return f"service={params['service']}"
+    env = os.environ
+    user = params.get("user") or env.get("PGUSER") or ""
+    host = params.get("host") or params.get("hostaddr") or env.get("PGHOST") or "local socket"
+    if host.startswith("/"):
+        host = "socket " + host
+    port = params.get("port") or env.get("PGPORT") or ""
+    db = params.get("dbname") or env.get("PGDATABASE") or user
+    where = f"{host}:{port}" if port and not host.startswith("socket") else host
+    return f"{user + '@' if user else ''}{where}/{db}"
+
+
+def load_profiles(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """Named profiles from the TOML config: ``[profiles.NAME]`` with ``dsn`` or ``service``."""
+    path = path or config_path()
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConnInfoError(f"cannot read {path}: {exc}") from None
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConnInfoError(f"{path}: 'profiles' must be a table of [profiles.NAME] sections")
+    out: dict[str, dict[str, str]] = {}
+    for name, body in profiles.items():
+        if not isinstance(body, dict):
+            raise ConnInfoError(f"{path}: profile {name!r} must be a table")
+        unknown = set(body) - {"dsn", "service", "description"}
+        if unknown:
+            raise ConnInfoError(f"{path}: profile {name!r} has unknown keys: {sorted(unknown)}")
+        if not all(isinstance(v, str) for v in body.values()):
+            raise ConnInfoError(f"{path}: profile {name!r} values must be strings")
+        out[name] = dict(body)
+    return out
+
+
+def profile_conninfo(name: str, path: Path | None = None) -> str:
+    profiles = load_profiles(path)
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none defined"
+        raise ConnInfoError(f"unknown profile {name!r} (profiles: {known}; config: "
+                            f"{path or config_path()})")
+    body = profiles[name]
+    conninfo = body.get("dsn", "")
+    if "service" in body:
+        conninfo = pg_conninfo.make_conninfo(conninfo, service=body["service"])
+    if "password" in parse(conninfo):
+        # Profiles live in a plain config file; secrets belong in ~/.pgpass or a service file.
+        raise ConnInfoError(f"profile {name!r} contains a password; remove it and use "
+                            "~/.pgpass or a pg_service.conf entry instead")
+    return conninfo
+
+
+def resolve(dsn: str | None = None, profile: str | None = None,
+            env: dict[str, str] | None = None, config: Path | None = None) -> Target:
+    """Pick the connection target by precedence and validate its syntax."""
+    environ = os.environ if env is None else env
+    if dsn:
+        target = Target(dsn, "--dsn")
+    elif environ.get("PROCOS_DSN"):
+        target = Target(environ["PROCOS_DSN"], "PROCOS_DSN")
+    elif profile:
+        target = Target(profile_conninfo(profile, config), f"profile {profile}")
+    else:
+        target = Target("", "libpq environment")
+    parse(target.conninfo)
+    return target

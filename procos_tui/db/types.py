@@ -1,0 +1,105 @@
+"""Typed results of the data layer: what the screens receive, never a raw row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ProcessFilter:
+    provider: str | None = None
+    model: str | None = None
+    since: datetime | None = None  # last activity at or after
+    until: datetime | None = None  # last activity before
+    id_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class ProcessCursor:
+    """Keyset position: the sort key of the last row shown. Opaque to callers.
+
+    last_at travels as PostgreSQL's own text of the timestamp so that -infinity (an instance
+    whose rows have no created_at) and microseconds survive the round trip exactly.
+    """
+
+    last_at: str
+    process_instance_id: str
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    process_instance_id: str
+    first_at: datetime | None
+    last_at: datetime | None  # None when no row has a created_at
+    entry_count: int
+    output_count: int
+    providers: tuple[str, ...]
+    models: tuple[str, ...]
+    total_tokens: int
+    suspect_outputs: int  # outputs under 50 characters (the guide's truncation check)
+    business_key: str | None = None
+    process_definition_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ProcessPage:
+    rows: tuple[ProcessSummary, ...]
+    next_cursor: ProcessCursor | None  # None: this was the last page
+
+
+@dataclass(frozen=True)
+class InteractionHeader:
+    """One procos_ai_context row without its bodies (sizes and a short preview only)."""
+
+    id: str
+    process_instance_id: str
+    task_id: str | None
+    activity_id: str | None
+    context_type: str
+    ai_provider: str | None
+    model_used: str | None
+    token_usage: object
+    created_at: datetime | None
+    text_bytes: int | None  # octet length of content_text; None when it is NULL
+    data_bytes: int  # octet length of content_data as stored
+    preview: str | None  # the first characters of content_text, for lists
+
+
+@dataclass(frozen=True)
+class InteractionContent:
+    """One row in full: every byte of content_text and content_data."""
+
+    id: str
+    process_instance_id: str
+    task_id: str | None
+    activity_id: str | None
+    context_type: str
+    ai_provider: str | None
+    model_used: str | None
+    content_text: str | None
+    content_data_json: str  # the JSONB as PostgreSQL prints it (parse or pretty-print lazily)
+    token_usage_json: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CamundaVariable:
+    name: str
+    type: str
+    source: str  # "runtime" (act_ru_variable) or "history" (act_hi_varinst)
+    text_length: int | None
+    bytes_length: int | None  # length of the act_ge_bytearray value, for object/JSON variables
+
+
+@dataclass(frozen=True)
+class CamundaDetails:
+    process_instance_id: str
+    business_key: str | None
+    process_definition_key: str | None
+    process_definition_id: str | None
+    state: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    variables: tuple[CamundaVariable, ...] = field(default_factory=tuple)

@@ -1,0 +1,1 @@
+"""The demo data set and the embedded server that serves it."""

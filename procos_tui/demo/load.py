@@ -1,0 +1,100 @@
+"""`procos-tui demo`: an embedded server with a deterministic ProcOS data set, built once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from procos_tui.db import embedded
+from procos_tui.db.schema import apply_schema
+
+DEMO_DATABASE = "procos_demo"
+# Bump when the generator or the schema changes: an older demo database is then rebuilt.
+DEMO_MARK = "procos-tui demo data v1"
+
+CONTEXT_COLUMNS = ("process_instance_id", "task_id", "activity_id", "context_type",
+                   "content_data", "content_text", "ai_provider", "model_used",
+                   "token_usage", "created_at")
+_COPY_TYPES = ["varchar", "varchar", "varchar", "varchar", "jsonb", "text", "varchar",
+               "varchar", "jsonb", "timestamptz"]
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def copy_rows(conn: psycopg.Connection[Any], rows: Iterable[Any]) -> tuple[int, int]:
+    """COPY DemoRow-shaped objects into procos_ai_context; returns (rows, bytes of text)."""
+    count = size = 0
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in CONTEXT_COLUMNS)
+    with conn.cursor() as cur, cur.copy(
+            sql.SQL("COPY procos_ai_context ({}) FROM STDIN").format(columns)) as copy:
+        copy.set_types(_COPY_TYPES)
+        for r in rows:
+            copy.write_row((
+                r.process_instance_id, r.task_id, r.activity_id, r.context_type,
+                Jsonb(r.content_data), r.content_text, r.ai_provider, r.model_used,
+                None if r.token_usage is None else Jsonb(r.token_usage), r.created_at))
+            count += 1
+            size += len(r.content_text or "")
+    return count, size
+
+
+def load_demo_data(conn: psycopg.Connection[Any], progress: Progress = _quiet) -> dict[str, int]:
+    """Fill an init-db'd database with the demo data set (one transaction)."""
+    from procos_tui.demo.camunda import load_camunda
+    from procos_tui.demo.content import demo_dataset
+
+    started = time.perf_counter()
+    dataset = demo_dataset()
+    with conn.transaction():
+        rows, chars = copy_rows(conn, dataset.rows())
+        progress(f"loaded {rows} AI context rows ({chars / 1e6:.1f} M characters)")
+        procs, variables = load_camunda(conn, dataset.processes, dataset.camunda_variables)
+        progress(f"loaded {procs} Camunda process instances, {variables} variables")
+    conn.execute("ANALYZE")
+    progress(f"demo data ready in {time.perf_counter() - started:.1f} s")
+    return {"rows": rows, "processes": procs, "camunda_variables": variables}
+
+
+def _demo_is_current(admin: psycopg.Connection[Any]) -> bool:
+    row = admin.execute(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+        (DEMO_DATABASE,)).fetchone()
+    return row is not None and row[0] == DEMO_MARK
+
+
+def build_demo_database(admin: psycopg.Connection[Any], conninfo: str,
+                        progress: Progress = _quiet) -> None:
+    """Drop and rebuild the demo database; the mark is set last, so a half-built one is redone."""
+    name = sql.Identifier(DEMO_DATABASE)
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        progress("applying init-db.sql")
+        apply_schema(conn)
+        load_demo_data(conn, progress)
+    admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(name, sql.Literal(DEMO_MARK)))
+
+
+def prepare_demo(pgdata: Path, *, reset: bool = False, keep_running: bool = False,
+                 progress: Progress = _quiet) -> tuple[embedded.EmbeddedServer, str]:
+    """Start the embedded server and make sure the demo database is there and current."""
+    first = not (pgdata / "PG_VERSION").exists() or reset
+    if first:
+        progress(f"starting PostgreSQL in {pgdata} (first start: initdb)")
+    server = embedded.start(pgdata, reset=reset, keep_running=keep_running)
+    conninfo = server.conninfo(DEMO_DATABASE)
+    with psycopg.connect(server.conninfo("postgres"), autocommit=True) as admin:
+        if not _demo_is_current(admin):
+            progress("building the demo database (once; `procos-tui demo --reset` redoes it)")
+            build_demo_database(admin, conninfo, progress)
+    return server, conninfo

@@ -1,0 +1,157 @@
+"""The home screen: process instances with AI context, newest activity first, paged by key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from procos_tui.core.sanitize import clip, sanitize_plain
+from procos_tui.db.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
+
+if TYPE_CHECKING:
+    from procos_tui.ui.app import ProcosApp
+
+PAGE_SIZE = 100
+# Load the next page when the cursor comes this close to the last loaded row.
+PREFETCH_ROWS = 20
+
+COLUMNS = ("Process instance", "Last activity", "Calls", "Providers / models", "Tokens", "Cut?",
+           "Business key", "Definition")
+
+
+def _models_cell(summary: ProcessSummary) -> Text:
+    label = ", ".join(summary.providers)
+    if summary.models:
+        label += " / " + ", ".join(summary.models)
+    return Text(clip(label, 36))
+
+
+def summary_cells(s: ProcessSummary) -> tuple[Text, ...]:
+    when = s.last_at.strftime("%Y-%m-%d %H:%M:%S") if s.last_at else "—"
+    suspect = (Text(f"⚠ {s.suspect_outputs}", style="bold yellow") if s.suspect_outputs
+               else Text(""))
+    return (
+        Text(clip(s.process_instance_id, 40)),
+        Text(when),
+        Text(str(s.output_count or s.entry_count), justify="right"),
+        _models_cell(s),
+        Text(f"{s.total_tokens:,}", justify="right"),
+        suspect,
+        Text(clip(s.business_key or "", 24)),
+        Text(clip(s.process_definition_key or "", 24)),
+    )
+
+
+class ProcessesScreen(Screen[None]):
+    """One row per process instance; scrolling near the end fetches the next page by key."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh", "Refresh"),
+        Binding("end,G", "load_all_visible", "Next page", show=False),
+    ]
+    CSS = """
+    ProcessesScreen DataTable { height: 1fr; }
+    #summary { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    class PageLoaded(Message):
+        def __init__(self, page: ProcessPage, first: bool) -> None:
+            super().__init__()
+            self.page = page
+            self.first = first
+
+    class LoadFailed(Message):
+        def __init__(self, error: str, fatal: bool) -> None:
+            super().__init__()
+            self.error = error
+            self.fatal = fatal
+
+    def __init__(self, id_prefix: str | None = None) -> None:
+        super().__init__()
+        self.filter = ProcessFilter(id_prefix=id_prefix or None)
+        self.cursor: ProcessCursor | None = None
+        self.loaded = 0
+        self.exhausted = False
+        self.loading = False
+
+    @property
+    def procos(self) -> ProcosApp:
+        return cast("ProcosApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading process instances…", id="summary")
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#status", Static).update(self.procos.status_text())
+        self.load_page(first=True)
+
+    @work(exclusive=True, group="process-page")
+    async def load_page(self, first: bool) -> None:
+        from procos_tui.db.session import ConnectionFailed, DatabaseError
+
+        self.loading = True
+        try:
+            session = self.procos.session
+            if session.facts is None:
+                await session.open()
+            page = await session.process_page(self.filter, None if first else self.cursor,
+                                              PAGE_SIZE)
+        except ConnectionFailed as exc:
+            self.post_message(self.LoadFailed(str(exc), fatal=first and self.loaded == 0))
+            return
+        except DatabaseError as exc:
+            self.post_message(self.LoadFailed(str(exc), fatal=False))
+            return
+        finally:
+            self.loading = False
+        self.post_message(self.PageLoaded(page, first))
+
+    def on_processes_screen_page_loaded(self, event: PageLoaded) -> None:
+        table = self.query_one(DataTable)
+        if event.first:
+            table.clear()
+            self.loaded = 0
+        for summary in event.page.rows:
+            table.add_row(*summary_cells(summary), key=summary.process_instance_id)
+        self.loaded += len(event.page.rows)
+        self.cursor = event.page.next_cursor
+        self.exhausted = event.page.next_cursor is None
+        more = "" if self.exhausted else " (more below: scroll to load)"
+        flt = f" matching id prefix {sanitize_plain(self.filter.id_prefix)!r}" \
+            if self.filter.id_prefix else ""
+        self.query_one("#summary", Static).update(
+            Text(f"{self.loaded} process instances{flt}{more}"))
+        self.query_one("#status", Static).update(self.procos.status_text())
+
+    def on_processes_screen_load_failed(self, event: LoadFailed) -> None:
+        if event.fatal:
+            self.procos.fail(event.error)
+            return
+        self.notify(sanitize_plain(event.error), title="Database", severity="error")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if (not self.exhausted and not self.loading
+                and event.cursor_row >= self.loaded - PREFETCH_ROWS):
+            self.load_page(first=False)
+
+    def action_refresh(self) -> None:
+        self.cursor = None
+        self.exhausted = False
+        self.load_page(first=True)
+
+    def action_load_all_visible(self) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=max(0, table.row_count - 1))

