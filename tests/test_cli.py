@@ -1,0 +1,60 @@
+"""The command line as a user runs it: a real process, real exit codes, real stderr."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+import psycopg
+import pytest
+
+from procos_tui import __version__
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k != "PROCOS_DSN"}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "procos_tui", *args], capture_output=True,
+                          text=True, timeout=120, env=full_env)
+
+
+def test_version_and_help() -> None:
+    done = run("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"procos-tui {__version__}"
+    done = run("--help")
+    assert done.returncode == 0
+    for word in ("demo", "init-db", "--dsn", "--profile", "--process", "--read-only"):
+        assert word in done.stdout
+
+
+@pytest.mark.db
+def test_init_db_applies_and_reports(empty_db: Callable[[], str]) -> None:
+    conninfo = empty_db()
+    done = run("init-db", "--dsn", conninfo)
+    assert done.returncode == 0, done.stderr
+    assert "Applied init-db.sql" in done.stdout and "ProcOS PostgreSQL" in done.stdout
+    with psycopg.connect(conninfo) as conn:
+        assert conn.execute("SELECT to_regclass('procos_ai_context') IS NOT NULL").fetchone() \
+            == (True,)
+    again = run("init-db", env={"PROCOS_DSN": conninfo})
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("dsn, expect", [
+    ("host=127.0.0.1 port=1 user=u password=s3cret connect_timeout=3", "cannot connect"),
+    ("host=x = broken", "invalid connection string"),
+    ("postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=3", "cannot connect"),
+])
+def test_bad_connection_is_one_line_exit_2(dsn: str, expect: str) -> None:
+    done = run("init-db", "--dsn", dsn)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and expect in lines[0] and lines[0].startswith("procos-tui: ")
+    assert "Traceback" not in done.stderr and "s3cret" not in done.stderr
+
+
+def test_unknown_option_is_usage_error() -> None:
+    done = run("--no-such-flag")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
