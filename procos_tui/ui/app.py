@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class ProcosApp(App[None]):
     TITLE = "procos-tui"
     CSS = """
-    #status { dock: bottom; height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    #status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
@@ -52,14 +52,14 @@ class ProcosApp(App[None]):
     def status_text(self) -> Text:
         facts = self._session.facts if self._session else None
         text = Text()
-        text.append(sanitize_plain(self.target.display), style="bold")
-        if facts is not None:
-            text.append(f"  PostgreSQL {facts.server_version}")
-            text.append("  Camunda tables: " + ("yes" if facts.has_camunda_history else "no"))
         # Browsing sessions are read-only at the server, whatever --read-only says.
-        text.append("  read-only", style="bold green")
+        text.append("read-only", style="bold green")
         if self.read_only_flag:
-            text.append(" (--read-only)")
+            text.append(" (--read-only: no writes at all)")
+        text.append("  " + sanitize_plain(self.target.display), style="bold")
+        if facts is not None:
+            text.append(f"  PostgreSQL {facts.server_version.split()[0]}")
+            text.append("  Camunda: " + ("yes" if facts.has_camunda_history else "no"))
         return text
 
     def _reconnected(self, message: str) -> None:

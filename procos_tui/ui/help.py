@@ -26,14 +26,14 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, bindings: Iterable[ActiveBinding]) -> None:
         super().__init__()
-        self._bindings = list(bindings)
+        self._shown_bindings = list(bindings)
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
         seen: set[str] = set()
-        for active in self._bindings:
+        for active in self._shown_bindings:
             binding = active.binding
             if not binding.description or binding.action in seen:
                 continue

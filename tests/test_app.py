@@ -1,0 +1,95 @@
+"""The TUI driven by Pilot against a real database: what the operator sees."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from textual.widgets import DataTable
+
+from procos_tui.db.conninfo import Target
+from procos_tui.ui.app import ProcosApp
+from procos_tui.ui.help import HelpScreen
+from tests.screen import screen_text, wait_for
+
+pytestmark = pytest.mark.db
+
+BASE = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+HOSTILE_ID = "evil\u202e[@click=app.quit][/]\x1b]2;p\x07"
+
+
+@pytest.fixture(scope="module")
+def seeded(db: str) -> str:
+    with psycopg.connect(db, autocommit=True) as conn:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO procos_ai_context (process_instance_id, context_type, content_data,"
+                " content_text, ai_provider, model_used, token_usage, created_at)"
+                " VALUES (%s, 'output', '{}', %s, 'openai', 'gpt-4o', %s, %s)",
+                [(f"pi-{i:04d}", "answer " * (2 if i % 50 == 0 else 20),
+                  json.dumps({"total_tokens": 1000 + i}), BASE + timedelta(minutes=i))
+                 for i in range(230)])
+        conn.execute(
+            "INSERT INTO procos_ai_context (process_instance_id, context_type, content_data,"
+            " content_text, created_at) VALUES (%s, 'output', '{}', 'x', %s)",
+            (HOSTILE_ID, BASE - timedelta(days=1)))
+    return db
+
+
+async def test_process_list_shows_newest_first_and_pages_on_scroll(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
+        text = screen_text(app)
+        assert "pi-0229" in text and "1,229" in text and "read-only" in text
+        assert "100 process instances" in text and "more below" in text
+        # pi-0200 has a 14-character answer: flagged as a truncation suspect.
+        assert table.row_count == 100
+        await pilot.press("G")
+        await wait_for(pilot, lambda: table.row_count == 200)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: table.row_count == 231)
+        await wait_for(pilot, lambda: "231 process instances" in screen_text(app))
+        assert "more below" not in screen_text(app)
+
+
+async def test_suspect_mark(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"), process_id="pi-0200")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: " pi-0200 " in screen_text(app))
+        line = next(ln for ln in screen_text(app).splitlines() if " pi-0200 " in ln)
+        assert "⚠ 1" in line
+
+
+async def test_hostile_process_id_is_shown_escaped_and_harmless(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"), process_id="evil")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "evil<U+202E>" in screen_text(app))
+        text = screen_text(app)
+        assert "evil<U+202E>[@click=app.quit][/]␛]2;p␇" in text
+        assert "\x1b" not in text and "\u202e" not in text
+        await pilot.click(DataTable, offset=(5, 1))
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_help_lists_the_keys_of_the_screen(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = screen_text(app)
+        assert "Refresh" in text and "Quit" in text and "ctrl+p" in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+
+
+async def test_unreachable_database_ends_with_one_message() -> None:
+    app = ProcosApp(Target("host=127.0.0.1 port=1 connect_timeout=2 password=s3cret", "test"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.fatal_error is not None)
+    assert app.fatal_error is not None and "cannot connect" in app.fatal_error
+    assert "s3cret" not in app.fatal_error

@@ -1,0 +1,147 @@
+"""The demo data set and `procos-tui demo`'s database, loaded into real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from procos_tui.db.schema import apply_schema
+from procos_tui.demo.camunda import CAMUNDA_SUBSET_DDL
+from procos_tui.demo.content import demo_dataset
+from procos_tui.demo.load import DEMO_MARK, load_demo_data, prepare_demo
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture(scope="module")
+def demo_db(db: str) -> str:
+    with psycopg.connect(db, autocommit=True) as conn:
+        load_demo_data(conn)
+    return db
+
+
+def test_dataset_is_deterministic() -> None:
+    a, b = demo_dataset(), demo_dataset()
+    assert a.processes == b.processes and a.camunda_variables == b.camunda_variables
+    assert [r.content_text for r in a.rows()][:50] == [r.content_text for r in b.rows()][:50]
+
+
+def test_looks_like_real_traffic(demo_db: str) -> None:
+    with psycopg.connect(demo_db) as conn:
+        procs, providers, models = conn.execute(
+            "SELECT count(DISTINCT process_instance_id), count(DISTINCT ai_provider),"
+            " count(DISTINCT model_used) FROM procos_ai_context").fetchone() or (0, 0, 0)
+        assert procs >= 200 and providers >= 4 and models >= 5
+        summary = conn.execute("SELECT count(*) FROM procos_ai_process_summary").fetchone()
+        assert summary == (procs,)
+        sizes = [r[0] for r in conn.execute(
+            "SELECT octet_length(content_text) FROM procos_ai_context"
+            " WHERE context_type = 'output' AND octet_length(content_text) > 900000")]
+        for low, high in ((0.9e6, 1.5e6), (4.5e6, 6e6), (19e6, 22e6)):
+            assert any(low < size < high for size in sizes), (low, sizes)
+        for fence in ("```python", "```sql", "```json", "```bash"):
+            assert conn.execute("SELECT count(*) FROM procos_ai_context WHERE "
+                                "content_text LIKE %s", (f"%{fence}%",)).fetchone() != (0,)
+        for script in (r"[\u4e00-\u9fff]", r"[\u0600-\u06ff]", "[\U0001F300-\U0001FAFF]",
+                       "\u0301"):
+            hit = conn.execute("SELECT count(*) FROM procos_ai_context WHERE content_text ~ %s",
+                               (script,)).fetchone()
+            assert hit is not None and hit[0] > 0, script
+        long_ctx = conn.execute("SELECT count(*) FROM procos_ai_context WHERE context_type ="
+                                " 'input' AND octet_length(content_text) > 10000").fetchone()
+        assert long_ctx is not None and long_ctx[0] >= 10
+
+
+def test_hostile_rows_are_there(demo_db: str) -> None:
+    with psycopg.connect(demo_db) as conn:
+        def count(where: str, *params: object) -> int:
+            row = conn.execute(f"SELECT count(*) FROM procos_ai_context WHERE {where}",
+                               params).fetchone()
+            return int(row[0]) if row else 0
+
+        assert count("content_text LIKE %s", "%\x1b]52;c;%")
+        assert count("content_text LIKE %s", "%\x1b]2;%")
+        assert count("content_text LIKE %s", "%\x1b[2J%")
+        assert count("content_text ~ %s", "[\u202a-\u202e\u2066-\u2069]")
+        assert count("content_text LIKE %s", "%[@click=%")
+        assert count("octet_length(content_text) >= 2000000 AND strpos(content_text, E'\\n') = 0")
+        assert count("jsonb_typeof(content_data) <> 'object'") >= 3
+        assert count("context_type = 'output' AND content_text IS NULL")
+        assert count("context_type = 'output' AND coalesce(length(content_text), 0) < 50") >= 3
+
+
+def test_camunda_holds_a_cut_copy(demo_db: str) -> None:
+    with psycopg.connect(demo_db) as conn:
+        cut = conn.execute(
+            "SELECT v.proc_inst_id_, v.text_, c.content_text FROM act_hi_varinst v"
+            " JOIN procos_ai_context c ON c.process_instance_id = v.proc_inst_id_"
+            " AND c.context_type = 'output'"
+            " WHERE v.name_ = 'content' AND length(v.text_) = 4000"
+            " AND length(c.content_text) > 4000 AND left(c.content_text, 4000) = v.text_"
+        ).fetchall()
+        assert cut, "no Camunda copy cut at 4000 characters"
+        json_vars = conn.execute(
+            "SELECT count(*) FROM act_hi_varinst v JOIN act_ge_bytearray b"
+            " ON b.id_ = v.bytearray_id_ WHERE v.var_type_ = 'json'").fetchone()
+        assert json_vars is not None and json_vars[0] >= 1
+        running = conn.execute("SELECT count(*) FROM act_ru_variable").fetchone()
+        assert running is not None and running[0] > 0
+
+
+def _columns(conn: psycopg.Connection[tuple[object, ...]]) -> dict[tuple[str, str], str]:
+    return {(r[0], r[1]): r[2] for r in conn.execute(
+        "SELECT table_name, column_name, format_type(a.atttypid, a.atttypmod)"
+        " FROM information_schema.columns c JOIN pg_attribute a"
+        " ON a.attrelid = c.table_name::regclass AND a.attname = c.column_name"
+        " WHERE c.table_schema = 'public' AND c.table_name LIKE 'act\\_%'")}
+
+
+def test_demo_camunda_columns_match_camunda(empty_db: Callable[[], str],
+                                            camunda_ddl: str) -> None:
+    with psycopg.connect(empty_db(), autocommit=True) as real, \
+            psycopg.connect(empty_db(), autocommit=True) as ours:
+        real.execute(camunda_ddl.encode())
+        ours.execute(CAMUNDA_SUBSET_DDL)
+        camunda, subset = _columns(real), _columns(ours)
+    assert subset, "the demo declares no Camunda columns"
+    for key, typ in subset.items():
+        assert camunda.get(key) == typ, f"{key}: demo {typ}, Camunda {camunda.get(key)}"
+
+
+def test_demo_loads_next_to_real_camunda_tables(empty_db: Callable[[], str],
+                                                camunda_ddl: str) -> None:
+    with psycopg.connect(empty_db(), autocommit=True) as conn:
+        conn.execute(camunda_ddl.encode())
+        apply_schema(conn)
+        counts = load_demo_data(conn)
+        assert counts["camunda_variables"] > 0
+        row = conn.execute("SELECT count(*) FROM act_hi_procinst").fetchone()
+        assert row is not None and row[0] == counts["processes"]
+
+
+def test_prepare_demo_builds_once_and_reuses() -> None:
+    pgdata = Path(tempfile.mkdtemp(prefix="procos-demo-test-")) / "pg"
+    messages: list[str] = []
+    server, conninfo = prepare_demo(pgdata, progress=messages.append)
+    try:
+        assert any("building the demo database" in m for m in messages)
+        with psycopg.connect(conninfo) as conn:
+            mark = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+                                " WHERE datname = current_database()").fetchone()
+            assert mark == (DEMO_MARK,)
+        messages.clear()
+        started = time.perf_counter()
+        _, again = prepare_demo(pgdata, progress=messages.append)
+        assert again == conninfo and time.perf_counter() - started < 5
+        assert not any("building" in m for m in messages)
+        assert re.search(r"host=", conninfo)
+    finally:
+        server.stop()
+        import shutil
+        shutil.rmtree(pgdata.parent, ignore_errors=True)
