@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="embedded PostgreSQL with demo data, then the TUI")
     demo.add_argument("--reset", action="store_true", help="rebuild the demo database")
     demo.add_argument("--no-tui", action="store_true",
-                      help="prepare the demo database, print its DSN and exit")
+                      help="prepare the demo database, print its DSN and leave the server "
+                           "running for other clients (stop it with --stop)")
+    demo.add_argument("--stop", action="store_true", help="stop a demo server left running")
 
     init = sub.add_parser("init-db", help="apply scripts/init-db.sql to the database")
     _connection_options(init, top=False)
@@ -96,8 +98,13 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from procos_tui.db.conninfo import Target
-    from procos_tui.db.embedded import EmbeddedUnavailable, demo_pgdata
+    from procos_tui.db.embedded import EmbeddedUnavailable, demo_pgdata, stop_if_running
     from procos_tui.demo.load import prepare_demo
+
+    if args.stop:
+        stopped = stop_if_running(demo_pgdata())
+        print("demo server stopped" if stopped else "no demo server was running")
+        return EXIT_OK
 
     def progress(message: str) -> None:
         print(f"procos-tui demo: {message}", file=sys.stderr, flush=True)

@@ -1,1 +1,1 @@
-"""Pure logic shared by every screen: no Textual, no database, safe to unit-test in isolation."""
+"""Helpers shared by the screens that import no Textual, so they can be tested on their own."""

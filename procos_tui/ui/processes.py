@@ -22,7 +22,8 @@ PAGE_SIZE = 100
 # Load the next page when the cursor comes this close to the last loaded row.
 PREFETCH_ROWS = 20
 
-COLUMNS = ("Process instance", "Last activity", "Calls", "Providers / models", "Tokens", "Cut?",
+# Narrow, telling columns first: at 80 columns the id, time, calls, cut mark and tokens fit.
+COLUMNS = ("Process instance", "Last activity", "Calls", "Cut?", "Tokens", "Providers / models",
            "Business key", "Definition")
 
 
@@ -41,9 +42,9 @@ def summary_cells(s: ProcessSummary) -> tuple[Text, ...]:
         Text(clip(s.process_instance_id, 40)),
         Text(when),
         Text(str(s.output_count or s.entry_count), justify="right"),
-        _models_cell(s),
-        Text(f"{s.total_tokens:,}", justify="right"),
         suspect,
+        Text(f"{s.total_tokens:,}", justify="right"),
+        _models_cell(s),
         Text(clip(s.business_key or "", 24)),
         Text(clip(s.process_definition_key or "", 24)),
     )
