@@ -68,7 +68,7 @@ def describe(conninfo: str) -> str:
     if "service" in params:
         return f"service={params['service']}"
     env = os.environ
-    user = params.get("user") or env.get("PGUSER") or ""
+    user = params.get("user") or env.get("PGUSER") or _os_user()
     host = params.get("host") or params.get("hostaddr") or env.get("PGHOST") or "local socket"
     if host.startswith("/"):
         host = "socket " + host
@@ -76,6 +76,15 @@ def describe(conninfo: str) -> str:
     db = params.get("dbname") or env.get("PGDATABASE") or user
     where = f"{host}:{port}" if port and not host.startswith("socket") else host
     return f"{user + '@' if user else ''}{where}/{db}"
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()  # libpq's default user name
+    except (KeyError, OSError):
+        return ""
 
 
 def load_profiles(path: Path | None = None) -> dict[str, dict[str, str]]:

@@ -80,7 +80,7 @@ class ProcessesScreen(Screen[None]):
         self.cursor: ProcessCursor | None = None
         self.loaded = 0
         self.exhausted = False
-        self.loading = False
+        self.fetching = False
 
     @property
     def procos(self) -> ProcosApp:
@@ -103,7 +103,7 @@ class ProcessesScreen(Screen[None]):
     async def load_page(self, first: bool) -> None:
         from procos_tui.db.session import ConnectionFailed, DatabaseError
 
-        self.loading = True
+        self.fetching = True
         try:
             session = self.procos.session
             if session.facts is None:
@@ -117,7 +117,7 @@ class ProcessesScreen(Screen[None]):
             self.post_message(self.LoadFailed(str(exc), fatal=False))
             return
         finally:
-            self.loading = False
+            self.fetching = False
         self.post_message(self.PageLoaded(page, first))
 
     def on_processes_screen_page_loaded(self, event: PageLoaded) -> None:
@@ -144,7 +144,7 @@ class ProcessesScreen(Screen[None]):
         self.notify(sanitize_plain(event.error), title="Database", severity="error")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if (not self.exhausted and not self.loading
+        if (not self.exhausted and not self.fetching
                 and event.cursor_row >= self.loaded - PREFETCH_ROWS):
             self.load_page(first=False)
 
