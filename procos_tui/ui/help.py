@@ -14,6 +14,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
+def _own_actions(cls: type) -> set[str]:
+    """Actions bound in BINDINGS that procos-tui's own classes declare (not inherited ones)."""
+    actions: set[str] = set()
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("procos_tui"):
+            for item in klass.__dict__.get("BINDINGS", []):
+                if isinstance(item, Binding):
+                    actions.add(item.action)
+    return actions
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "dismiss", "Close help"),
@@ -32,15 +43,23 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
-        seen: set[str] = set()
+        # Keys per action, ours (declared by procos-tui's own screens and app) first, then
+        # the generic ones of Textual's widgets.
+        keys: dict[str, list[str]] = {}
+        labels: dict[str, tuple[bool, str]] = {}
         for active in self._shown_bindings:
             binding = active.binding
-            if not binding.description or binding.action in seen:
+            if not binding.description:
                 continue
-            seen.add(binding.action)
-            keys = binding.key_display or " / ".join(binding.key.split(","))
-            table.add_row(Text(keys), Text(binding.description))
-        table.add_row(Text("ctrl+p"), Text("Command palette (every action, themes)"))
+            ours = binding.action in _own_actions(type(active.node))
+            key = binding.key_display or binding.key
+            keys.setdefault(binding.action, [])
+            if key not in keys[binding.action]:
+                keys[binding.action].append(key)
+            if binding.action not in labels or ours:
+                labels[binding.action] = (ours, binding.description)
+        for action in sorted(labels, key=lambda a: not labels[a][0]):
+            table.add_row(Text(" / ".join(keys[action])), Text(labels[action][1]))
         with VerticalScroll():
             yield Static(Text("Keys on this screen", style="bold"))
             yield Static(table)

@@ -55,7 +55,7 @@ class ProcessesScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh"),
-        Binding("end,G", "load_all_visible", "Next page", show=False),
+        Binding("G", "last_row", "Last row (loads more)", show=False),
     ]
     CSS = """
     ProcessesScreen DataTable { height: 1fr; }
@@ -153,6 +153,6 @@ class ProcessesScreen(Screen[None]):
         self.exhausted = False
         self.load_page(first=True)
 
-    def action_load_all_visible(self) -> None:
+    def action_last_row(self) -> None:
         table = self.query_one(DataTable)
         table.move_cursor(row=max(0, table.row_count - 1))
