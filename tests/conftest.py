@@ -19,8 +19,10 @@ from psycopg import sql
 
 from procos_tui.db.schema import apply_schema
 
-FIXTURE_CAMUNDA = (Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
-                   / "camunda7-postgres-subset.sql")
+# The real Camunda 7.23 DDL lives in the team's shared/ folder beside the checkout.
+FIXTURE_CAMUNDA = Path(os.environ.get(
+    "PROCOS_CAMUNDA_FIXTURE",
+    Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "camunda7-postgres-subset.sql"))
 
 
 class Server:
