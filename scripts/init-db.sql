@@ -273,26 +273,15 @@ CREATE OR REPLACE TRIGGER trigger_procos_ai_summary_truncate
     EXECUTE FUNCTION procos_ai_summary_after_truncate();
 
 -- A database that had rows before the summary existed: fill in the instances it lacks.
-INSERT INTO procos_ai_process_summary (
-    process_instance_id, first_at, last_at, entry_count, output_count,
-    providers, models, total_tokens, suspect_outputs)
-SELECT c.process_instance_id,
-       min(c.created_at),
-       coalesce(max(c.created_at), '-infinity'),
-       count(*),
-       count(*) FILTER (WHERE c.context_type = 'output'),
-       coalesce(array_agg(DISTINCT c.ai_provider::text)
-                FILTER (WHERE c.ai_provider IS NOT NULL), '{}'),
-       coalesce(array_agg(DISTINCT c.model_used::text)
-                FILTER (WHERE c.model_used IS NOT NULL), '{}'),
-       coalesce(sum(procos_ai_token_total(c.token_usage)), 0),
-       count(*) FILTER (WHERE c.context_type = 'output'
-                          AND coalesce(length(c.content_text), 0) < 50)
-FROM procos_ai_context AS c
-WHERE NOT EXISTS (SELECT 1 FROM procos_ai_process_summary AS s
-                  WHERE s.process_instance_id = c.process_instance_id)
-GROUP BY c.process_instance_id
-ON CONFLICT (process_instance_id) DO NOTHING;
+DO $$
+BEGIN
+    PERFORM procos_ai_summary_refresh(ARRAY(
+        SELECT DISTINCT c.process_instance_id
+        FROM procos_ai_context AS c
+        WHERE NOT EXISTS (SELECT 1 FROM procos_ai_process_summary AS s
+                          WHERE s.process_instance_id = c.process_instance_id)));
+END
+$$;
 
 -- Camunda: indexes on its tables for AI lookups. Camunda may be installed before or after this
 -- script; the function creates whichever index is missing and can be called any time.

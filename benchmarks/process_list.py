@@ -1,0 +1,86 @@
+"""Process list paging cost on a real database: first page, later pages, and the plan.
+
+    python benchmarks/process_list.py --dsn postgresql://postgres@127.0.0.1/bench_100k
+
+Prints the median wall time of the page query (client round trip included), the server's
+execution time from EXPLAIN ANALYZE, and whether the plan scans the summary index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from typing import Any
+
+import psycopg
+
+from procos_tui.db import queries
+from procos_tui.db.conninfo import Target
+from procos_tui.db.session import BrowseSession
+from procos_tui.db.types import ProcessCursor, ProcessFilter
+
+
+async def page_times(dsn: str, pages: int, limit: int) -> tuple[list[float], list[float]]:
+    session = BrowseSession(Target(dsn, "benchmark"))
+    await session.open()
+    firsts, laters = [], []
+    for _ in range(5):
+        started = time.perf_counter()
+        page = await session.process_page(None, None, limit)
+        firsts.append(time.perf_counter() - started)
+    cursor = page.next_cursor
+    for _ in range(pages):
+        if cursor is None:
+            break
+        started = time.perf_counter()
+        page = await session.process_page(None, cursor, limit)
+        laters.append(time.perf_counter() - started)
+        cursor = page.next_cursor
+    await session.close()
+    return firsts, laters
+
+
+def explain(dsn: str, after: ProcessCursor | None, flt: ProcessFilter, limit: int) -> str:
+    query, params = queries.process_page(flt, after, limit + 1, with_camunda=False)
+    with psycopg.connect(dsn) as conn:
+        rendered: Any = query.as_string(conn)
+        rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + rendered, params).fetchall()
+    return "\n".join(r[0] for r in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dsn", required=True)
+    parser.add_argument("--pages", type=int, default=50)
+    parser.add_argument("--limit", type=int, default=100)
+    args = parser.parse_args()
+    with psycopg.connect(args.dsn) as conn:
+        count = conn.execute("SELECT count(*) FROM procos_ai_process_summary").fetchone()
+        rows = conn.execute("SELECT reltuples::bigint FROM pg_class "
+                            "WHERE relname = 'procos_ai_context'").fetchone()
+        deep = conn.execute(
+            "SELECT last_at::text, process_instance_id FROM procos_ai_process_summary"
+            " ORDER BY last_at DESC, process_instance_id DESC OFFSET %s LIMIT 1",
+            (max(0, (count[0] if count else 0) // 2),)).fetchone()
+    firsts, laters = asyncio.run(page_times(args.dsn, args.pages, args.limit))
+    instances, approx_rows = (count[0] if count else 0), (rows[0] if rows else 0)
+    print(f"process instances: {instances:,}; context rows ~{approx_rows:,}")
+    print(f"first page ({args.limit} rows), median of {len(firsts)}: "
+          f"{statistics.median(firsts) * 1000:.1f} ms")
+    if laters:
+        print(f"later pages, median of {len(laters)}: {statistics.median(laters) * 1000:.1f} ms"
+              f" (max {max(laters) * 1000:.1f} ms)")
+    for label, after, flt in (
+            ("first page", None, ProcessFilter()),
+            ("page from the middle", ProcessCursor(*deep) if deep else None, ProcessFilter()),
+            ("first page, provider filter", None, ProcessFilter(provider="anthropic"))):
+        plan = explain(args.dsn, after, flt, args.limit)
+        uses_index = "idx_procos_ai_process_summary_last" in plan
+        exec_line = next((ln for ln in plan.splitlines() if "Execution Time" in ln), "")
+        print(f"{label}: index scan={uses_index}; {exec_line.strip()}")
+
+
+if __name__ == "__main__":
+    main()
