@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -10,6 +11,7 @@ import pytest
 from textual.widgets import DataTable
 
 from procos_tui.db.conninfo import Target
+from procos_tui.db.schema import apply_schema
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.help import HelpScreen
 from tests.screen import screen_text, wait_for
@@ -93,3 +95,23 @@ async def test_unreachable_database_ends_with_one_message() -> None:
         await wait_for(pilot, lambda: app.fatal_error is not None)
     assert app.fatal_error is not None and "cannot connect" in app.fatal_error
     assert "s3cret" not in app.fatal_error
+
+
+async def test_database_without_procos_tables_says_what_to_do(
+        empty_db: Callable[[], str]) -> None:
+    app = ProcosApp(Target(empty_db(), "test"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.fatal_error is not None)
+    assert app.fatal_error is not None
+    assert "no ProcOS tables" in app.fatal_error and "init-db" in app.fatal_error
+
+
+async def test_schema_without_summary_asks_for_init_db(empty_db: Callable[[], str]) -> None:
+    conninfo = empty_db()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        apply_schema(conn)
+        conn.execute("DROP TABLE procos_ai_process_summary CASCADE")
+    app = ProcosApp(Target(conninfo, "test"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.fatal_error is not None)
+    assert app.fatal_error is not None and "run `procos-tui init-db`" in app.fatal_error

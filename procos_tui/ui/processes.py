@@ -50,6 +50,16 @@ def summary_cells(s: ProcessSummary) -> tuple[Text, ...]:
     )
 
 
+def schema_problem(has_procos: bool, has_summary: bool, database: str) -> str | None:
+    if not has_procos:
+        return (f"database {sanitize_plain(database)!r} has no ProcOS tables "
+                "(procos_ai_context); check the DSN, or create them with `procos-tui init-db`")
+    if not has_summary:
+        return (f"the ProcOS schema in {sanitize_plain(database)!r} predates this procos-tui: "
+                "run `procos-tui init-db` (adds the process summary the list reads)")
+    return None
+
+
 class ProcessesScreen(Screen[None]):
     """One row per process instance; scrolling near the end fetches the next page by key."""
 
@@ -107,7 +117,11 @@ class ProcessesScreen(Screen[None]):
         try:
             session = self.procos.session
             if session.facts is None:
-                await session.open()
+                facts = await session.open()
+                missing = schema_problem(facts.has_procos, facts.has_summary, facts.database)
+                if missing:
+                    self.post_message(self.LoadFailed(missing, fatal=True))
+                    return
             page = await session.process_page(self.filter, None if first else self.cursor,
                                               PAGE_SIZE)
         except ConnectionFailed as exc:
