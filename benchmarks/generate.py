@@ -4,9 +4,8 @@
 
 Each process instance gets 1 to 6 interactions (an 'input' row, then an 'output' row) shaped like
 the rows ProcOS writes. Output is deterministic for a seed. Rows go in with COPY, in committed
-batches, so the statement-level summary trigger aggregates one batch at a time, as it would in
-production. The GIN indexes are dropped for the load and rebuilt afterwards, which is much
-faster than maintaining them row by row.
+batches. The GIN indexes are dropped for the load and rebuilt afterwards, which is much faster
+than maintaining them row by row.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ SIGMA = 1.1  # mean ~3.7 KB, p99 ~26 KB: a few giant documents, mostly short exc
 CAP_BYTES = 1 << 20
 CORPUS_BYTES = 4 << 20  # must exceed CAP_BYTES comfortably so slices rarely repeat
 NEEDLE_EVERY = 1000  # one row in NEEDLE_EVERY carries a unique needle-NNNNNN token
-SUSPECT_RATE = 0.01  # outputs under 50 chars, which the summary counts as suspect
+SUSPECT_RATE = 0.01  # outputs under 50 chars: the process list's truncation suspects
 # A fixed end keeps the data identical across runs of one seed.
 END = datetime(2025, 9, 30, 18, 0, tzinfo=UTC)
 SPAN = timedelta(days=90)

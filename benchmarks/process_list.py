@@ -3,7 +3,7 @@
     python benchmarks/process_list.py --dsn postgresql://postgres@127.0.0.1/bench_100k
 
 Prints the median wall time of the page query (client round trip included), the server's
-execution time from EXPLAIN ANALYZE, and whether the plan scans the summary index.
+execution time from EXPLAIN ANALYZE, and whether the plan walks the activity index.
 """
 
 from __future__ import annotations
@@ -57,13 +57,18 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100)
     args = parser.parse_args()
     with psycopg.connect(args.dsn) as conn:
-        count = conn.execute("SELECT count(*) FROM procos_ai_process_summary").fetchone()
+        count = conn.execute("SELECT count(DISTINCT process_instance_id)"
+                             " FROM procos_ai_context").fetchone()
         rows = conn.execute("SELECT reltuples::bigint FROM pg_class "
                             "WHERE relname = 'procos_ai_context'").fetchone()
+        # A row from the middle of the activity order stands for a cursor half way down.
         deep = conn.execute(
-            "SELECT last_at::text, process_instance_id FROM procos_ai_process_summary"
-            " ORDER BY last_at DESC, process_instance_id DESC OFFSET %s LIMIT 1",
-            (max(0, (count[0] if count else 0) // 2),)).fetchone()
+            "SELECT coalesce(created_at, '-infinity'::timestamptz)::text, id::text"
+            " FROM procos_ai_context ORDER BY coalesce(created_at, '-infinity'::timestamptz)"
+            " DESC, id DESC OFFSET %s LIMIT 1", (max(0, (rows[0] if rows else 0) // 2),)
+        ).fetchone()
+        some = conn.execute("SELECT process_instance_id FROM procos_ai_context"
+                            " ORDER BY id LIMIT 1").fetchone()
     firsts, laters = asyncio.run(page_times(args.dsn, args.pages, args.limit))
     instances, approx_rows = (count[0] if count else 0), (rows[0] if rows else 0)
     print(f"process instances: {instances:,}; context rows ~{approx_rows:,}")
@@ -75,9 +80,14 @@ def main() -> None:
     for label, after, flt in (
             ("first page", None, ProcessFilter()),
             ("page from the middle", ProcessCursor(*deep) if deep else None, ProcessFilter()),
-            ("first page, provider filter", None, ProcessFilter(provider="anthropic"))):
+            ("first page, provider filter", None, ProcessFilter(provider="anthropic")),
+            ("one instance by id (--process)", None,
+             ProcessFilter(id_prefix=some[0] if some else "x")),
+            ("id prefix of 4 characters", None,
+             ProcessFilter(id_prefix=some[0][:4] if some else "x"))):
         plan = explain(args.dsn, after, flt, args.limit)
-        uses_index = "idx_procos_ai_process_summary_last" in plan
+        uses_index = "idx_procos_ai_context_activity" in plan or (
+            "idx_procos_ai_context_proc_inst_activity" in plan)
         exec_line = next((ln for ln in plan.splitlines() if "Execution Time" in ln), "")
         print(f"{label}: index scan={uses_index}; {exec_line.strip()}")
 

@@ -83,7 +83,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
     target = _target(args)
     try:
-        with connect_sync(target, read_only=False) as conn:
+        with connect_sync(target, read_only=False, lock_timeout_ms=10_000) as conn:
             result = apply_schema(conn)
     except DatabaseError as exc:
         raise CliError(str(exc)) from None

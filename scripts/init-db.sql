@@ -16,8 +16,12 @@ DO $$
 BEGIN
     BEGIN
         CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
-    EXCEPTION WHEN feature_not_supported OR undefined_file OR insufficient_privilege THEN
-        RAISE NOTICE 'uuid-ossp not available (%); using gen_random_uuid() instead', SQLERRM;
+    EXCEPTION
+        WHEN feature_not_supported OR undefined_file OR insufficient_privilege THEN
+            RAISE NOTICE 'uuid-ossp not available (%); using gen_random_uuid() instead', SQLERRM;
+        WHEN duplicate_function THEN
+            -- an earlier run created the fallback below; it keeps working
+            RAISE NOTICE 'uuid-ossp not installed: uuid_generate_v4() already falls back to gen_random_uuid()';
     END;
     IF to_regprocedure('uuid_generate_v4()') IS NULL THEN
         CREATE FUNCTION uuid_generate_v4() RETURNS uuid
@@ -58,21 +62,6 @@ CREATE TABLE IF NOT EXISTS procos_ai_models (
     UNIQUE (model_name, provider, version)
 );
 
--- One row per process instance, kept by triggers on procos_ai_context, so that the newest
--- process instances are one index range scan away instead of a GROUP BY over the whole table.
--- last_at is -infinity when no row of the instance has a created_at.
-CREATE TABLE IF NOT EXISTS procos_ai_process_summary (
-    process_instance_id VARCHAR(64) PRIMARY KEY,
-    first_at TIMESTAMP WITH TIME ZONE,
-    last_at TIMESTAMP WITH TIME ZONE NOT NULL,
-    entry_count INTEGER NOT NULL DEFAULT 0,
-    output_count INTEGER NOT NULL DEFAULT 0,
-    providers TEXT[] NOT NULL DEFAULT '{}',
-    models TEXT[] NOT NULL DEFAULT '{}',
-    total_tokens BIGINT NOT NULL DEFAULT 0,
-    suspect_outputs INTEGER NOT NULL DEFAULT 0
-);
-
 -- View -----------------------------------------------------------------------------------------
 
 CREATE OR REPLACE VIEW procos_ai_conversations AS
@@ -100,8 +89,15 @@ CREATE INDEX IF NOT EXISTS idx_procos_ai_context_content_jsonb
     ON procos_ai_context USING gin (content_data);
 CREATE INDEX IF NOT EXISTS idx_procos_ai_context_usage_jsonb
     ON procos_ai_context USING gin (token_usage);
-CREATE INDEX IF NOT EXISTS idx_procos_ai_process_summary_last
-    ON procos_ai_process_summary (last_at DESC, process_instance_id DESC);
+-- The process list, newest activity first, without a summary table or triggers in ProcOS's
+-- write path: walk rows newest first (activity) and keep each instance's latest row, found by
+-- one probe of (instance, time, id). A row without created_at sorts as -infinity. The "C"
+-- collation lets an id prefix be a range scan.
+CREATE INDEX IF NOT EXISTS idx_procos_ai_context_activity
+    ON procos_ai_context ((coalesce(created_at, '-infinity'::timestamptz)), id);
+CREATE INDEX IF NOT EXISTS idx_procos_ai_context_proc_inst_activity
+    ON procos_ai_context (process_instance_id COLLATE "C",
+                          (coalesce(created_at, '-infinity'::timestamptz)), id);
 
 -- Functions and triggers -----------------------------------------------------------------------
 
@@ -123,8 +119,8 @@ CREATE OR REPLACE TRIGGER trigger_procos_ai_models_updated_at
     FOR EACH ROW
     EXECUTE FUNCTION update_updated_at_column();
 
--- Total tokens of one token_usage value, whatever its shape: the summary triggers run inside
--- ProcOS's own inserts, so a strange value must count as 0, never raise.
+-- Total tokens of one token_usage value, whatever its shape: a strange value counts as 0 and
+-- never raises, so one odd row cannot break a listing.
 CREATE OR REPLACE FUNCTION procos_ai_token_total(usage JSONB)
 RETURNS BIGINT
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -146,143 +142,6 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     END
 $$;
 
--- Inserts (one row or a COPY of millions) merge their aggregate into the summary in one
--- statement, from the transition table: no re-read of the stored bodies.
-CREATE OR REPLACE FUNCTION procos_ai_summary_after_insert()
-RETURNS TRIGGER LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO procos_ai_process_summary AS s (
-        process_instance_id, first_at, last_at, entry_count, output_count,
-        providers, models, total_tokens, suspect_outputs)
-    SELECT n.process_instance_id,
-           min(n.created_at),
-           coalesce(max(n.created_at), '-infinity'),
-           count(*),
-           count(*) FILTER (WHERE n.context_type = 'output'),
-           coalesce(array_agg(DISTINCT n.ai_provider::text)
-                    FILTER (WHERE n.ai_provider IS NOT NULL), '{}'),
-           coalesce(array_agg(DISTINCT n.model_used::text)
-                    FILTER (WHERE n.model_used IS NOT NULL), '{}'),
-           coalesce(sum(procos_ai_token_total(n.token_usage)), 0),
-           count(*) FILTER (WHERE n.context_type = 'output'
-                              AND coalesce(length(n.content_text), 0) < 50)
-    FROM procos_ai_new_rows AS n
-    GROUP BY n.process_instance_id
-    ON CONFLICT (process_instance_id) DO UPDATE SET
-        first_at = least(s.first_at, EXCLUDED.first_at),
-        last_at = greatest(s.last_at, EXCLUDED.last_at),
-        entry_count = s.entry_count + EXCLUDED.entry_count,
-        output_count = s.output_count + EXCLUDED.output_count,
-        providers = ARRAY(SELECT DISTINCT p FROM unnest(s.providers || EXCLUDED.providers) AS p
-                          ORDER BY p),
-        models = ARRAY(SELECT DISTINCT m FROM unnest(s.models || EXCLUDED.models) AS m
-                       ORDER BY m),
-        total_tokens = s.total_tokens + EXCLUDED.total_tokens,
-        suspect_outputs = s.suspect_outputs + EXCLUDED.suspect_outputs;
-    RETURN NULL;
-END;
-$$;
-
--- Updates and deletes are rare (ProcOS appends): recompute the touched instances from the table.
-CREATE OR REPLACE FUNCTION procos_ai_summary_refresh(ids VARCHAR[])
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM procos_ai_process_summary AS s
-    WHERE s.process_instance_id = ANY (ids)
-      AND NOT EXISTS (SELECT 1 FROM procos_ai_context AS c
-                      WHERE c.process_instance_id = s.process_instance_id);
-    INSERT INTO procos_ai_process_summary AS s (
-        process_instance_id, first_at, last_at, entry_count, output_count,
-        providers, models, total_tokens, suspect_outputs)
-    SELECT c.process_instance_id,
-           min(c.created_at),
-           coalesce(max(c.created_at), '-infinity'),
-           count(*),
-           count(*) FILTER (WHERE c.context_type = 'output'),
-           coalesce(array_agg(DISTINCT c.ai_provider::text)
-                    FILTER (WHERE c.ai_provider IS NOT NULL), '{}'),
-           coalesce(array_agg(DISTINCT c.model_used::text)
-                    FILTER (WHERE c.model_used IS NOT NULL), '{}'),
-           coalesce(sum(procos_ai_token_total(c.token_usage)), 0),
-           count(*) FILTER (WHERE c.context_type = 'output'
-                              AND coalesce(length(c.content_text), 0) < 50)
-    FROM procos_ai_context AS c
-    WHERE c.process_instance_id = ANY (ids)
-    GROUP BY c.process_instance_id
-    ON CONFLICT (process_instance_id) DO UPDATE SET
-        first_at = EXCLUDED.first_at,
-        last_at = EXCLUDED.last_at,
-        entry_count = EXCLUDED.entry_count,
-        output_count = EXCLUDED.output_count,
-        providers = EXCLUDED.providers,
-        models = EXCLUDED.models,
-        total_tokens = EXCLUDED.total_tokens,
-        suspect_outputs = EXCLUDED.suspect_outputs;
-END;
-$$;
-
-CREATE OR REPLACE FUNCTION procos_ai_summary_after_update()
-RETURNS TRIGGER LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM procos_ai_summary_refresh(ARRAY(
-        SELECT process_instance_id FROM procos_ai_old_rows
-        UNION
-        SELECT process_instance_id FROM procos_ai_new_rows));
-    RETURN NULL;
-END;
-$$;
-
-CREATE OR REPLACE FUNCTION procos_ai_summary_after_delete()
-RETURNS TRIGGER LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM procos_ai_summary_refresh(ARRAY(
-        SELECT DISTINCT process_instance_id FROM procos_ai_old_rows));
-    RETURN NULL;
-END;
-$$;
-
-CREATE OR REPLACE FUNCTION procos_ai_summary_after_truncate()
-RETURNS TRIGGER LANGUAGE plpgsql AS $$
-BEGIN
-    TRUNCATE procos_ai_process_summary;
-    RETURN NULL;
-END;
-$$;
-
-CREATE OR REPLACE TRIGGER trigger_procos_ai_summary_insert
-    AFTER INSERT ON procos_ai_context
-    REFERENCING NEW TABLE AS procos_ai_new_rows
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION procos_ai_summary_after_insert();
-
-CREATE OR REPLACE TRIGGER trigger_procos_ai_summary_update
-    AFTER UPDATE ON procos_ai_context
-    REFERENCING OLD TABLE AS procos_ai_old_rows NEW TABLE AS procos_ai_new_rows
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION procos_ai_summary_after_update();
-
-CREATE OR REPLACE TRIGGER trigger_procos_ai_summary_delete
-    AFTER DELETE ON procos_ai_context
-    REFERENCING OLD TABLE AS procos_ai_old_rows
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION procos_ai_summary_after_delete();
-
-CREATE OR REPLACE TRIGGER trigger_procos_ai_summary_truncate
-    AFTER TRUNCATE ON procos_ai_context
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION procos_ai_summary_after_truncate();
-
--- A database that had rows before the summary existed: fill in the instances it lacks.
-DO $$
-BEGIN
-    PERFORM procos_ai_summary_refresh(ARRAY(
-        SELECT DISTINCT c.process_instance_id
-        FROM procos_ai_context AS c
-        WHERE NOT EXISTS (SELECT 1 FROM procos_ai_process_summary AS s
-                          WHERE s.process_instance_id = c.process_instance_id)));
-END
-$$;
-
 -- Camunda: indexes on its tables for AI lookups. Camunda may be installed before or after this
 -- script; the function creates whichever index is missing and can be called any time.
 CREATE OR REPLACE FUNCTION optimize_camunda_for_ai()
@@ -290,23 +149,33 @@ RETURNS TEXT LANGUAGE plpgsql AS $$
 DECLARE
     done TEXT[] := '{}';
 BEGIN
+    -- Camunda's tables may belong to another role: then say what to run, and go on.
     IF to_regclass('act_ru_variable') IS NOT NULL
        AND to_regclass('idx_act_ru_variable_name_text') IS NULL THEN
-        CREATE INDEX idx_act_ru_variable_name_text
-            ON act_ru_variable USING gin (name_ gin_trgm_ops)
-            WHERE text_ IS NOT NULL;
-        done := done || 'created idx_act_ru_variable_name_text'::text;
+        BEGIN
+            CREATE INDEX idx_act_ru_variable_name_text
+                ON act_ru_variable USING gin (name_ gin_trgm_ops)
+                WHERE text_ IS NOT NULL;
+            done := done || 'created idx_act_ru_variable_name_text'::text;
+        EXCEPTION WHEN insufficient_privilege THEN
+            done := done || ('idx_act_ru_variable_name_text not created: ' || SQLERRM
+                             || ' (run optimize_camunda_for_ai() as the owner of Camunda''s tables)');
+        END;
     END IF;
     IF to_regclass('act_hi_varinst') IS NOT NULL
        AND to_regclass('idx_act_hi_varinst_proc_inst_ai') IS NULL THEN
-        CREATE INDEX idx_act_hi_varinst_proc_inst_ai
-            ON act_hi_varinst (proc_inst_id_, name_)
-            WHERE name_ IN ('query', 'context', 'content', 'ai_provider', 'usage');
-        done := done || 'created idx_act_hi_varinst_proc_inst_ai'::text;
+        BEGIN
+            CREATE INDEX idx_act_hi_varinst_proc_inst_ai
+                ON act_hi_varinst (proc_inst_id_, name_)
+                WHERE name_ IN ('query', 'context', 'content', 'ai_provider', 'usage');
+            done := done || 'created idx_act_hi_varinst_proc_inst_ai'::text;
+        EXCEPTION WHEN insufficient_privilege THEN
+            done := done || ('idx_act_hi_varinst_proc_inst_ai not created: ' || SQLERRM
+                             || ' (run optimize_camunda_for_ai() as the owner of Camunda''s tables)');
+        END;
     END IF;
     ANALYZE procos_ai_context;
     ANALYZE procos_ai_models;
-    ANALYZE procos_ai_process_summary;
     done := done || 'analyzed AI tables'::text;
     RETURN array_to_string(done, '; ');
 END;
@@ -342,11 +211,10 @@ ON CONFLICT (model_name, provider, version) DO NOTHING;
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'procos') THEN
-        GRANT SELECT, INSERT, UPDATE, DELETE
-            ON procos_ai_context, procos_ai_models, procos_ai_process_summary TO procos;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON procos_ai_context, procos_ai_models TO procos;
         GRANT SELECT ON procos_ai_conversations TO procos;
-        GRANT EXECUTE ON FUNCTION optimize_camunda_for_ai(), procos_ai_token_total(JSONB),
-            procos_ai_summary_refresh(VARCHAR[]) TO procos;
+        GRANT EXECUTE ON FUNCTION optimize_camunda_for_ai(), procos_ai_token_total(JSONB)
+            TO procos;
         RAISE NOTICE 'granted ProcOS tables to role procos';
     END IF;
 END

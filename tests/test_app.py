@@ -106,11 +106,12 @@ async def test_database_without_procos_tables_says_what_to_do(
     assert "no ProcOS tables" in app.fatal_error and "init-db" in app.fatal_error
 
 
-async def test_schema_without_summary_asks_for_init_db(empty_db: Callable[[], str]) -> None:
+async def test_schema_without_list_indexes_asks_for_init_db(
+        empty_db: Callable[[], str]) -> None:
     conninfo = empty_db()
     with psycopg.connect(conninfo, autocommit=True) as conn:
         apply_schema(conn)
-        conn.execute("DROP TABLE procos_ai_process_summary CASCADE")
+        conn.execute("DROP INDEX idx_procos_ai_context_activity")
     app = ProcosApp(Target(conninfo, "test"))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.fatal_error is not None)

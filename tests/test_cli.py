@@ -46,6 +46,9 @@ def test_init_db_applies_and_reports(empty_db: Callable[[], str]) -> None:
     ("host=127.0.0.1 port=1 user=u password=s3cret connect_timeout=3", "cannot connect"),
     ("host=x = broken", "invalid connection string"),
     ("postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=3", "cannot connect"),
+    # libpq quotes the offending part of a malformed URI, password and all
+    ("postgresql://u:s3cret@[::1/db", "invalid connection string"),
+    ("postgresql://u:s3cret%ZZ@h/db", "invalid connection string"),
 ])
 def test_bad_connection_is_one_line_exit_2(dsn: str, expect: str) -> None:
     done = run("init-db", "--dsn", dsn)

@@ -14,16 +14,14 @@ from procos_tui.db.schema import apply_schema, init_sql_path
 
 pytestmark = pytest.mark.db
 
-TABLES = {"procos_ai_context", "procos_ai_models", "procos_ai_process_summary"}
+TABLES = {"procos_ai_context", "procos_ai_models"}
 INDEXES = {
     "idx_procos_ai_context_proc_inst", "idx_procos_ai_context_content_search",
     "idx_procos_ai_context_content_jsonb", "idx_procos_ai_context_usage_jsonb",
-    "idx_procos_ai_process_summary_last",
+    "idx_procos_ai_context_activity", "idx_procos_ai_context_proc_inst_activity",
 }
 CAMUNDA_INDEXES = {"idx_act_ru_variable_name_text", "idx_act_hi_varinst_proc_inst_ai"}
-TRIGGERS = {"trigger_procos_ai_context_updated_at", "trigger_procos_ai_models_updated_at",
-            "trigger_procos_ai_summary_insert", "trigger_procos_ai_summary_update",
-            "trigger_procos_ai_summary_delete", "trigger_procos_ai_summary_truncate"}
+TRIGGERS = {"trigger_procos_ai_context_updated_at", "trigger_procos_ai_models_updated_at"}
 
 
 def names(conn: psycopg.Connection[tuple[object, ...]], query: str) -> set[str]:
@@ -154,6 +152,10 @@ def test_uuid_fallback_without_uuid_ossp(empty_db: Callable[[], str]) -> None:
                                "context_type, content_data) VALUES ('p', 'input', '{}') "
                                "RETURNING id").fetchone()
             assert row is not None and row[0].version == 4
+        # Later a superuser re-runs it where uuid-ossp may exist: the fallback must not clash.
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            apply_schema(conn)
+            assert conn.execute("SELECT uuid_generate_v4() IS NOT NULL").fetchone() == (True,)
     finally:
         with psycopg.connect(psycopg.conninfo.make_conninfo(conninfo, dbname="postgres"),
                              autocommit=True) as conn:
@@ -172,7 +174,43 @@ def test_grants_to_procos_role_when_it_exists(empty_db: Callable[[], str]) -> No
                            " has_table_privilege('procos', 'procos_ai_conversations', 'SELECT')"
                            ).fetchone()
         assert row == (True, True)
+        # ProcOS's writer role can write as itself: nothing of ours stands in its way.
+        conn.execute("SET ROLE procos")
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, content_text) VALUES ('grant-test', 'output', '{}', 'x')")
+        conn.execute("UPDATE procos_ai_context SET content_text = 'y'"
+                     " WHERE process_instance_id = 'grant-test'")
+        conn.execute("DELETE FROM procos_ai_context WHERE process_instance_id = 'grant-test'")
+        conn.execute("RESET ROLE")
         conn.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM procos")
         conn.execute("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM procos")
         if not exists:
             conn.execute("DROP ROLE procos")
+
+
+def test_camunda_tables_of_another_owner_do_not_stop_init(empty_db: Callable[[], str],
+                                                          camunda_ddl: str) -> None:
+    """A schema owner who does not own Camunda's tables still gets the ProcOS schema, and a
+    notice naming the indexes it could not create."""
+    conninfo = empty_db()
+    owner = "procos_tui_schema_owner"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        dbname = conn.info.dbname
+        conn.execute(camunda_ddl.encode())
+        conn.execute(f"DROP ROLE IF EXISTS {owner}")
+        conn.execute(f"CREATE ROLE {owner} LOGIN")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        conn.execute(f"GRANT CREATE ON DATABASE \"{dbname}\" TO {owner}")
+        conn.execute(f"GRANT ALL ON SCHEMA public TO {owner}")
+    try:
+        as_owner = psycopg.conninfo.make_conninfo(conninfo, user=owner)
+        with psycopg.connect(as_owner, autocommit=True) as conn:
+            result = apply_schema(conn)
+            assert any("not created" in n and "idx_act_hi_varinst_proc_inst_ai" in n
+                       for n in result.notices)
+            assert TABLES <= objects(conn)["tables"]
+    finally:
+        with psycopg.connect(psycopg.conninfo.make_conninfo(conninfo, dbname="postgres"),
+                             autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS \"{dbname}\" WITH (FORCE)")
+            conn.execute(f"DROP ROLE IF EXISTS {owner}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +15,8 @@ import pytest
 from procos_tui.db.conninfo import Target
 from procos_tui.db.session import (
     BrowseSession,
+    ConnectionFailed,
+    ConnectionLost,
     DatabaseError,
     QueryCancelled,
     QueryTimedOut,
@@ -49,13 +53,24 @@ def seeded(db: str) -> str:
                    provider="anthropic" if i % 5 == 0 else "openai",
                    model="claude-sonnet-4" if i % 5 == 0 else "gpt-4o",
                    usage={"prompt_tokens": 10, "completion_tokens": i, "total_tokens": 10 + i})
-        # Same last activity for several instances: the id breaks the tie.
-        for pid in ("tie-a", "tie-b", "tie-c"):
-            insert(conn, pid, BASE - timedelta(days=1))
+        # Forty instances with the same last activity: the tie spans page boundaries.
+        for n in range(40):
+            insert(conn, f"tie-{n:02d}", BASE - timedelta(days=1))
         insert(conn, "no-time", BASE, text="x")
         conn.execute("UPDATE procos_ai_context SET created_at = NULL "
                      "WHERE process_instance_id = 'no-time'")
     return db
+
+
+# Ground truth for the list's order: each instance's latest row (time, id), newest first.
+LATEST_FIRST = """
+SELECT process_instance_id FROM (
+    SELECT DISTINCT ON (process_instance_id) process_instance_id,
+           coalesce(created_at, '-infinity'::timestamptz) AS at, id
+    FROM procos_ai_context
+    ORDER BY process_instance_id, coalesce(created_at, '-infinity'::timestamptz) DESC, id DESC
+) AS latest ORDER BY at DESC, id DESC
+"""
 
 
 async def open_session(conninfo: str, **kw: object) -> BrowseSession:
@@ -79,16 +94,14 @@ async def test_keyset_pages_cover_everything_once_in_order(seeded: str) -> None:
     session = await open_session(seeded)
     ids = await all_pages(session)
     with psycopg.connect(seeded) as conn:
-        truth = [r[0] for r in conn.execute(
-            "SELECT process_instance_id FROM procos_ai_context GROUP BY process_instance_id "
-            "ORDER BY coalesce(max(created_at), '-infinity') DESC, process_instance_id DESC")]
+        truth = [r[0] for r in conn.execute(LATEST_FIRST)]
     assert ids == truth
-    assert len(ids) == len(set(ids)) == 254
+    assert len(ids) == len(set(ids)) == 291
     assert ids[-1] == "no-time"
     await session.close()
 
 
-async def test_summary_fields(seeded: str) -> None:
+async def test_page_fields(seeded: str) -> None:
     session = await open_session(seeded)
     page = await session.process_page(ProcessFilter(id_prefix="proc-0249"), None, 10)
     (row,) = page.rows
@@ -111,31 +124,53 @@ async def test_filters(seeded: str) -> None:
         since=BASE + timedelta(minutes=10), until=BASE + timedelta(minutes=20)))
     assert window == [f"proc-{i:04d}" for i in range(19, 9, -1)]
     prefix = await all_pages(session, ProcessFilter(id_prefix="tie-"))
-    assert prefix == ["tie-c", "tie-b", "tie-a"]
+    assert sorted(prefix) == [f"tie-{n:02d}" for n in range(40)]
     # LIKE wildcards in the prefix are literal.
     assert await all_pages(session, ProcessFilter(id_prefix="proc_%")) == []
     await session.close()
 
 
-async def test_paging_is_stable_under_concurrent_inserts(seeded: str) -> None:
+async def test_paging_is_stable_under_concurrent_writes(seeded: str) -> None:
+    """While pages load, a writer adds new instances and new rows to instances above and below
+    the cursor. No instance is listed twice; every instance nobody wrote to is listed once.
+    (An instance with new activity moves to the top: the next refresh shows it there.)"""
     session = await open_session(seeded)
     with psycopg.connect(seeded) as conn:
-        before = {r[0] for r in conn.execute(
-            "SELECT process_instance_id FROM procos_ai_process_summary")}
+        before = [r[0] for r in conn.execute(LATEST_FIRST)]
+    touched: set[str] = set()
+    stop = threading.Event()
+
+    def writer() -> None:
+        rng = random.Random(5)
+        with psycopg.connect(seeded, autocommit=True) as w:
+            n = 0
+            while not stop.is_set():
+                pid = rng.choice(before) if n % 2 else f"live-{n}"
+                touched.add(pid)
+                insert(w, pid, datetime.now(UTC))
+                n += 1
+                time.sleep(0.002)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
     seen: list[str] = []
-    page = await session.process_page(None, None, 20)
-    seen += [r.process_instance_id for r in page.rows]
-    n = 0
-    with psycopg.connect(seeded, autocommit=True) as writer:
+    try:
+        page = await session.process_page(None, None, 13)
+        seen += [r.process_instance_id for r in page.rows]
         while page.next_cursor is not None:
-            # New instances arrive between pages (the newest activity, like live traffic).
-            insert(writer, f"live-{n}", datetime.now(UTC))
-            n += 1
-            page = await session.process_page(None, page.next_cursor, 20)
+            await asyncio.sleep(0.01)
+            page = await session.process_page(None, page.next_cursor, 13)
             seen += [r.process_instance_id for r in page.rows]
-        writer.execute("DELETE FROM procos_ai_context WHERE process_instance_id LIKE 'live-%'")
+    finally:
+        stop.set()
+        thread.join()
+        with psycopg.connect(seeded, autocommit=True) as w:
+            w.execute("DELETE FROM procos_ai_context WHERE created_at > %s",
+                      (BASE + timedelta(days=1),))
+    assert len(touched) > 10, "the writer did not get to write while paging"
     assert len(seen) == len(set(seen)), "a process instance was listed twice"
-    assert set(seen) == before, "a process instance was skipped"
+    untouched = set(before) - touched
+    assert untouched <= set(seen), f"skipped: {sorted(untouched - set(seen))[:5]}"
     await session.close()
 
 
@@ -151,7 +186,7 @@ async def test_interactions_without_bodies_and_full_content(db: str) -> None:
     assert [r.context_type for r in rows] == ["input", "output"]
     assert rows[1].text_bytes == len(big.encode()) and rows[1].preview is not None
     assert len(rows[1].preview) == 200 and big.startswith(rows[1].preview)
-    assert rows[1].token_usage == {"total_tokens": 42}
+    assert rows[1].token_usage_json == '{"total_tokens": 42}' and rows[1].total_tokens == 42
     full = await session.content(row_id)
     assert full is not None and full.content_text == big
     assert json.loads(full.content_data_json) == {"content": big}
@@ -167,9 +202,14 @@ async def test_browsing_session_cannot_write(db: str) -> None:
     with pytest.raises(DatabaseError, match="read-only"):
         await session.execute("INSERT INTO procos_ai_models (model_name, provider) "
                               "VALUES ('x', 'y')")
+    # Turning the session default off does not help: every read is its own READ ONLY
+    # transaction.
+    await session.execute("SET default_transaction_read_only = off")
     with pytest.raises(DatabaseError, match="read-only"):
-        await session.execute("SET default_transaction_read_only = off; "
-                              "DELETE FROM procos_ai_models")
+        await session.execute("DELETE FROM procos_ai_models")
+    await session.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE")
+    with pytest.raises(DatabaseError, match="read-only"):
+        await session.execute("UPDATE procos_ai_models SET is_active = false")
     rows = await session.execute("SELECT application_name FROM pg_stat_activity "
                                  "WHERE pid = pg_backend_pid()")
     assert rows == [("procos-tui",)]
@@ -187,6 +227,73 @@ async def test_reconnects_after_backend_is_terminated(db: str) -> None:
     assert page is not None
     assert session.reconnects == 1 and notices and "re-established" in notices[0]
     assert session.backend_pid != old_pid
+    await session.close()
+
+
+async def test_query_killed_mid_flight_is_reported_not_rerun(db: str) -> None:
+    notices: list[str] = []
+    session = await open_session(db, on_reconnect=notices.append)
+    pid = session.backend_pid
+    task = asyncio.create_task(session.execute("SELECT pg_sleep(20)"))
+    await asyncio.sleep(0.3)
+    with psycopg.connect(db, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(ConnectionLost, match="reconnects on the next action"):
+        await asyncio.wait_for(task, 10)
+    with psycopg.connect(db) as admin:
+        again = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                              "'SELECT pg_sleep(20)%%' AND state = 'active'").fetchone()
+    assert again == (0,), "the killed query was run again"
+    assert await session.execute("SELECT 1") == [(1,)]
+    assert session.backend_pid != pid
+    await session.close()
+
+
+async def test_server_down_is_a_clear_error(db: str) -> None:
+    session = await open_session(db)
+    session.target = Target("host=127.0.0.1 port=1 connect_timeout=2", "test")
+    with psycopg.connect(db, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (session.backend_pid,))
+    await asyncio.sleep(0.2)
+    with pytest.raises(ConnectionFailed, match="cannot connect"):
+        await session.process_page(None, None, 5)
+    await session.close()
+
+
+async def test_user_connection_options_are_kept(db: str, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    monkeypatch.setenv("PGOPTIONS", "-c search_path=pg_catalog,public -c work_mem=7MB")
+    monkeypatch.setenv("PGAPPNAME", "ops-laptop")
+    session = await open_session(db)
+    rows = await session.execute("SELECT current_setting('work_mem'),"
+                                 " current_setting('application_name'),"
+                                 " current_setting('default_transaction_read_only'),"
+                                 " current_setting('statement_timeout')")
+    assert rows == [("7MB", "ops-laptop", "on", "30s")]
+    await session.close()
+
+
+async def test_odd_values_do_not_break_listing(db: str) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    with psycopg.connect(db, autocommit=True) as conn:
+        insert(conn, "odd-1", BASE, usage={"total_tokens": 3})
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, token_usage, created_at) VALUES"
+                     " ('odd-1', 'output', '{}', %s::jsonb, 'infinity')", (deep,))
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, created_at) VALUES ('odd-2', 'output', '[]', '-infinity')")
+        conn.execute("ALTER DATABASE " + conn.info.dbname + " SET DateStyle = 'SQL, DMY'")
+    session = await open_session(db)
+    page = await session.process_page(ProcessFilter(id_prefix="odd-"), None, 10)
+    assert [(r.process_instance_id, r.last_at) for r in page.rows] == [
+        ("odd-1", None), ("odd-2", None)]
+    assert page.rows[0].total_tokens == 3 and page.rows[0].first_at is not None
+    rows = await session.interactions("odd-1")
+    assert len(rows) == 2 and rows[1].created_at is None and rows[1].total_tokens == 0
+    assert rows[1].token_usage_json is not None and rows[1].token_usage_json.startswith("[[[")
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("ALTER DATABASE " + conn.info.dbname + " RESET DateStyle")
+        conn.execute("DELETE FROM procos_ai_context WHERE process_instance_id LIKE 'odd-%'")
     await session.close()
 
 

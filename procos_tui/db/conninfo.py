@@ -7,6 +7,7 @@ Order: --dsn > PROCOS_DSN > --profile NAME > libpq's own environment (PGHOST, PG
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,8 @@ def parse(conninfo: str) -> dict[str, str]:
         return {k: str(v) for k, v in pg_conninfo.conninfo_to_dict(conninfo).items()}
     except Exception as exc:  # psycopg raises ProgrammingError with libpq's text
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        # libpq quotes the offending part of the string, which may be the password.
+        reason = re.sub(r'"[^"]*"', '"…"', reason)
         raise ConnInfoError(f"invalid connection string: {reason}") from None
 
 

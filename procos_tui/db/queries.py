@@ -14,71 +14,133 @@ from procos_tui.db.types import ProcessCursor, ProcessFilter
 
 # --- session ------------------------------------------------------------------------------------
 
+# Settings every browsing session runs with, sent after connecting (not as startup options, so
+# the user's own options, PGOPTIONS and service entries, and poolers, are left alone).
+SESSION_SETUP = """
+SELECT set_config('default_transaction_read_only', 'on', false),
+       set_config('statement_timeout', %(statement_timeout)s, false),
+       set_config('idle_in_transaction_session_timeout', '60000', false),
+       set_config('DateStyle', 'ISO, MDY', false),
+       set_config('IntervalStyle', 'postgres', false)
+"""
+
+# init-db and other writers from the command line: no statement timeout (a first init-db on a
+# large table builds indexes for minutes), a bounded wait for locks ProcOS may hold.
+WRITER_SETUP = """
+SELECT set_config('statement_timeout', '0', false),
+       set_config('lock_timeout', %(lock_timeout)s, false),
+       set_config('DateStyle', 'ISO, MDY', false)
+"""
+
 SERVER_FACTS = """
 SELECT current_setting('server_version') AS server_version,
        current_setting('default_transaction_read_only') = 'on' AS read_only,
        current_database() AS database,
        to_regclass('procos_ai_context') IS NOT NULL AS has_procos,
-       to_regclass('procos_ai_process_summary') IS NOT NULL AS has_summary,
+       to_regprocedure('procos_ai_token_total(jsonb)') IS NOT NULL
+           AND to_regclass('idx_procos_ai_context_activity') IS NOT NULL AS has_list_support,
        to_regclass('act_hi_procinst') IS NOT NULL AS has_camunda_history,
        to_regclass('act_ru_variable') IS NOT NULL AS has_camunda_runtime
 """
 
 # --- process list -------------------------------------------------------------------------------
 
-# Served by idx_procos_ai_process_summary_last: a backward range scan that stops after the page,
-# whatever the table size. Filters are checked on the summary rows as the scan meets them.
-_PROCESS_PAGE_HEAD = """
-SELECT s.process_instance_id,
-       s.first_at,
-       CASE WHEN isfinite(s.last_at) THEN s.last_at END AS last_at,
-       s.last_at::text AS last_at_key,
-       s.entry_count, s.output_count, s.providers, s.models,
-       s.total_tokens, s.suspect_outputs,
+# Newest activity first, one page, at any table size: walk idx_procos_ai_context_activity
+# backwards and keep a row only when it is the latest of its instance (one probe of
+# idx_procos_ai_context_proc_inst_activity); then aggregate just the page's instances. A row
+# without created_at counts as -infinity; (time, id) makes the order total, so it is the cursor.
+_ACTIVITY = "coalesce({t}.created_at, '-infinity'::timestamptz)"
+
+_PROCESS_PAGE = """
+WITH latest AS (
+    SELECT c.process_instance_id, {c_activity} AS key_at, c.id AS key_id
+    FROM procos_ai_context AS c
+    WHERE NOT EXISTS (
+            SELECT 1 FROM procos_ai_context AS n
+            WHERE n.process_instance_id COLLATE "C" = c.process_instance_id COLLATE "C"
+              AND ({n_activity}, n.id) > ({c_activity}, c.id))
+      {filters}
+    ORDER BY {c_activity} DESC, c.id DESC
+    LIMIT %(limit)s
+)
+SELECT l.process_instance_id,
+       CASE WHEN isfinite(l.key_at) THEN l.key_at END AS last_at,
+       l.key_at::text AS key_at, l.key_id::text AS key_id,
+       CASE WHEN isfinite(a.first_at) THEN a.first_at END AS first_at,
+       a.entry_count, a.output_count, a.providers, a.models, a.total_tokens,
+       a.suspect_outputs,
        {camunda_columns}
-FROM procos_ai_process_summary AS s
+FROM latest AS l
+CROSS JOIN LATERAL (
+    SELECT min(r.created_at) AS first_at,
+           count(*) AS entry_count,
+           count(*) FILTER (WHERE r.context_type = 'output') AS output_count,
+           coalesce(array_agg(DISTINCT r.ai_provider::text)
+                    FILTER (WHERE r.ai_provider IS NOT NULL), '{{}}') AS providers,
+           coalesce(array_agg(DISTINCT r.model_used::text)
+                    FILTER (WHERE r.model_used IS NOT NULL), '{{}}') AS models,
+           coalesce(sum(procos_ai_token_total(r.token_usage)), 0)::bigint AS total_tokens,
+           -- the guide's check (under 50 characters); octet_length reads no body, so only
+           -- short ones are measured
+           count(*) FILTER (WHERE r.context_type = 'output'
+                              AND octet_length(r.content_text) < 200
+                              AND length(r.content_text) < 50) AS suspect_outputs
+    FROM procos_ai_context AS r
+    WHERE r.process_instance_id = l.process_instance_id
+) AS a
 {camunda_join}
-WHERE true
+ORDER BY l.key_at DESC, l.key_id DESC
 """
 
 _CAMUNDA_COLUMNS = "h.business_key_ AS business_key, h.proc_def_key_ AS process_definition_key"
 _NO_CAMUNDA_COLUMNS = "NULL::text AS business_key, NULL::text AS process_definition_key"
-_CAMUNDA_JOIN = "LEFT JOIN act_hi_procinst AS h ON h.proc_inst_id_ = s.process_instance_id"
+_CAMUNDA_JOIN = "LEFT JOIN act_hi_procinst AS h ON h.proc_inst_id_ = l.process_instance_id"
 
 _FILTERS: dict[str, str] = {
-    "provider": " AND %(provider)s = ANY (s.providers)",
-    "model": " AND %(model)s = ANY (s.models)",
-    "since": " AND s.last_at >= %(since)s",
-    "until": " AND s.last_at < %(until)s",
-    "id_prefix": " AND starts_with(s.process_instance_id, %(id_prefix)s)",
+    "provider": " AND EXISTS (SELECT 1 FROM procos_ai_context AS f"
+                " WHERE f.process_instance_id = c.process_instance_id"
+                " AND f.ai_provider = %(provider)s)",
+    "model": " AND EXISTS (SELECT 1 FROM procos_ai_context AS f"
+             " WHERE f.process_instance_id = c.process_instance_id"
+             " AND f.model_used = %(model)s)",
+    "since": " AND {c_activity} >= %(since)s",
+    "until": " AND {c_activity} < %(until)s",
+    "id_prefix": " AND c.process_instance_id COLLATE \"C\" LIKE %(id_like)s",
 }
 
-_AFTER_CURSOR = (" AND (s.last_at, s.process_instance_id)"
-                 " < (%(cursor_at)s::timestamptz, %(cursor_id)s)")
+_AFTER_CURSOR = " AND ({c_activity}, c.id) < (%(cursor_at)s::timestamptz, %(cursor_id)s::uuid)"
 
-_PROCESS_PAGE_TAIL = " ORDER BY s.last_at DESC, s.process_instance_id DESC LIMIT %(limit)s"
+
+def like_prefix(prefix: str) -> str:
+    """A LIKE pattern matching strings that start with prefix, its wildcards taken literally."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
 
 
 def process_page(flt: ProcessFilter, after: ProcessCursor | None, limit: int,
-                 with_camunda: bool) -> tuple[sql.Composed, dict[str, Any]]:
+                 with_camunda: bool) -> tuple[sql.SQL, dict[str, Any]]:
     """The newest process instances matching the filter, after the cursor, one page long."""
-    head = _PROCESS_PAGE_HEAD.format(
-        camunda_columns=_CAMUNDA_COLUMNS if with_camunda else _NO_CAMUNDA_COLUMNS,
-        camunda_join=_CAMUNDA_JOIN if with_camunda else "",
-    )
-    parts = [head]
     params: dict[str, Any] = {"limit": limit}
+    filters = ""
     for name, clause in _FILTERS.items():
         value = getattr(flt, name)
         if value is not None and value != "":
-            parts.append(clause)
-            params[name] = value
+            filters += clause
+            if name == "id_prefix":
+                params["id_like"] = like_prefix(value)
+            else:
+                params[name] = value
     if after is not None:
-        parts.append(_AFTER_CURSOR)
+        filters += _AFTER_CURSOR
         params["cursor_at"] = after.last_at
-        params["cursor_id"] = after.process_instance_id
-    parts.append(_PROCESS_PAGE_TAIL)
-    return sql.SQL("".join(parts)).format(), params
+        params["cursor_id"] = after.row_id
+    c_activity, n_activity = _ACTIVITY.format(t="c"), _ACTIVITY.format(t="n")
+    text = _PROCESS_PAGE.format(
+        filters=filters.format(c_activity=c_activity), c_activity=c_activity,
+        n_activity=n_activity,
+        camunda_columns=_CAMUNDA_COLUMNS if with_camunda else _NO_CAMUNDA_COLUMNS,
+        camunda_join=_CAMUNDA_JOIN if with_camunda else "")
+    return sql.SQL(text), params  # built from the fixed fragments above only
 
 
 PROVIDERS_AND_MODELS = """
@@ -94,13 +156,14 @@ ORDER BY 1, 2
 # listing an instance never reads a 20 MB body.
 INTERACTIONS_OF_PROCESS = """
 SELECT id::text, process_instance_id, task_id, activity_id, context_type,
-       ai_provider, model_used, token_usage, created_at,
+       ai_provider, model_used, token_usage::text, procos_ai_token_total(token_usage),
+       CASE WHEN isfinite(created_at) THEN created_at END,
        octet_length(content_text) AS text_bytes,
        pg_column_size(content_data) AS data_bytes,
        left(content_text, %(preview_chars)s) AS preview
 FROM procos_ai_context
 WHERE process_instance_id = %(process_instance_id)s
-ORDER BY created_at ASC NULLS FIRST,
+ORDER BY coalesce(created_at, '-infinity'::timestamptz),
          CASE context_type WHEN 'system' THEN 0 WHEN 'input' THEN 1 ELSE 2 END,
          id
 """
@@ -108,7 +171,8 @@ ORDER BY created_at ASC NULLS FIRST,
 INTERACTION_CONTENT = """
 SELECT id::text, process_instance_id, task_id, activity_id, context_type,
        ai_provider, model_used, content_text, content_data::text, token_usage::text,
-       created_at, updated_at
+       CASE WHEN isfinite(created_at) THEN created_at END,
+       CASE WHEN isfinite(updated_at) THEN updated_at END
 FROM procos_ai_context
 WHERE id = %(id)s
 """
@@ -120,7 +184,9 @@ SELECT EXISTS (SELECT 1 FROM procos_ai_context WHERE process_instance_id = %(pro
 # --- Camunda ------------------------------------------------------------------------------------
 
 CAMUNDA_INSTANCE_FROM_HISTORY = """
-SELECT business_key_, proc_def_key_, proc_def_id_, state_, start_time_, end_time_
+SELECT business_key_, proc_def_key_, proc_def_id_, state_,
+       CASE WHEN isfinite(start_time_) THEN start_time_ END,
+       CASE WHEN isfinite(end_time_) THEN end_time_ END
 FROM act_hi_procinst
 WHERE proc_inst_id_ = %(process_instance_id)s
 """

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import select
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg import conninfo as pg_conninfo
 from psycopg import errors as pg_errors
 
 from procos_tui.db import queries
@@ -48,43 +51,54 @@ class QueryTimedOut(DatabaseError):
     pass
 
 
+class ConnectionLost(DatabaseError):
+    pass
+
+
 def one_line(exc: BaseException) -> str:
     text = str(exc).strip()
     first = text.splitlines()[0].strip() if text else type(exc).__name__
     return first.removeprefix("ERROR:").strip()
 
 
-def connection_kwargs(read_only: bool,
-                      statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS) -> dict[str, Any]:
-    """Connection parameters every procos-tui session uses.
+def connection_kwargs(conninfo: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Defaults procos-tui adds to a connection, only where the user has not set them.
 
-    Read-only is enforced by the server (default_transaction_read_only), not by our good
-    intentions, so a bug in the UI cannot write to a production primary.
+    Settings such as read-only and statement_timeout are sent after connecting (see
+    queries.SESSION_SETUP), not as startup `options`: those would replace the user's own options,
+    PGOPTIONS or service-file entries, and some poolers refuse them.
     """
-    options = f"-c statement_timeout={int(statement_timeout_ms)}"
-    if read_only:
-        options += " -c default_transaction_read_only=on"
-    return {
-        "application_name": APP_NAME,
-        "options": options,
-        "connect_timeout": CONNECT_TIMEOUT_S,
-        "keepalives": 1,
-        "keepalives_idle": 30,
-        "keepalives_interval": 10,
-        "keepalives_count": 3,
-    }
+    environ = os.environ if env is None else env
+    given = pg_conninfo.conninfo_to_dict(conninfo)
+    defaults: dict[str, Any] = {}
+    if "application_name" not in given and "PGAPPNAME" not in environ:
+        defaults["application_name"] = APP_NAME
+    if "connect_timeout" not in given and "PGCONNECT_TIMEOUT" not in environ:
+        defaults["connect_timeout"] = CONNECT_TIMEOUT_S
+    if not any(k.startswith("keepalives") for k in given):
+        defaults.update(keepalives=1, keepalives_idle=30, keepalives_interval=10,
+                        keepalives_count=3)
+    return defaults
 
 
-def connect_sync(
-    target: Target, *, read_only: bool, autocommit: bool = True,
-    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
-) -> psycopg.Connection[Any]:
-    """A blocking connection for the command line (init-db, export, check)."""
+def connect_sync(target: Target, *, read_only: bool,
+                 statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+                 lock_timeout_ms: int = 0) -> psycopg.Connection[Any]:
+    """A blocking autocommit connection for the command line (init-db, export, check)."""
     try:
-        return psycopg.connect(target.conninfo, autocommit=autocommit,
-                               **connection_kwargs(read_only, statement_timeout_ms))
+        conn = psycopg.connect(target.conninfo, autocommit=True,
+                               **connection_kwargs(target.conninfo))
     except psycopg.Error as exc:
         raise ConnectionFailed(f"cannot connect to {target.display}: {one_line(exc)}") from None
+    try:
+        conn.execute(queries.SESSION_SETUP if read_only else queries.WRITER_SETUP,
+                     {"statement_timeout": str(statement_timeout_ms),
+                      "lock_timeout": str(lock_timeout_ms)})
+    except psycopg.Error as exc:
+        conn.close()
+        raise ConnectionFailed(f"cannot set up the session on {target.display}: "
+                               f"{one_line(exc)}") from None
+    return conn
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,7 @@ class ServerFacts:
     read_only: bool
     database: str
     has_procos: bool
-    has_summary: bool
+    has_list_support: bool  # init-db.sql's function and indexes for the process list
     has_camunda_history: bool
     has_camunda_runtime: bool
 
@@ -133,12 +147,21 @@ class BrowseSession:
         try:
             conn = await psycopg.AsyncConnection.connect(
                 self.target.conninfo, autocommit=True,
-                **connection_kwargs(self.read_only, self.statement_timeout_ms))
+                **connection_kwargs(self.target.conninfo))
         except psycopg.Error as exc:
             raise ConnectionFailed(
                 f"cannot connect to {self.target.display}: {one_line(exc)}") from None
-        cur = await conn.execute(queries.SERVER_FACTS)
-        row = await cur.fetchone()
+        try:
+            await conn.execute(queries.SESSION_SETUP,
+                               {"statement_timeout": str(self.statement_timeout_ms)})
+            # Every read also runs in BEGIN READ ONLY, whatever the session default says.
+            await conn.set_read_only(True)
+            cur = await conn.execute(queries.SERVER_FACTS)
+            row = await cur.fetchone()
+        except psycopg.Error as exc:
+            await conn.close()
+            raise ConnectionFailed(
+                f"cannot set up the session on {self.target.display}: {one_line(exc)}") from None
         assert row is not None
         self.facts = ServerFacts(*row)
         self._conn = conn
@@ -156,31 +179,59 @@ class BrowseSession:
         conn = self._conn
         return None if conn is None or conn.closed else conn.info.backend_pid
 
+    @staticmethod
+    def _gone_while_idle(conn: psycopg.AsyncConnection[Any]) -> bool:
+        """True when an idle connection has something to read: the server closed it (restart,
+        pg_terminate_backend, idle timeout) and its goodbye is waiting in the socket."""
+        if conn.closed or conn.broken:
+            return True
+        try:
+            readable, _, _ = select.select([conn.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
+    async def _usable_connection(self) -> psycopg.AsyncConnection[Any]:
+        conn = self._conn
+        if conn is not None and not self._gone_while_idle(conn):
+            return conn
+        had_one = self.facts is not None
+        if conn is not None:
+            await self._drop(conn)
+        conn = await self._connect()
+        if had_one:
+            self._reconnected("the connection was closed by the server; re-established")
+        return conn
+
     async def _run(self, op: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
+        """Run one read in a READ ONLY transaction, mapping failures to one-line errors.
+
+        A connection found dead before the read is replaced and the read goes ahead. One that
+        dies during the read is not retried (a DBA may have killed that very query): the call
+        fails with a clear message and the next call reconnects.
+        """
         async with self._lock:
-            conn = self._conn if self._conn is not None and not self._conn.closed else None
-            if conn is None:
-                had_one = self.facts is not None
-                conn = await self._connect()
-                if had_one:
-                    self._reconnected("connection re-established")
+            conn = await self._usable_connection()
             self._cancel_requested = False
             try:
-                return await op(conn)
+                async with conn.transaction():
+                    return await op(conn)
             except pg_errors.QueryCanceled as exc:
                 if self._cancel_requested:
                     raise QueryCancelled("query cancelled") from None
                 raise QueryTimedOut(f"{one_line(exc)} (statement_timeout "
                                     f"{self.statement_timeout_ms} ms)") from None
             except psycopg.OperationalError as exc:
-                if not (conn.closed or conn.broken or isinstance(exc, pg_errors.AdminShutdown)):
-                    raise DatabaseError(one_line(exc)) from None
-                await self._drop(conn)
-                conn = await self._connect()
-                self._reconnected(f"connection lost ({one_line(exc)}); re-established")
-                return await op(conn)
+                if conn.closed or conn.broken or isinstance(exc, pg_errors.AdminShutdown):
+                    await self._drop(conn)
+                    raise ConnectionLost(f"connection lost during the query ({one_line(exc)}); "
+                                         "it reconnects on the next action") from None
+                raise DatabaseError(one_line(exc)) from None
             except psycopg.Error as exc:
                 raise DatabaseError(one_line(exc)) from None
+            except (ValueError, NotImplementedError, RecursionError) as exc:
+                # psycopg's loaders on odd server settings or hostile values
+                raise DatabaseError(f"cannot read the result: {one_line(exc)}") from None
 
     async def _drop(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = None
@@ -220,12 +271,12 @@ class BrowseSession:
         rows = rows[:limit]
         summaries = tuple(
             ProcessSummary(
-                process_instance_id=r[0], first_at=r[1], last_at=r[2], entry_count=r[4],
-                output_count=r[5], providers=tuple(r[6]), models=tuple(r[7]),
-                total_tokens=r[8], suspect_outputs=r[9], business_key=r[10],
-                process_definition_key=r[11])
+                process_instance_id=r[0], last_at=r[1], first_at=r[4], entry_count=r[5],
+                output_count=r[6], providers=tuple(r[7]), models=tuple(r[8]),
+                total_tokens=r[9], suspect_outputs=r[10], business_key=r[11],
+                process_definition_key=r[12])
             for r in rows)
-        cursor = ProcessCursor(rows[-1][3], rows[-1][0]) if more and rows else None
+        cursor = ProcessCursor(rows[-1][2], rows[-1][3]) if more and rows else None
         return ProcessPage(summaries, cursor)
 
     async def interactions(self, process_instance_id: str) -> list[InteractionHeader]:

@@ -17,14 +17,14 @@ class ProcessFilter:
 
 @dataclass(frozen=True)
 class ProcessCursor:
-    """Keyset position: the sort key of the last row shown. Opaque to callers.
+    """Keyset position: the latest row (time, id) of the last instance shown. Opaque to callers.
 
     last_at travels as PostgreSQL's own text of the timestamp so that -infinity (an instance
     whose rows have no created_at) and microseconds survive the round trip exactly.
     """
 
     last_at: str
-    process_instance_id: str
+    row_id: str
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,8 @@ class InteractionHeader:
     context_type: str
     ai_provider: str | None
     model_used: str | None
-    token_usage: object
+    token_usage_json: str | None  # as stored; parse with core.jsonview, it may be hostile
+    total_tokens: int  # procos_ai_token_total(): 0 when the shape is unknown
     created_at: datetime | None
     text_bytes: int | None  # octet length of content_text; None when it is NULL
     data_bytes: int  # octet length of content_data as stored

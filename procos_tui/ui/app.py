@@ -63,7 +63,7 @@ class ProcosApp(App[None]):
         return text
 
     def _reconnected(self, message: str) -> None:
-        self.notify(sanitize_plain(message), title="Database", severity="warning")
+        self.notify(sanitize_plain(message), title="Database", severity="warning", markup=False)
 
     def fail(self, message: str) -> None:
         """A problem the app cannot go on with (no database): leave and say it on stderr."""

@@ -50,13 +50,13 @@ def summary_cells(s: ProcessSummary) -> tuple[Text, ...]:
     )
 
 
-def schema_problem(has_procos: bool, has_summary: bool, database: str) -> str | None:
+def schema_problem(has_procos: bool, has_list_support: bool, database: str) -> str | None:
     if not has_procos:
         return (f"database {sanitize_plain(database)!r} has no ProcOS tables "
                 "(procos_ai_context); check the DSN, or create them with `procos-tui init-db`")
-    if not has_summary:
+    if not has_list_support:
         return (f"the ProcOS schema in {sanitize_plain(database)!r} predates this procos-tui: "
-                "run `procos-tui init-db` (adds the process summary the list reads)")
+                "run `procos-tui init-db` (adds the indexes the process list reads)")
     return None
 
 
@@ -118,7 +118,8 @@ class ProcessesScreen(Screen[None]):
             session = self.procos.session
             if session.facts is None:
                 facts = await session.open()
-                missing = schema_problem(facts.has_procos, facts.has_summary, facts.database)
+                missing = schema_problem(facts.has_procos, facts.has_list_support,
+                                         facts.database)
                 if missing:
                     self.post_message(self.LoadFailed(missing, fatal=True))
                     return
@@ -155,7 +156,8 @@ class ProcessesScreen(Screen[None]):
         if event.fatal:
             self.procos.fail(event.error)
             return
-        self.notify(sanitize_plain(event.error), title="Database", severity="error")
+        self.notify(sanitize_plain(event.error), title="Database", severity="error",
+                    markup=False)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if (not self.exhausted and not self.fetching
