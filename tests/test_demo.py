@@ -139,6 +139,12 @@ def test_prepare_demo_builds_once_and_reuses() -> None:
         assert again == conninfo and time.perf_counter() - started < 5
         assert not any("building" in m for m in messages)
         assert re.search(r"host=", conninfo)
+        server.stop()
+        # --reset starts from an empty data directory and builds everything again.
+        messages.clear()
+        server, conninfo = prepare_demo(pgdata, reset=True, progress=messages.append)
+        assert any("first start: initdb" in m for m in messages)
+        assert any("building the demo database" in m for m in messages)
     finally:
         server.stop()
         import shutil
