@@ -14,7 +14,7 @@ import pytest
 from procos_tui.db.schema import apply_schema
 from procos_tui.demo.camunda import CAMUNDA_SUBSET_DDL
 from procos_tui.demo.content import demo_dataset
-from procos_tui.demo.load import DEMO_MARK, load_demo_data, prepare_demo
+from procos_tui.demo.load import demo_mark, load_demo_data, prepare_demo
 
 pytestmark = pytest.mark.db
 
@@ -132,7 +132,7 @@ def test_prepare_demo_builds_once_and_reuses() -> None:
         with psycopg.connect(conninfo) as conn:
             mark = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database"
                                 " WHERE datname = current_database()").fetchone()
-            assert mark == (DEMO_MARK,)
+            assert mark == (demo_mark(),)
         messages.clear()
         started = time.perf_counter()
         _, again = prepare_demo(pgdata, progress=messages.append)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -12,11 +13,17 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from procos_tui.db import embedded
-from procos_tui.db.schema import apply_schema
+from procos_tui.db.schema import apply_schema, init_sql
 
 DEMO_DATABASE = "procos_demo"
-# Bump when the generator or the schema changes: an older demo database is then rebuilt.
-DEMO_MARK = "procos-tui demo data v1"
+# Bump DATA_VERSION when the generator changes; a schema change is seen through its digest.
+# A demo database with another mark is rebuilt.
+DATA_VERSION = 1
+
+
+def demo_mark() -> str:
+    digest = hashlib.sha256(init_sql().encode("utf-8")).hexdigest()[:12]
+    return f"procos-tui demo data v{DATA_VERSION}, schema {digest}"
 
 CONTEXT_COLUMNS = ("process_instance_id", "task_id", "activity_id", "context_type",
                    "content_data", "content_text", "ai_provider", "model_used",
@@ -72,7 +79,7 @@ def _demo_is_current(admin: psycopg.Connection[Any]) -> bool:
     row = admin.execute(
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
         (DEMO_DATABASE,)).fetchone()
-    return row is not None and row[0] == DEMO_MARK
+    return row is not None and row[0] == demo_mark()
 
 
 def build_demo_database(admin: psycopg.Connection[Any], conninfo: str,
@@ -85,7 +92,8 @@ def build_demo_database(admin: psycopg.Connection[Any], conninfo: str,
         progress("applying init-db.sql")
         apply_schema(conn)
         load_demo_data(conn, progress)
-    admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(name, sql.Literal(DEMO_MARK)))
+    admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(name,
+                                                                  sql.Literal(demo_mark())))
 
 
 def prepare_demo(pgdata: Path, *, reset: bool = False, keep_running: bool = False,
