@@ -8,6 +8,7 @@ import sys
 HEADLESS = ["procos_tui.db.conninfo", "procos_tui.db.types", "procos_tui.db.queries",
             "procos_tui.db.session", "procos_tui.db.schema", "procos_tui.db.embedded",
             "procos_tui.core.sanitize", "procos_tui.demo.content", "procos_tui.demo.load",
+            "procos_tui.demo.steps", "procos_tui.demo.hostile",
             "procos_tui.demo.camunda", "procos_tui.cli"]
 
 
