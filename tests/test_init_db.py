@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -38,6 +39,26 @@ def objects(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, set[str]]
                                  "ON n.oid = p.pronamespace WHERE nspname = 'public'"),
         "extensions": names(conn, "SELECT extname FROM pg_extension"),
     }
+
+
+@contextmanager
+def login_role(conninfo: str, role: str, *setup: str) -> Iterator[str]:
+    """A fresh login role, the setup statements run as superuser ({db} and {role} filled
+    in), and the role's conninfo; the database and the role are dropped afterwards."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        dbname = conn.info.dbname
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for statement in setup:
+            conn.execute(statement.format(db=f'"{dbname}"', role=role))
+    try:
+        yield psycopg.conninfo.make_conninfo(conninfo, user=role)
+    finally:
+        with psycopg.connect(psycopg.conninfo.make_conninfo(conninfo, dbname="postgres"),
+                             autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            conn.execute(f"DROP ROLE IF EXISTS {role}")
 
 
 def test_objects_are_created(db: str) -> None:
@@ -134,16 +155,9 @@ def test_init_then_camunda_then_optimize(empty_db: Callable[[], str], camunda_dd
 def test_uuid_fallback_without_uuid_ossp(empty_db: Callable[[], str]) -> None:
     """A role that may not create extensions still gets a working uuid_generate_v4()."""
     conninfo = empty_db()
-    role = "procos_tui_limited"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        dbname = conn.info.dbname
-        conn.execute(f"DROP ROLE IF EXISTS {role}")
-        conn.execute(f"CREATE ROLE {role} LOGIN")
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        conn.execute(f"ALTER SCHEMA public OWNER TO {role}")
-        conn.execute(f'REVOKE CREATE ON DATABASE "{dbname}" FROM PUBLIC, {role}')
-    try:
-        limited = psycopg.conninfo.make_conninfo(conninfo, user=role)
+    with login_role(conninfo, "procos_tui_limited",
+                    "ALTER SCHEMA public OWNER TO {role}",
+                    "REVOKE CREATE ON DATABASE {db} FROM PUBLIC, {role}") as limited:
         with psycopg.connect(limited, autocommit=True) as conn:
             result = apply_schema(conn)
             assert any("gen_random_uuid" in n for n in result.notices)
@@ -156,11 +170,6 @@ def test_uuid_fallback_without_uuid_ossp(empty_db: Callable[[], str]) -> None:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             apply_schema(conn)
             assert conn.execute("SELECT uuid_generate_v4() IS NOT NULL").fetchone() == (True,)
-    finally:
-        with psycopg.connect(psycopg.conninfo.make_conninfo(conninfo, dbname="postgres"),
-                             autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS \"{dbname}\" WITH (FORCE)")
-            conn.execute(f"DROP ROLE IF EXISTS {role}")
 
 
 def test_grants_to_procos_role_when_it_exists(empty_db: Callable[[], str]) -> None:
@@ -193,24 +202,13 @@ def test_camunda_tables_of_another_owner_do_not_stop_init(empty_db: Callable[[],
     """A schema owner who does not own Camunda's tables still gets the ProcOS schema, and a
     notice naming the indexes it could not create."""
     conninfo = empty_db()
-    owner = "procos_tui_schema_owner"
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        dbname = conn.info.dbname
         conn.execute(camunda_ddl.encode())
-        conn.execute(f"DROP ROLE IF EXISTS {owner}")
-        conn.execute(f"CREATE ROLE {owner} LOGIN")
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        conn.execute(f"GRANT CREATE ON DATABASE \"{dbname}\" TO {owner}")
-        conn.execute(f"GRANT ALL ON SCHEMA public TO {owner}")
-    try:
-        as_owner = psycopg.conninfo.make_conninfo(conninfo, user=owner)
-        with psycopg.connect(as_owner, autocommit=True) as conn:
-            result = apply_schema(conn)
-            assert any("not created" in n and "idx_act_hi_varinst_proc_inst_ai" in n
-                       for n in result.notices)
-            assert objects(conn)["tables"] >= TABLES
-    finally:
-        with psycopg.connect(psycopg.conninfo.make_conninfo(conninfo, dbname="postgres"),
-                             autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS \"{dbname}\" WITH (FORCE)")
-            conn.execute(f"DROP ROLE IF EXISTS {owner}")
+    with login_role(conninfo, "procos_tui_schema_owner",
+                    "GRANT CREATE ON DATABASE {db} TO {role}",
+                    "GRANT ALL ON SCHEMA public TO {role}") as as_owner, \
+            psycopg.connect(as_owner, autocommit=True) as conn:
+        result = apply_schema(conn)
+        assert any("not created" in n and "idx_act_hi_varinst_proc_inst_ai" in n
+                   for n in result.notices)
+        assert objects(conn)["tables"] >= TABLES
