@@ -78,8 +78,8 @@ def _target(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
+    from procos_tui.db.connect import DatabaseError, connect_sync, one_line
     from procos_tui.db.schema import apply_schema, init_sql_path
-    from procos_tui.db.session import DatabaseError, connect_sync, one_line
 
     target = _target(args)
     try:

@@ -12,8 +12,10 @@ from textual.widgets import DataTable
 
 from procos_tui.db.conninfo import Target
 from procos_tui.db.schema import apply_schema
+from procos_tui.db.types import ProcessFilter
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.help import HelpScreen
+from procos_tui.ui.processes import ProcessesScreen
 from tests.screen import screen_text, wait_for
 
 pytestmark = pytest.mark.db
@@ -116,3 +118,18 @@ async def test_schema_without_list_indexes_asks_for_init_db(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.fatal_error is not None)
     assert app.fatal_error is not None and "run `procos-tui init-db`" in app.fatal_error
+
+
+async def test_filtered_list_scans_on_until_the_end(seeded: str) -> None:
+    """A filter the list cannot answer from one window keeps fetching by itself."""
+    app = ProcosApp(Target(seeded, "test"), process_id="pi-00")
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: "100 process instances" in screen_text(app))
+        app.session.filter_window = 7
+        screen = ProcessesScreen(ProcessFilter(provider="openai", id_prefix="pi-01"))
+        await app.push_screen(screen)
+        table = screen.query_one(DataTable)
+        await wait_for(pilot, lambda: "100 process instances matching" in screen_text(app)
+                       and table.row_count == 100)
+        assert "more below" not in screen_text(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import threading
@@ -80,12 +81,12 @@ async def open_session(conninfo: str, **kw: object) -> BrowseSession:
 
 
 async def all_pages(session: BrowseSession, flt: ProcessFilter | None = None,
-                    limit: int = 17) -> list[str]:
+                    limit: int = 17, window: int = 2000) -> list[str]:
     ids: list[str] = []
-    page = await session.process_page(flt, None, limit)
+    page = await session.process_page(flt, None, limit, window)
     ids += [r.process_instance_id for r in page.rows]
     while page.next_cursor is not None:
-        page = await session.process_page(flt, page.next_cursor, limit)
+        page = await session.process_page(flt, page.next_cursor, limit, window)
         ids += [r.process_instance_id for r in page.rows]
     return ids
 
@@ -120,6 +121,11 @@ async def test_filters(seeded: str) -> None:
     assert len(anthropic) == 50 and all(int(p[5:]) % 5 == 0 for p in anthropic)
     model = await all_pages(session, ProcessFilter(model="claude-sonnet-4"))
     assert model == anthropic
+    # A small window: requests come back short or empty, and together still give all of them.
+    page = await session.process_page(ProcessFilter(provider="anthropic"), None, 17, 3)
+    assert len(page.rows) < 17 and page.next_cursor is not None
+    assert await all_pages(session, ProcessFilter(provider="anthropic"), 17, 3) == anthropic
+    assert await all_pages(session, ProcessFilter(provider="nobody"), 17, 50) == []
     window = await all_pages(session, ProcessFilter(
         since=BASE + timedelta(minutes=10), until=BASE + timedelta(minutes=20)))
     assert window == [f"proc-{i:04d}" for i in range(19, 9, -1)]
@@ -282,6 +288,10 @@ async def test_odd_values_do_not_break_listing(db: str) -> None:
                      " ('odd-1', 'output', '{}', %s::jsonb, 'infinity')", (deep,))
         conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
                      " content_data, created_at) VALUES ('odd-2', 'output', '[]', '-infinity')")
+        # Before year 1: PostgreSQL has it, Python's datetime does not.
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, created_at) VALUES ('odd-2', 'input', '{}',"
+                     " '0044-03-15 12:00:00+00 BC')")
         conn.execute("ALTER DATABASE " + conn.info.dbname + " SET DateStyle = 'SQL, DMY'")
     session = await open_session(db)
     page = await session.process_page(ProcessFilter(id_prefix="odd-"), None, 10)
@@ -348,3 +358,81 @@ async def test_camunda_details(empty_db: object, camunda_ddl: str) -> None:
     page = await session.process_page(None, None, 5)
     assert page.rows[0].business_key == "order-42"
     await session.close()
+
+
+class BlackHoleProxy:
+    """A TCP proxy to the test server that can start swallowing what the client sends."""
+
+    def __init__(self, conninfo: str) -> None:
+        params = psycopg.conninfo.conninfo_to_dict(conninfo)
+        self.host = str(params.get("host") or "localhost")
+        self.port = int(params.get("port") or 5432)
+        self.params = params
+        self.swallow = False
+        self.server: asyncio.Server | None = None
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                    upstream: bool) -> None:
+        with contextlib.suppress(OSError, ConnectionError):
+            while data := await reader.read(65536):
+                if upstream and self.swallow:
+                    continue
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, ConnectionError, asyncio.CancelledError):
+            await self._connect_and_pump(reader, writer)
+
+    async def _connect_and_pump(self, reader: asyncio.StreamReader,
+                                writer: asyncio.StreamWriter) -> None:
+        if self.host.startswith("/"):
+            up_reader, up_writer = await asyncio.open_unix_connection(
+                f"{self.host}/.s.PGSQL.{self.port}")
+        else:
+            up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
+        await asyncio.gather(self._pump(reader, up_writer, True),
+                             self._pump(up_reader, writer, False))
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return psycopg.conninfo.make_conninfo(
+            "", host="127.0.0.1", port=port, user=str(self.params.get("user", "postgres")),
+            dbname=str(self.params.get("dbname")), sslmode="disable")
+
+
+async def test_server_that_stops_answering_is_given_up(db: str) -> None:
+    proxy = BlackHoleProxy(db)
+    conninfo = await proxy.start()
+    session = await open_session(conninfo, statement_timeout_ms=300, answer_grace_s=1.0)
+    assert await session.execute("SELECT 1") == [(1,)]
+    proxy.swallow = True
+    started = time.perf_counter()
+    with pytest.raises(ConnectionLost, match="no answer from the server"):
+        await session.process_page(None, None, 5)
+    assert time.perf_counter() - started < 5
+    proxy.swallow = False
+    await asyncio.sleep(0.5)  # let the proxy finish tearing down the abandoned connection
+    page = await session.process_page(None, None, 5)  # the next read reconnects
+    assert page.rows
+    await session.close()
+    assert proxy.server is not None
+    proxy.server.close()
+
+
+def test_startup_options_keep_the_users_and_end_with_ours() -> None:
+    from procos_tui.db.connect import connection_kwargs, session_options
+
+    ours = session_options(True, 1234)
+    kw = connection_kwargs("host=h options='-c search_path=app'", ours, env={})
+    assert kw["options"].startswith("-c search_path=app ")
+    assert kw["options"].endswith("default_transaction_read_only=on"
+                                  " -c idle_in_transaction_session_timeout=60000")
+    assert "statement_timeout=1234" in kw["options"]
+    kw = connection_kwargs("host=h application_name=mine connect_timeout=3", ours,
+                           env={"PGOPTIONS": "-c work_mem=7MB"})
+    assert kw["options"].startswith("-c work_mem=7MB ")
+    assert "application_name" not in kw and "connect_timeout" not in kw
+    assert kw["tcp_user_timeout"] > 0

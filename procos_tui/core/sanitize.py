@@ -146,7 +146,9 @@ _MAX_SHOWN_CELLS = 16
 def clip(text: str, width: int) -> str:
     """One-line preview at most ``width`` cells; ends with '…' exactly when cut."""
     if width <= 0:
-        return ""
+        # Nothing fits but text of no width at all (a lone combining mark or modifier).
+        plain = sanitize_plain(text[:256]) if len(text) <= 256 else "x"
+        return plain if cell_len(plain) == 0 else ""
     # Previews of multi-megabyte messages must not sanitise the whole message: each shown
     # character is usually at least one cell, so a short head decides the result, unless the
     # head is mostly zero-width (combining marks), in which case fall back to the full text.

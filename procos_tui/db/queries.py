@@ -14,34 +14,25 @@ from procos_tui.db.types import ProcessCursor, ProcessFilter
 
 # --- session ------------------------------------------------------------------------------------
 
-# Settings every browsing session runs with, sent after connecting (not as startup options, so
-# the user's own options, PGOPTIONS and service entries, and poolers, are left alone).
-SESSION_SETUP = """
-SELECT set_config('default_transaction_read_only', 'on', false),
-       set_config('statement_timeout', %(statement_timeout)s, false),
-       set_config('idle_in_transaction_session_timeout', '60000', false),
-       set_config('DateStyle', 'ISO, MDY', false),
-       set_config('IntervalStyle', 'postgres', false)
-"""
-
-# init-db and other writers from the command line: no statement timeout (a first init-db on a
-# large table builds indexes for minutes), a bounded wait for locks ProcOS may hold.
-WRITER_SETUP = """
-SELECT set_config('statement_timeout', '0', false),
-       set_config('lock_timeout', %(lock_timeout)s, false),
-       set_config('DateStyle', 'ISO, MDY', false)
-"""
-
 SERVER_FACTS = """
 SELECT current_setting('server_version') AS server_version,
        current_setting('default_transaction_read_only') = 'on' AS read_only,
        current_database() AS database,
        to_regclass('procos_ai_context') IS NOT NULL AS has_procos,
        to_regprocedure('procos_ai_token_total(jsonb)') IS NOT NULL
-           AND to_regclass('idx_procos_ai_context_activity') IS NOT NULL AS has_list_support,
+           AND to_regclass('idx_procos_ai_context_activity') IS NOT NULL
+           AND to_regclass('idx_procos_ai_context_proc_inst_activity') IS NOT NULL
+           AS has_list_support,
        to_regclass('act_hi_procinst') IS NOT NULL AS has_camunda_history,
        to_regclass('act_ru_variable') IS NOT NULL AS has_camunda_runtime
 """
+
+def shown_time(expr: str) -> str:
+    """A timestamp for the screen, NULL where Python's datetime cannot hold it (infinity, BC,
+    after 9999): one odd row must not break a whole page."""
+    return (f"CASE WHEN {expr} BETWEEN '0001-01-02 00:00:00+00'::timestamptz"
+            f" AND '9999-12-30 00:00:00+00'::timestamptz THEN {expr} END")
+
 
 # --- process list -------------------------------------------------------------------------------
 
@@ -51,27 +42,47 @@ SELECT current_setting('server_version') AS server_version,
 # without created_at counts as -infinity; (time, id) makes the order total, so it is the cursor.
 _ACTIVITY = "coalesce({t}.created_at, '-infinity'::timestamptz)"
 
+# Instance filters (provider, model) probe other rows of the instance, and the planner cannot
+# know how rare a match is: so one request walks a bounded window of instances (%(window)s),
+# keeps the matching ones, and reports how far it walked. A rare filter then costs several
+# short requests, each answering quickly, instead of one scan of the whole table.
 _PROCESS_PAGE = """
-WITH latest AS (
+WITH walked AS MATERIALIZED (
     SELECT c.process_instance_id, {c_activity} AS key_at, c.id AS key_id
     FROM procos_ai_context AS c
     WHERE NOT EXISTS (
             SELECT 1 FROM procos_ai_context AS n
             WHERE n.process_instance_id COLLATE "C" = c.process_instance_id COLLATE "C"
               AND ({n_activity}, n.id) > ({c_activity}, c.id))
-      {filters}
+      {walk_filters}
     ORDER BY {c_activity} DESC, c.id DESC
+    LIMIT %(window)s
+),
+edge AS (
+    SELECT (SELECT count(*) FROM walked) AS walked_count,
+           last.key_at::text AS edge_at, last.key_id::text AS edge_id
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (SELECT key_at, key_id FROM walked
+                       ORDER BY key_at, key_id LIMIT 1) AS last ON true
+),
+latest AS (
+    SELECT w.process_instance_id, w.key_at, w.key_id
+    FROM walked AS w
+    WHERE true {instance_filters}
+    ORDER BY w.key_at DESC, w.key_id DESC
     LIMIT %(limit)s
 )
-SELECT l.process_instance_id,
-       CASE WHEN isfinite(l.key_at) THEN l.key_at END AS last_at,
+SELECT e.walked_count, e.edge_at, e.edge_id,
+       l.process_instance_id,
+       {last_at} AS last_at,
        l.key_at::text AS key_at, l.key_id::text AS key_id,
-       CASE WHEN isfinite(a.first_at) THEN a.first_at END AS first_at,
+       {first_at} AS first_at,
        a.entry_count, a.output_count, a.providers, a.models, a.total_tokens,
        a.suspect_outputs,
        {camunda_columns}
-FROM latest AS l
-CROSS JOIN LATERAL (
+FROM edge AS e
+LEFT JOIN latest AS l ON true
+LEFT JOIN LATERAL (
     SELECT min(r.created_at) AS first_at,
            count(*) AS entry_count,
            count(*) FILTER (WHERE r.context_type = 'output') AS output_count,
@@ -87,25 +98,39 @@ CROSS JOIN LATERAL (
                               AND length(r.content_text) < 50) AS suspect_outputs
     FROM procos_ai_context AS r
     WHERE r.process_instance_id = l.process_instance_id
-) AS a
+) AS a ON true
 {camunda_join}
 ORDER BY l.key_at DESC, l.key_id DESC
 """
+
+# How many instances one filtered request looks at.
+FILTER_WINDOW = 2000
 
 _CAMUNDA_COLUMNS = "h.business_key_ AS business_key, h.proc_def_key_ AS process_definition_key"
 _NO_CAMUNDA_COLUMNS = "NULL::text AS business_key, NULL::text AS process_definition_key"
 _CAMUNDA_JOIN = "LEFT JOIN act_hi_procinst AS h ON h.proc_inst_id_ = l.process_instance_id"
 
-_FILTERS: dict[str, str] = {
-    "provider": " AND EXISTS (SELECT 1 FROM procos_ai_context AS f"
-                " WHERE f.process_instance_id = c.process_instance_id"
-                " AND f.ai_provider = %(provider)s)",
-    "model": " AND EXISTS (SELECT 1 FROM procos_ai_context AS f"
-             " WHERE f.process_instance_id = c.process_instance_id"
-             " AND f.model_used = %(model)s)",
+# Columns of a process_page row: the walk's extent first, then the instance (NULL when the
+# window held no match).
+PAGE_WALKED, PAGE_EDGE_AT, PAGE_EDGE_ID, PAGE_FIRST_INSTANCE_COLUMN = 0, 1, 2, 3
+
+# Filters on the walked row itself (index conditions) ...
+_WALK_FILTERS: dict[str, str] = {
     "since": " AND {c_activity} >= %(since)s",
     "until": " AND {c_activity} < %(until)s",
     "id_prefix": " AND c.process_instance_id COLLATE \"C\" LIKE %(id_like)s",
+}
+# ... and filters on the instance, checked once per instance found.
+# A scalar subquery, not EXISTS: EXISTS may become a hashed semi-join that reads every row of
+# the provider once (a scan of the table when the value is rare); this stays one probe of the
+# instance's rows per instance walked.
+_INSTANCE_FILTERS: dict[str, str] = {
+    "provider": " AND coalesce((SELECT true FROM procos_ai_context AS f"
+                " WHERE f.process_instance_id = w.process_instance_id"
+                " AND f.ai_provider = %(provider)s LIMIT 1), false)",
+    "model": " AND coalesce((SELECT true FROM procos_ai_context AS f"
+             " WHERE f.process_instance_id = w.process_instance_id"
+             " AND f.model_used = %(model)s LIMIT 1), false)",
 }
 
 _AFTER_CURSOR = " AND ({c_activity}, c.id) < (%(cursor_at)s::timestamptz, %(cursor_id)s::uuid)"
@@ -118,26 +143,34 @@ def like_prefix(prefix: str) -> str:
 
 
 def process_page(flt: ProcessFilter, after: ProcessCursor | None, limit: int,
-                 with_camunda: bool) -> tuple[sql.SQL, dict[str, Any]]:
-    """The newest process instances matching the filter, after the cursor, one page long."""
-    params: dict[str, Any] = {"limit": limit}
-    filters = ""
-    for name, clause in _FILTERS.items():
+                 with_camunda: bool, filter_window: int = FILTER_WINDOW
+                 ) -> tuple[sql.SQL, dict[str, Any]]:
+    """The newest process instances matching the filter, after the cursor, at most `limit`,
+    and how far the walk went (see _PROCESS_PAGE)."""
+    params: dict[str, Any] = {"limit": limit, "window": limit}
+    walk, instance = "", ""
+    for name, clause in (*_WALK_FILTERS.items(), *_INSTANCE_FILTERS.items()):
         value = getattr(flt, name)
-        if value is not None and value != "":
-            filters += clause
-            if name == "id_prefix":
-                params["id_like"] = like_prefix(value)
-            else:
-                params[name] = value
+        if value is None or value == "":
+            continue
+        if name in _WALK_FILTERS:
+            walk += clause
+        else:
+            instance += clause
+            params["window"] = max(limit, filter_window)
+        if name == "id_prefix":
+            params["id_like"] = like_prefix(value)
+        else:
+            params[name] = value
     if after is not None:
-        filters += _AFTER_CURSOR
+        walk += _AFTER_CURSOR
         params["cursor_at"] = after.last_at
         params["cursor_id"] = after.row_id
     c_activity, n_activity = _ACTIVITY.format(t="c"), _ACTIVITY.format(t="n")
     text = _PROCESS_PAGE.format(
-        filters=filters.format(c_activity=c_activity), c_activity=c_activity,
-        n_activity=n_activity,
+        walk_filters=walk.format(c_activity=c_activity), instance_filters=instance,
+        c_activity=c_activity, n_activity=n_activity,
+        last_at=shown_time("l.key_at"), first_at=shown_time("a.first_at"),
         camunda_columns=_CAMUNDA_COLUMNS if with_camunda else _NO_CAMUNDA_COLUMNS,
         camunda_join=_CAMUNDA_JOIN if with_camunda else "")
     return sql.SQL(text), params  # built from the fixed fragments above only
@@ -154,10 +187,10 @@ ORDER BY 1, 2
 
 # Sizes come from octet_length (the TOAST header, no detoasting) and the preview from a slice:
 # listing an instance never reads a 20 MB body.
-INTERACTIONS_OF_PROCESS = """
+INTERACTIONS_OF_PROCESS = ("""
 SELECT id::text, process_instance_id, task_id, activity_id, context_type,
        ai_provider, model_used, token_usage::text, procos_ai_token_total(token_usage),
-       CASE WHEN isfinite(created_at) THEN created_at END,
+       {created_at},
        octet_length(content_text) AS text_bytes,
        pg_column_size(content_data) AS data_bytes,
        left(content_text, %(preview_chars)s) AS preview
@@ -166,16 +199,15 @@ WHERE process_instance_id = %(process_instance_id)s
 ORDER BY coalesce(created_at, '-infinity'::timestamptz),
          CASE context_type WHEN 'system' THEN 0 WHEN 'input' THEN 1 ELSE 2 END,
          id
-"""
+""".format(created_at=shown_time("created_at")))
 
-INTERACTION_CONTENT = """
+INTERACTION_CONTENT = ("""
 SELECT id::text, process_instance_id, task_id, activity_id, context_type,
        ai_provider, model_used, content_text, content_data::text, token_usage::text,
-       CASE WHEN isfinite(created_at) THEN created_at END,
-       CASE WHEN isfinite(updated_at) THEN updated_at END
+       {created_at}, {updated_at}
 FROM procos_ai_context
 WHERE id = %(id)s
-"""
+""".format(created_at=shown_time("created_at"), updated_at=shown_time("updated_at")))
 
 PROCESS_EXISTS = """
 SELECT EXISTS (SELECT 1 FROM procos_ai_context WHERE process_instance_id = %(process_instance_id)s)
@@ -183,10 +215,11 @@ SELECT EXISTS (SELECT 1 FROM procos_ai_context WHERE process_instance_id = %(pro
 
 # --- Camunda ------------------------------------------------------------------------------------
 
+# Camunda's columns are `timestamp` without zone; ranges and infinity as for ours.
 CAMUNDA_INSTANCE_FROM_HISTORY = """
 SELECT business_key_, proc_def_key_, proc_def_id_, state_,
-       CASE WHEN isfinite(start_time_) THEN start_time_ END,
-       CASE WHEN isfinite(end_time_) THEN end_time_ END
+       CASE WHEN start_time_ BETWEEN '0001-01-02' AND '9999-12-30' THEN start_time_ END,
+       CASE WHEN end_time_ BETWEEN '0001-01-02' AND '9999-12-30' THEN end_time_ END
 FROM act_hi_procinst
 WHERE proc_inst_id_ = %(process_instance_id)s
 """

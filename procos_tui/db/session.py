@@ -1,10 +1,9 @@
-"""Connections: the read-only browsing session, reconnect, cancel, and one-line errors."""
+"""The browsing session: one read-only async connection behind the screens' typed reads."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import select
 import uuid
 from collections.abc import Awaitable, Callable
@@ -12,11 +11,22 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import conninfo as pg_conninfo
 from psycopg import errors as pg_errors
+from psycopg.pq import ConnStatus
 
 from procos_tui.db import queries
-from procos_tui.db.conninfo import APP_NAME, Target
+from procos_tui.db.connect import (
+    DEFAULT_STATEMENT_TIMEOUT_MS,
+    ConnectionFailed,
+    ConnectionLost,
+    DatabaseError,
+    QueryCancelled,
+    QueryTimedOut,
+    connection_kwargs,
+    one_line,
+    session_options,
+)
+from procos_tui.db.conninfo import Target
 from procos_tui.db.types import (
     CamundaDetails,
     CamundaVariable,
@@ -28,77 +38,15 @@ from procos_tui.db.types import (
     ProcessSummary,
 )
 
+__all__ = ["BrowseSession", "ConnectionFailed", "ConnectionLost", "DatabaseError",
+           "QueryCancelled", "QueryTimedOut", "ServerFacts"]
+
 T = TypeVar("T")
 
-DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
-CONNECT_TIMEOUT_S = 10
 PREVIEW_CHARS = 200
-
-
-class DatabaseError(Exception):
-    """A database problem put in one line for the user (no traceback, no password)."""
-
-
-class ConnectionFailed(DatabaseError):
-    pass
-
-
-class QueryCancelled(DatabaseError):
-    pass
-
-
-class QueryTimedOut(DatabaseError):
-    pass
-
-
-class ConnectionLost(DatabaseError):
-    pass
-
-
-def one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    first = text.splitlines()[0].strip() if text else type(exc).__name__
-    return first.removeprefix("ERROR:").strip()
-
-
-def connection_kwargs(conninfo: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Defaults procos-tui adds to a connection, only where the user has not set them.
-
-    Settings such as read-only and statement_timeout are sent after connecting (see
-    queries.SESSION_SETUP), not as startup `options`: those would replace the user's own options,
-    PGOPTIONS or service-file entries, and some poolers refuse them.
-    """
-    environ = os.environ if env is None else env
-    given = pg_conninfo.conninfo_to_dict(conninfo)
-    defaults: dict[str, Any] = {}
-    if "application_name" not in given and "PGAPPNAME" not in environ:
-        defaults["application_name"] = APP_NAME
-    if "connect_timeout" not in given and "PGCONNECT_TIMEOUT" not in environ:
-        defaults["connect_timeout"] = CONNECT_TIMEOUT_S
-    if not any(k.startswith("keepalives") for k in given):
-        defaults.update(keepalives=1, keepalives_idle=30, keepalives_interval=10,
-                        keepalives_count=3)
-    return defaults
-
-
-def connect_sync(target: Target, *, read_only: bool,
-                 statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
-                 lock_timeout_ms: int = 0) -> psycopg.Connection[Any]:
-    """A blocking autocommit connection for the command line (init-db, export, check)."""
-    try:
-        conn = psycopg.connect(target.conninfo, autocommit=True,
-                               **connection_kwargs(target.conninfo))
-    except psycopg.Error as exc:
-        raise ConnectionFailed(f"cannot connect to {target.display}: {one_line(exc)}") from None
-    try:
-        conn.execute(queries.SESSION_SETUP if read_only else queries.WRITER_SETUP,
-                     {"statement_timeout": str(statement_timeout_ms),
-                      "lock_timeout": str(lock_timeout_ms)})
-    except psycopg.Error as exc:
-        conn.close()
-        raise ConnectionFailed(f"cannot set up the session on {target.display}: "
-                               f"{one_line(exc)}") from None
-    return conn
+# Past the server's own statement_timeout, how long to wait for any answer before the
+# connection is taken for lost (a proxy or network that swallows packets).
+ANSWER_GRACE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -113,17 +61,23 @@ class ServerFacts:
 
 
 class BrowseSession:
-    """One async connection for the screens' reads.
+    """One async connection for the screens' reads, each in its own READ ONLY transaction.
 
-    A lost connection (server restart, pg_terminate_backend, network) is re-established on the
-    next call and reported through ``on_reconnect``; reads are idempotent, so the call that
-    noticed the loss is retried once on the new connection.
+    A connection the server closed while it was idle (restart, pg_terminate_backend, idle
+    timeout) is replaced before the next read and reported through ``on_reconnect``. One that
+    dies during a read is not retried (a DBA may have killed that very query): the read fails
+    with ConnectionLost and the next one reconnects. Every failure reaches the caller as a
+    DatabaseError with a one-line message.
     """
 
     def __init__(self, target: Target, *, read_only: bool = True,
                  statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
-                 on_reconnect: Callable[[str], None] | None = None) -> None:
+                 on_reconnect: Callable[[str], None] | None = None,
+                 answer_grace_s: float = ANSWER_GRACE_S,
+                 filter_window: int = queries.FILTER_WINDOW) -> None:
         self.target = target
+        self.filter_window = filter_window
+        self.answer_grace_s = answer_grace_s
         self.read_only = read_only
         self.statement_timeout_ms = statement_timeout_ms
         self.on_reconnect = on_reconnect
@@ -134,34 +88,38 @@ class BrowseSession:
         self._lock = asyncio.Lock()
 
     async def open(self) -> ServerFacts:
-        await self._connect()
+        async with self._lock:
+            await self._usable_connection()
         assert self.facts is not None
         return self.facts
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            await conn.close()
+            with contextlib.suppress(psycopg.Error):
+                await conn.close()
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        ours = session_options(self.read_only, self.statement_timeout_ms)
+        conn: psycopg.AsyncConnection[Any] | None = None
         try:
+            # No prepared statements: a transaction-pooling pooler may switch server
+            # connections between two reads.
             conn = await psycopg.AsyncConnection.connect(
-                self.target.conninfo, autocommit=True,
-                **connection_kwargs(self.target.conninfo))
-        except psycopg.Error as exc:
-            raise ConnectionFailed(
-                f"cannot connect to {self.target.display}: {one_line(exc)}") from None
-        try:
-            await conn.execute(queries.SESSION_SETUP,
-                               {"statement_timeout": str(self.statement_timeout_ms)})
-            # Every read also runs in BEGIN READ ONLY, whatever the session default says.
+                self.target.conninfo, autocommit=True, prepare_threshold=None,
+                **connection_kwargs(self.target.conninfo, ours))
             await conn.set_read_only(True)
             cur = await conn.execute(queries.SERVER_FACTS)
             row = await cur.fetchone()
         except psycopg.Error as exc:
-            await conn.close()
+            if conn is not None:
+                await conn.close()
             raise ConnectionFailed(
-                f"cannot set up the session on {self.target.display}: {one_line(exc)}") from None
+                f"cannot connect to {self.target.display}: {one_line(exc)}") from None
+        except BaseException:
+            if conn is not None:
+                await conn.close()
+            raise
         assert row is not None
         self.facts = ServerFacts(*row)
         self._conn = conn
@@ -170,9 +128,13 @@ class BrowseSession:
     async def cancel(self) -> None:
         """Ask the server to stop the running statement (the caller gets QueryCancelled)."""
         conn = self._conn
-        if conn is not None and not conn.closed:
-            self._cancel_requested = True
+        if conn is None or conn.closed:
+            return
+        self._cancel_requested = True
+        try:
             await conn.cancel_safe(timeout=5.0)
+        except psycopg.Error as exc:
+            raise DatabaseError(f"cancel did not reach the server: {one_line(exc)}") from None
 
     @property
     def backend_pid(self) -> int | None:
@@ -181,15 +143,22 @@ class BrowseSession:
 
     @staticmethod
     def _gone_while_idle(conn: psycopg.AsyncConnection[Any]) -> bool:
-        """True when an idle connection has something to read: the server closed it (restart,
-        pg_terminate_backend, idle timeout) and its goodbye is waiting in the socket."""
+        """Whether an idle connection was closed by the server: its goodbye (or EOF) is waiting
+        in the socket. A NOTIFY waiting there is read and the connection kept."""
         if conn.closed or conn.broken:
             return True
         try:
-            readable, _, _ = select.select([conn.fileno()], [], [], 0)
-        except (OSError, ValueError):
+            poller = select.poll()
+            poller.register(conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+            if not poller.poll(0):
+                return False
+            conn.pgconn.consume_input()
+            if conn.pgconn.status != ConnStatus.OK:
+                return True
+            # An idle backend only speaks first to say goodbye, or to deliver a NOTIFY.
+            return conn.pgconn.notifies() is None
+        except (OSError, ValueError, psycopg.OperationalError):
             return True
-        return bool(readable)
 
     async def _usable_connection(self) -> psycopg.AsyncConnection[Any]:
         conn = self._conn
@@ -204,18 +173,31 @@ class BrowseSession:
         return conn
 
     async def _run(self, op: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
-        """Run one read in a READ ONLY transaction, mapping failures to one-line errors.
-
-        A connection found dead before the read is replaced and the read goes ahead. One that
-        dies during the read is not retried (a DBA may have killed that very query): the call
-        fails with a clear message and the next call reconnects.
-        """
+        """Run one read in a READ ONLY transaction, mapping every failure to a DatabaseError."""
         async with self._lock:
             conn = await self._usable_connection()
             self._cancel_requested = False
-            try:
+
+            async def in_transaction() -> T:
                 async with conn.transaction():
                     return await op(conn)
+
+            task = asyncio.ensure_future(in_transaction())
+            limit = self.statement_timeout_ms / 1000 + self.answer_grace_s
+            try:
+                done, _ = await asyncio.wait({task}, timeout=limit)
+            except asyncio.CancelledError:
+                # The caller gave up (a worker replaced by a newer one): stop the query too.
+                await self._abandon(conn, task)
+                raise
+            if not done:
+                # The server (or something between us) swallows our packets: close the socket
+                # without waiting on it, and let the next read reconnect.
+                await self._abandon(conn, task)
+                raise ConnectionLost(f"no answer from the server in {limit:.0f} s; "
+                                     "it reconnects on the next action")
+            try:
+                return task.result()
             except pg_errors.QueryCanceled as exc:
                 if self._cancel_requested:
                     raise QueryCancelled("query cancelled") from None
@@ -232,6 +214,15 @@ class BrowseSession:
             except (ValueError, NotImplementedError, RecursionError) as exc:
                 # psycopg's loaders on odd server settings or hostile values
                 raise DatabaseError(f"cannot read the result: {one_line(exc)}") from None
+
+    async def _abandon(self, conn: psycopg.AsyncConnection[Any], task: asyncio.Future[Any]
+                       ) -> None:
+        self._conn = None
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.cancel_safe(timeout=2.0), 3.0)
+        conn.pgconn.finish()  # closes the socket at once; the task then fails and is dropped
+        task.cancel()
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     async def _drop(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = None
@@ -256,27 +247,36 @@ class BrowseSession:
         return await self._run(op)
 
     async def process_page(self, flt: ProcessFilter | None = None,
-                           after: ProcessCursor | None = None, limit: int = 100) -> ProcessPage:
+                           after: ProcessCursor | None = None, limit: int = 100,
+                           filter_window: int | None = None) -> ProcessPage:
         flt = flt or ProcessFilter()
         facts = self.facts
         with_camunda = bool(facts and facts.has_camunda_history)
-        query, params = queries.process_page(flt, after, limit + 1, with_camunda)
+        query, params = queries.process_page(flt, after, limit + 1, with_camunda,
+                                             filter_window or self.filter_window)
 
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
             cur = await conn.execute(query, params)
             return await cur.fetchall()
 
         rows = await self._run(op)
-        more = len(rows) > limit
-        rows = rows[:limit]
+        walked, edge_at, edge_id = rows[0][:3] if rows else (0, None, None)
+        window = params["window"]
+        found = [r[queries.PAGE_FIRST_INSTANCE_COLUMN:] for r in rows if r[3] is not None]
         summaries = tuple(
             ProcessSummary(
                 process_instance_id=r[0], last_at=r[1], first_at=r[4], entry_count=r[5],
                 output_count=r[6], providers=tuple(r[7]), models=tuple(r[8]),
                 total_tokens=r[9], suspect_outputs=r[10], business_key=r[11],
                 process_definition_key=r[12])
-            for r in rows)
-        cursor = ProcessCursor(rows[-1][2], rows[-1][3]) if more and rows else None
+            for r in found[:limit])
+        if len(found) > limit:  # a full page, and at least one more instance
+            cursor: ProcessCursor | None = ProcessCursor(found[limit - 1][2],
+                                                         found[limit - 1][3])
+        elif walked >= window and edge_at is not None:  # window used up: go on from its edge
+            cursor = ProcessCursor(edge_at, edge_id)
+        else:
+            cursor = None
         return ProcessPage(summaries, cursor)
 
     async def interactions(self, process_instance_id: str) -> list[InteractionHeader]:

@@ -44,8 +44,12 @@ class ProcessSummary:
 
 @dataclass(frozen=True)
 class ProcessPage:
+    """One request's worth of the list. With a provider or model filter a request looks at a
+    bounded window of instances, so a page may hold fewer rows than asked (even none) and
+    still have a next_cursor: keep asking until next_cursor is None."""
+
     rows: tuple[ProcessSummary, ...]
-    next_cursor: ProcessCursor | None  # None: this was the last page
+    next_cursor: ProcessCursor | None  # None: nothing more matches
 
 
 @dataclass(frozen=True)

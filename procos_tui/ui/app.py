@@ -9,6 +9,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from procos_tui.core.sanitize import sanitize_plain
+from procos_tui.db.types import ProcessFilter
 from procos_tui.ui.help import HelpScreen
 from procos_tui.ui.processes import ProcessesScreen
 
@@ -47,7 +48,7 @@ class ProcosApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = sanitize_plain(self.target.display)
-        self.push_screen(ProcessesScreen(id_prefix=self.process_id))
+        self.push_screen(ProcessesScreen(ProcessFilter(id_prefix=self.process_id or None)))
 
     def status_text(self) -> Text:
         facts = self._session.facts if self._session else None

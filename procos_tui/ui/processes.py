@@ -84,9 +84,9 @@ class ProcessesScreen(Screen[None]):
             self.error = error
             self.fatal = fatal
 
-    def __init__(self, id_prefix: str | None = None) -> None:
+    def __init__(self, flt: ProcessFilter | None = None) -> None:
         super().__init__()
-        self.filter = ProcessFilter(id_prefix=id_prefix or None)
+        self.filter = flt or ProcessFilter()
         self.cursor: ProcessCursor | None = None
         self.loaded = 0
         self.exhausted = False
@@ -145,12 +145,17 @@ class ProcessesScreen(Screen[None]):
         self.loaded += len(event.page.rows)
         self.cursor = event.page.next_cursor
         self.exhausted = event.page.next_cursor is None
-        more = "" if self.exhausted else " (more below: scroll to load)"
         flt = f" matching id prefix {sanitize_plain(self.filter.id_prefix)!r}" \
             if self.filter.id_prefix else ""
+        # A short page with more behind it is a filtered scan under way: go on by itself.
+        scanning = not self.exhausted and len(event.page.rows) < PAGE_SIZE
+        more = "" if self.exhausted else (" (searching further…)" if scanning
+                                          else " (more below: scroll to load)")
         self.query_one("#summary", Static).update(
             Text(f"{self.loaded} process instances{flt}{more}"))
         self.query_one("#status", Static).update(self.procos.status_text())
+        if scanning:
+            self.load_page(first=False)
 
     def on_processes_screen_load_failed(self, event: LoadFailed) -> None:
         if event.fatal:
