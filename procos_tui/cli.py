@@ -135,7 +135,7 @@ def _run_app(target, args: argparse.Namespace) -> int:  # type: ignore[no-untype
     if app.fatal_error:
         print(f"procos-tui: {app.fatal_error}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_OK
+    return app.return_code or EXIT_OK
 
 
 if __name__ == "__main__":

@@ -53,8 +53,13 @@ class ProcosApp(App[None]):
     def status_text(self) -> Text:
         facts = self._session.facts if self._session else None
         text = Text()
-        # Browsing sessions are read-only at the server, whatever --read-only says.
-        text.append("read-only", style="bold green")
+        # What the server says of this session, once it has said it.
+        if facts is None:
+            text.append("connecting…", style="dim")
+        elif facts.read_only:
+            text.append("read-only", style="bold green")
+        else:
+            text.append("NOT read-only", style="bold red")
         if self.read_only_flag:
             text.append(" (--read-only: no writes at all)")
         text.append("  " + sanitize_plain(self.target.display), style="bold")
