@@ -35,7 +35,7 @@ def _models_cell(summary: ProcessSummary) -> Text:
 
 
 def summary_cells(s: ProcessSummary) -> tuple[Text, ...]:
-    when = s.last_at.strftime("%Y-%m-%d %H:%M:%S") if s.last_at else "—"
+    when = s.last_at.strftime("%Y-%m-%d %H:%M") if s.last_at else "—"
     suspect = (Text(f"⚠ {s.suspect_outputs}", style="bold yellow") if s.suspect_outputs
                else Text(""))
     return (
