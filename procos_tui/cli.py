@@ -6,8 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from procos_tui import __version__
+
+if TYPE_CHECKING:
+    from procos_tui.db.conninfo import Target
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -68,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _target(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _target(args: argparse.Namespace) -> Target:
     from procos_tui.db.conninfo import ConnInfoError, resolve
 
     try:
@@ -127,7 +131,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return _run_app(_target(args), args)
 
 
-def _run_app(target, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _run_app(target: Target, args: argparse.Namespace) -> int:
     from procos_tui.ui.app import ProcosApp
 
     app = ProcosApp(target, read_only=args.read_only, process_id=args.process)

@@ -27,6 +27,7 @@ SELECT current_setting('server_version') AS server_version,
        to_regclass('act_ru_variable') IS NOT NULL AS has_camunda_runtime
 """
 
+
 def shown_time(expr: str) -> str:
     """A timestamp for the screen, NULL where Python's datetime cannot hold it (infinity, BC,
     after 9999): one odd row must not break a whole page."""
@@ -175,13 +176,6 @@ def process_page(flt: ProcessFilter, after: ProcessCursor | None, limit: int,
         camunda_join=_CAMUNDA_JOIN if with_camunda else "")
     return sql.SQL(text), params  # built from the fixed fragments above only
 
-
-PROVIDERS_AND_MODELS = """
-SELECT DISTINCT ai_provider, model_used
-FROM procos_ai_context
-WHERE ai_provider IS NOT NULL OR model_used IS NOT NULL
-ORDER BY 1, 2
-"""
 
 # --- one process instance -----------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ class BrowseSession:
     DatabaseError with a one-line message.
     """
 
-    def __init__(self, target: Target, *, read_only: bool = True,
+    def __init__(self, target: Target, *,
                  statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
                  on_reconnect: Callable[[str], None] | None = None,
                  answer_grace_s: float = ANSWER_GRACE_S,
@@ -78,7 +78,6 @@ class BrowseSession:
         self.target = target
         self.filter_window = filter_window
         self.answer_grace_s = answer_grace_s
-        self.read_only = read_only
         self.statement_timeout_ms = statement_timeout_ms
         self.on_reconnect = on_reconnect
         self.reconnects = 0
@@ -100,7 +99,7 @@ class BrowseSession:
                 await conn.close()
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        ours = session_options(self.read_only, self.statement_timeout_ms)
+        ours = session_options(True, self.statement_timeout_ms)  # browsing never writes
         conn: psycopg.AsyncConnection[Any] | None = None
         try:
             # No prepared statements: a transaction-pooling pooler may switch server
