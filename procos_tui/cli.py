@@ -4,6 +4,7 @@ answer without loading psycopg or Textual, and the TUI's first frame pays only f
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -30,6 +31,16 @@ def _connection_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="named connection profile from the config file")
 
 
+def _tui_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # Accepted before and after a subcommand: `procos-tui demo --process ID` reads naturally.
+    default: object = None if top else argparse.SUPPRESS
+    parser.add_argument("--process", default=default, metavar="ID",
+                        help="open straight on one process instance")
+    parser.add_argument("--read-only", action="store_true",
+                        default=False if top else argparse.SUPPRESS,
+                        help="never write, not even from the model editor")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="procos-tui",
@@ -39,9 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"procos-tui {__version__}")
     _connection_options(parser, top=True)
-    parser.add_argument("--process", metavar="ID", help="open straight on one process instance")
-    parser.add_argument("--read-only", action="store_true",
-                        help="never write, not even from the model editor")
+    _tui_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="embedded PostgreSQL with demo data, then the TUI")
@@ -50,9 +59,20 @@ def build_parser() -> argparse.ArgumentParser:
                       help="prepare the demo database, print its DSN and leave the server "
                            "running for other clients (stop it with --stop)")
     demo.add_argument("--stop", action="store_true", help="stop a demo server left running")
+    _tui_options(demo, top=False)
 
     init = sub.add_parser("init-db", help="apply scripts/init-db.sql to the database")
     _connection_options(init, top=False)
+
+    export = sub.add_parser("export", help="write one process instance's AI context as "
+                                           "Markdown or JSON")
+    export.add_argument("process_instance_id", metavar="ID", help="process instance id")
+    export.add_argument("--format", choices=("md", "json"), default="md",
+                        help="md (default): for reading; json: every column, exact values")
+    export.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE, replacing it only once the export is complete "
+                             "(default: stdout)")
+    _connection_options(export, top=False)
     return parser
 
 
@@ -64,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_init_db(args)
         if args.command == "demo":
             return cmd_demo(args)
+        if args.command == "export":
+            return cmd_export(args)
         return cmd_tui(args)
     except CliError as exc:
         print(f"procos-tui: {exc}", file=sys.stderr)
@@ -97,6 +119,54 @@ def cmd_init_db(args: argparse.Namespace) -> int:
           f"(PostgreSQL {result.server_version}, database {result.database}):")
     for notice in result.notices:
         print(f"  {notice}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from procos_tui.core.sanitize import sanitize_plain
+    from procos_tui.db.connect import DatabaseError, connect_sync, one_line
+    from procos_tui.db.export import UnknownProcess, export_process, export_to_file
+
+    target = _target(args)
+    to_file = args.output not in (None, "-")
+    # Raw bytes would drive the terminal (escape sequences, bidi reordering); a file or a pipe
+    # gets them exactly.
+    visible = not to_file and sys.stdout.isatty()
+    try:
+        # No statement timeout: reading a large instance may rightly take long.
+        with connect_sync(target, read_only=True, statement_timeout_ms=0) as conn:
+            if to_file:
+                result = export_to_file(conn, args.process_instance_id, args.format,
+                                        args.output)
+            else:
+                result = export_process(conn, args.process_instance_id, args.format,
+                                        sys.stdout.buffer, visible_controls=visible)
+                sys.stdout.flush()
+    except UnknownProcess as exc:
+        print(f"procos-tui: {sanitize_plain(str(exc))}", file=sys.stderr)
+        return EXIT_FINDINGS
+    except DatabaseError as exc:
+        raise CliError(str(exc)) from None
+    except psycopg.Error as exc:
+        raise CliError(f"export failed on {target.display}: {one_line(exc)}") from None
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error of ours. Point stdout at /dev/null so
+        # that flushing at exit does not complain again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as exc:
+        raise CliError(f"cannot write {sanitize_plain(args.output or 'stdout')}: "
+                       f"{exc.strerror or exc}") from None
+    rows = f"{result.rows} row{'s' if result.rows != 1 else ''}"
+    if to_file:
+        print(f"procos-tui: wrote {rows}, {result.bytes_written} bytes to "
+              f"{sanitize_plain(args.output)}", file=sys.stderr)
+    elif visible:
+        what = ("control characters were made visible" if args.format == "md"
+                else "control characters were written as \\u escapes")
+        print(f"procos-tui: {what}; use -o FILE for the exact bytes", file=sys.stderr)
     return EXIT_OK
 
 

@@ -61,7 +61,7 @@ async def test_process_list_shows_newest_first_and_pages_on_scroll(seeded: str) 
 
 
 async def test_suspect_mark(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id="pi-0200")
+    app = ProcosApp(Target(seeded, "test"), flt=ProcessFilter(id_prefix="pi-0200"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: " pi-0200 " in screen_text(app))
         line = next(ln for ln in screen_text(app).splitlines() if " pi-0200 " in ln)
@@ -69,7 +69,7 @@ async def test_suspect_mark(seeded: str) -> None:
 
 
 async def test_hostile_process_id_is_shown_escaped_and_harmless(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id="evil")
+    app = ProcosApp(Target(seeded, "test"), flt=ProcessFilter(id_prefix="evil"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "evil<U+202E>" in screen_text(app))
         text = screen_text(app)
@@ -122,7 +122,7 @@ async def test_schema_without_list_indexes_asks_for_init_db(
 
 async def test_filtered_list_scans_on_until_the_end(seeded: str) -> None:
     """A filter the list cannot answer from one window keeps fetching by itself."""
-    app = ProcosApp(Target(seeded, "test"), process_id="pi-00")
+    app = ProcosApp(Target(seeded, "test"), flt=ProcessFilter(id_prefix="pi-00"))
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(DataTable)
         await wait_for(pilot, lambda: "100 process instances" in screen_text(app))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.db.types import ProcessFilter
@@ -29,11 +31,12 @@ class ProcosApp(App[None]):
     ]
 
     def __init__(self, target: Target, *, read_only: bool = False,
-                 process_id: str | None = None) -> None:
+                 process_id: str | None = None, flt: ProcessFilter | None = None) -> None:
         super().__init__()
         self.target = target
         self.read_only_flag = read_only
         self.process_id = process_id
+        self.initial_filter = flt or ProcessFilter()
         self.fatal_error: str | None = None
         self._session: BrowseSession | None = None
 
@@ -48,7 +51,11 @@ class ProcosApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = sanitize_plain(self.target.display)
-        self.push_screen(ProcessesScreen(ProcessFilter(id_prefix=self.process_id or None)))
+        self.push_screen(ProcessesScreen(self.initial_filter))
+        if self.process_id:
+            from procos_tui.ui.conversation import ConversationScreen
+
+            self.push_screen(ConversationScreen(self.process_id))
 
     def status_text(self) -> Text:
         facts = self._session.facts if self._session else None
@@ -76,6 +83,21 @@ class ProcosApp(App[None]):
         self.fatal_error = message
         self.exit()
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from procos_tui.ui.processes import go_to_process
+
+        yield SystemCommand("Go to process instance…", "Open one process instance by its id",
+                            lambda: go_to_process(self))
+        for binding in _palette_bindings(screen):
+            action = binding.action
+
+            def run(action: str = action) -> None:
+                self.call_later(screen.run_action, action)
+
+            yield SystemCommand(binding.description, f"key: {binding.key_display or binding.key}",
+                                run)
+
     def action_help(self) -> None:
         screen = self.screen
         self.push_screen(HelpScreen(screen.active_bindings.values()))
@@ -83,3 +105,15 @@ class ProcosApp(App[None]):
     async def on_unmount(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def _palette_bindings(screen: Screen[Any]) -> list[Binding]:
+    """The screen's own actions (not the app's or Textual's) as palette entries."""
+    out: list[Binding] = []
+    seen: set[str] = set()
+    for item in type(screen).BINDINGS:
+        if isinstance(item, Binding) and item.description and item.action not in seen \
+                and item.action != "back":
+            seen.add(item.action)
+            out.append(item)
+    return out

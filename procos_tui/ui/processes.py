@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from procos_tui.core.filters import FilterError, format_filter, parse_filter
 from procos_tui.core.sanitize import clip, sanitize_plain
 from procos_tui.db.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
 
@@ -64,6 +65,9 @@ class ProcessesScreen(Screen[None]):
     """One row per process instance; scrolling near the end fetches the next page by key."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", show=False),
+        Binding("f", "filter", "Filter"),
+        Binding("g", "goto", "Go to id"),
         Binding("r", "refresh", "Refresh"),
         Binding("G", "last_row", "Last row (loads more)", show=False),
     ]
@@ -145,8 +149,8 @@ class ProcessesScreen(Screen[None]):
         self.loaded += len(event.page.rows)
         self.cursor = event.page.next_cursor
         self.exhausted = event.page.next_cursor is None
-        flt = f" matching id prefix {sanitize_plain(self.filter.id_prefix)!r}" \
-            if self.filter.id_prefix else ""
+        described = format_filter(self.filter)
+        flt = f" matching {sanitize_plain(described)}" if described else ""
         # A short page with more behind it is a filtered scan under way: go on by itself.
         scanning = not self.exhausted and len(event.page.rows) < PAGE_SIZE
         more = "" if self.exhausted else (" (searching further…)" if scanning
@@ -177,3 +181,56 @@ class ProcessesScreen(Screen[None]):
     def action_last_row(self) -> None:
         table = self.query_one(DataTable)
         table.move_cursor(row=max(0, table.row_count - 1))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.open_process(event.row_key.value)
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key is not None:
+                self.open_process(key)
+
+    def open_process(self, process_instance_id: str) -> None:
+        from procos_tui.ui.conversation import ConversationScreen
+
+        self.app.push_screen(ConversationScreen(process_instance_id))
+
+    def action_filter(self) -> None:
+        from procos_tui.ui.dialogs import PromptScreen
+
+        def check(value: str) -> str | None:
+            try:
+                parse_filter(value)
+            except FilterError as exc:
+                return str(exc)
+            return None
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.filter = parse_filter(value)
+                self.action_refresh()
+
+        self.app.push_screen(PromptScreen(
+            "Filter process instances", format_filter(self.filter),
+            hint="provider:NAME model:NAME since:2026-11-01 until:2026-11-20T08:00 id:PREFIX "
+                 "(a bare word is an id prefix; empty shows all)", check=check), chosen)
+
+    def action_goto(self) -> None:
+        go_to_process(self.app)
+
+
+def go_to_process(app: App[Any]) -> None:
+    """Ask for a process instance id (pasted from Cockpit or a log) and open it."""
+    from procos_tui.ui.conversation import ConversationScreen
+    from procos_tui.ui.dialogs import PromptScreen
+
+    def chosen(value: str | None) -> None:
+        if value and value.strip():
+            app.push_screen(ConversationScreen(value.strip()))
+
+    app.push_screen(PromptScreen("Go to process instance", "",
+                                 hint="the full process instance id; Esc cancels",
+                                 check=lambda v: None if v.strip() else "give an id"), chosen)

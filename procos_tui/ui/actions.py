@@ -1,0 +1,125 @@
+"""What the panes' text can be sent to: the clipboard (OSC 52), $PAGER and export files."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from procos_tui.core.sanitize import human_size, sanitize_plain, sanitize_text
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.notifications import SeverityLevel
+
+    from procos_tui.ui.app import ProcosApp
+    from procos_tui.ui.textpane import TextPane
+
+# Terminals cap OSC 52 payloads (xterm and tmux near 1 MB of base64, some far lower).
+OSC52_COMFORT = 512 * 1024
+
+
+def copy_pane(app: App[Any], pane: TextPane) -> str:
+    """Whole pane, or the selected lines, to the clipboard; says what went. Returns the text."""
+    selected = pane.selected_text()
+    text = selected if selected is not None else pane.text
+    if not text:
+        app.notify("Nothing to copy: the pane is empty.", severity="warning")
+        return text
+    app.copy_to_clipboard(text)
+    size = len(text.encode("utf-8"))
+    what = (f"{text.count(chr(10)) + 1:,} selected lines" if selected is not None
+            else "the whole pane")
+    message = f"Copied {len(text):,} characters ({what}, {human_size(size)}) via OSC 52."
+    severity: SeverityLevel = "information"
+    if size > OSC52_COMFORT:
+        severity = "warning"
+        message += (" Many terminals refuse clipboard writes this large: for the full text "
+                    "use o (pager) or e (export).")
+    if os.environ.get("TMUX"):
+        message += " In tmux this needs `set -g set-clipboard on`."
+    app.notify(message, title="Copy", severity=severity, markup=False)
+    return text
+
+
+def pager_command() -> list[str]:
+    return shlex.split(os.environ.get("PAGER") or "less") or ["less"]
+
+
+def pager_input(text: str) -> bytes:
+    """Every character, with controls as visible stand-ins: pagers such as `less -R` would
+    otherwise pass stored escape sequences to the terminal."""
+    return sanitize_text(text).plain.encode("utf-8")
+
+
+def open_pager(app: App[Any], text: str) -> None:
+    from textual.app import SuspendNotSupported
+
+    command = pager_command()
+    env = dict(os.environ)
+    env.setdefault("LESSCHARSET", "utf-8")
+    try:
+        with app.suspend():
+            subprocess.run(command, input=pager_input(text), env=env, check=False)
+    except SuspendNotSupported:
+        app.notify("This terminal cannot hand the screen to a pager.", severity="warning")
+    except OSError as exc:
+        app.notify(f"Cannot run the pager {sanitize_plain(shlex.join(command))}: "
+                   f"{sanitize_plain(str(exc))}", title="Pager", severity="error", markup=False)
+
+
+def default_export_name(process_instance_id: str, fmt: str = "md") -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", process_instance_id)[:80] or "process"
+    return f"procos-{safe}.{fmt}"
+
+
+def check_export_path(value: str) -> str | None:
+    path = Path(value.strip()).expanduser()
+    if not value.strip():
+        return "give a file name"
+    if path.suffix not in (".md", ".json"):
+        return "the name must end in .md (Markdown) or .json (JSON rows)"
+    if path.exists():
+        return f"{value} exists: choose another name (nothing is overwritten)"
+    if not path.parent.exists():
+        return f"no such directory: {path.parent}"
+    return None
+
+
+def ask_export(app: ProcosApp, process_instance_id: str) -> None:
+    from procos_tui.ui.dialogs import PromptScreen
+
+    def chosen(value: str | None) -> None:
+        if value:
+            path = Path(value.strip()).expanduser()
+            app.run_worker(lambda: _export(app, process_instance_id, path), thread=True,
+                           group="export", description="export")
+            app.notify(f"Exporting to {sanitize_plain(str(path))}…", title="Export",
+                       markup=False)
+
+    app.push_screen(PromptScreen(
+        "Export this conversation (every row, every character)",
+        default_export_name(process_instance_id),
+        hint=".md: Markdown for a ticket · .json: every column of every row · Enter writes, "
+             "Esc cancels",
+        check=check_export_path), chosen)
+
+
+def _export(app: ProcosApp, process_instance_id: str, path: Path) -> None:
+    from procos_tui.db.connect import DatabaseError, connect_sync
+    from procos_tui.db.export import UnknownProcess, export_to_file
+
+    fmt = "json" if path.suffix == ".json" else "md"
+    try:
+        with connect_sync(app.target, read_only=True, statement_timeout_ms=0) as conn:
+            result = export_to_file(conn, process_instance_id, fmt, path)
+    except (DatabaseError, UnknownProcess, OSError) as exc:
+        app.call_from_thread(app.notify, sanitize_plain(str(exc)), title="Export failed",
+                             severity="error", markup=False)
+        return
+    app.call_from_thread(
+        app.notify, f"Wrote {result.rows} rows, {human_size(result.bytes_written)} to "
+        f"{sanitize_plain(str(path))}", title="Export", markup=False)

@@ -1,0 +1,394 @@
+"""One process instance: its interactions, and the full prompt and response of the chosen one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from procos_tui.core.conversation import (
+    Interaction,
+    ViewMode,
+    group_interactions,
+    pane_text,
+    token_summary,
+)
+from procos_tui.core.document import Document
+from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
+from procos_tui.core.sanitize import clip, human_size, sanitize_plain
+from procos_tui.db.types import InteractionContent, InteractionHeader
+from procos_tui.ui import actions
+from procos_tui.ui.textpane import TextPane, match_status
+
+if TYPE_CHECKING:
+    from procos_tui.ui.app import ProcosApp
+
+COLUMNS = ("#", "Time", "Activity", "Model", "Tokens", "Prompt → response", "Task")
+
+
+def _size(row: InteractionHeader | None) -> str:
+    if row is None:
+        return "—"
+    return human_size(row.text_bytes) if row.text_bytes is not None else "NULL"
+
+
+def interaction_cells(n: int, item: Interaction) -> tuple[Text, ...]:
+    when = item.created_at.strftime("%m-%d %H:%M:%S") if item.created_at else "—"
+    first = item.first
+    kind = "" if item.prompt is None or item.prompt.context_type == "input" \
+        else f"[{item.prompt.context_type}] "
+    return (
+        Text(str(n), justify="right"),
+        Text(when),
+        Text(clip(kind + (first.activity_id or ""), 28)),
+        Text(clip(item.model, 24)),
+        Text(f"{item.total_tokens:,}", justify="right"),
+        Text(f"{_size(item.prompt)} → {_size(item.response)}"),
+        Text(clip(first.task_id or "", 20)),
+    )
+
+
+class ConversationScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "find", "Find", key_display="/"),
+        Binding("m", "cycle_mode", "View"),
+        Binding("y", "copy", "Copy"),
+        Binding("o", "pager", "Pager"),
+        Binding("e", "export", "Export"),
+        Binding("z", "zoom", "Zoom"),
+        Binding("1", "mode('rendered')", "Rendered view", show=False),
+        Binding("2", "mode('raw')", "Raw text view", show=False),
+        Binding("3", "mode('json')", "JSON view", show=False),
+        Binding("right_square_bracket,ctrl+down", "step(1)", "Next interaction", show=False,
+                key_display="]"),
+        Binding("left_square_bracket,ctrl+up", "step(-1)", "Previous interaction", show=False,
+                key_display="["),
+        Binding("p", "focus_pane('prompt')", "Prompt pane", show=False),
+        Binding("r", "focus_pane('response')", "Response pane", show=False),
+        Binding("i", "focus_interactions", "Interactions list", show=False),
+    ]
+    CSS = """
+    ConversationScreen #interactions { height: 25%; min-height: 4; }
+    ConversationScreen .pane-title { height: 1; background: $panel; padding: 0 1; }
+    ConversationScreen #prompt { height: 1fr; }
+    ConversationScreen #response { height: 2fr; }
+    ConversationScreen #find { dock: bottom; display: none; height: 3; }
+    ConversationScreen #find.shown { display: block; }
+    ConversationScreen #heading { height: 1; padding: 0 1; color: $text-muted; }
+    ConversationScreen.zoom-prompt #interactions,
+    ConversationScreen.zoom-prompt #response-title,
+    ConversationScreen.zoom-prompt #response { display: none; }
+    ConversationScreen.zoom-response #interactions,
+    ConversationScreen.zoom-response #prompt-title,
+    ConversationScreen.zoom-response #prompt { display: none; }
+    """
+
+    class Loaded(Message):
+        def __init__(self, interactions: list[Interaction]) -> None:
+            super().__init__()
+            self.interactions = interactions
+
+    class ContentLoaded(Message):
+        def __init__(self, index: int, rows: dict[str, InteractionContent]) -> None:
+            super().__init__()
+            self.index = index
+            self.rows = rows
+
+    class LoadFailed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, process_instance_id: str, focus_row: str | None = None) -> None:
+        super().__init__()
+        self.process_instance_id = process_instance_id
+        self.focus_row = focus_row
+        self.interactions: list[Interaction] = []
+        self.index = -1
+        self.mode = ViewMode.RENDERED
+        self.rows: dict[str, InteractionContent] = {}
+        self.find_target = "response"
+        self._find_timer: Timer | None = None
+
+    @property
+    def procos(self) -> ProcosApp:
+        return cast("ProcosApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(f"Process instance {sanitize_plain(self.process_instance_id)} — "
+                          "loading…"), id="heading")
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True,
+                                           id="interactions")
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static(classes="pane-title", id="prompt-title")
+        yield TextPane(id="prompt")
+        yield Static(classes="pane-title", id="response-title")
+        yield TextPane(id="response")
+        yield Input(placeholder="find in pane (Enter: keep, Esc: close; n / N: next / previous)",
+                    id="find")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#status", Static).update(self.procos.status_text())
+        self.sub_title = sanitize_plain(self.process_instance_id)
+        self.load_interactions()
+
+    # --- loading ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="conversation")
+    async def load_interactions(self) -> None:
+        from procos_tui.db.session import DatabaseError
+
+        try:
+            session = self.procos.session
+            if session.facts is None:
+                await session.open()
+            headers = await session.interactions(self.process_instance_id)
+        except DatabaseError as exc:
+            self.post_message(self.LoadFailed(str(exc)))
+            return
+        self.post_message(self.Loaded(group_interactions(headers)))
+
+    def on_conversation_screen_loaded(self, event: Loaded) -> None:
+        self.interactions = event.interactions
+        self.query_one("#status", Static).update(self.procos.status_text())
+        table = self.query_one("#interactions", DataTable)
+        table.clear()
+        for n, item in enumerate(self.interactions, 1):
+            table.add_row(*interaction_cells(n, item), key=str(n - 1))
+        pid = sanitize_plain(self.process_instance_id)
+        if not self.interactions:
+            self.query_one("#heading", Static).update(Text(
+                f"No AI context stored for process instance {pid!r}. Esc goes back to the list.",
+                style="bold yellow"))
+            return
+        tokens = sum(i.total_tokens for i in self.interactions)
+        self.query_one("#heading", Static).update(Text(
+            f"Process instance {pid} · {len(self.interactions)} interactions · "
+            f"{tokens:,} tokens"))
+        start = 0
+        if self.focus_row:
+            start = next((n for n, i in enumerate(self.interactions) if i.holds(self.focus_row)),
+                         0)
+        table.move_cursor(row=start)
+        self.show_interaction(start)
+        table.focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "interactions" and event.cursor_row != self.index:
+            self.show_interaction(event.cursor_row)
+
+    def show_interaction(self, index: int) -> None:
+        if not 0 <= index < len(self.interactions):
+            return
+        self.index = index
+        item = self.interactions[index]
+        for role, row in (("prompt", item.prompt), ("response", item.response)):
+            self.query_one(f"#{role}-title", Static).update(self._title(role, row, loading=True))
+        self.load_content(index)
+
+    @work(exclusive=True, group="content")
+    async def load_content(self, index: int) -> None:
+        from procos_tui.db.session import DatabaseError
+
+        rows: dict[str, InteractionContent] = {}
+        try:
+            for header in self.interactions[index].rows:
+                content = await self.procos.session.content(header.id)
+                if content is not None:
+                    rows[header.id] = content
+        except DatabaseError as exc:
+            self.post_message(self.LoadFailed(str(exc)))
+            return
+        self.post_message(self.ContentLoaded(index, rows))
+
+    def on_conversation_screen_content_loaded(self, event: ContentLoaded) -> None:
+        if event.index != self.index:
+            return
+        self.rows = event.rows
+        self._fill_panes()
+
+    def on_conversation_screen_load_failed(self, event: LoadFailed) -> None:
+        self.notify(sanitize_plain(event.error), title="Database", severity="error",
+                    markup=False)
+
+    # --- panes ------------------------------------------------------------------------------
+
+    def _fill_panes(self) -> None:
+        if not 0 <= self.index < len(self.interactions):
+            return
+        item = self.interactions[self.index]
+        dark = self.app.current_theme.dark if self.app.current_theme else True
+        for role, header in (("prompt", item.prompt), ("response", item.response)):
+            pane = self.query_one(f"#{role}", TextPane)
+            row = self.rows.get(header.id) if header else None
+            if row is None:
+                missing = ("(no prompt row: this response has no input before it)"
+                           if role == "prompt" else "(no response row for this prompt)")
+                pane.set_text(Document(""), Styler(), missing if header is None
+                              else "(the row is gone: deleted since the list was read)")
+                self.query_one(f"#{role}-title", Static).update(self._title(role, header))
+                continue
+            shown = pane_text(row, self.mode)
+            doc = Document(shown.text)
+            styler: Styler
+            if self.mode is ViewMode.RAW:
+                styler = Styler()
+            elif shown.json:
+                styler = JsonStyler()
+            else:
+                styler = MarkdownStyler(doc, dark=dark)
+            empty = "(empty)" if row.content_text is not None else shown.note
+            pane.set_text(doc, styler, empty)
+            self.query_one(f"#{role}-title", Static).update(
+                self._title(role, header, note=shown.note))
+
+    def _title(self, role: str, row: InteractionHeader | None, *, loading: bool = False,
+               note: str = "") -> Text:
+        text = Text()
+        text.append("Prompt" if role == "prompt" else "Response", style="bold")
+        found = match_status(self.query_one(f"#{role}", TextPane))
+        if found.plain:
+            text.append(" [")
+            text.append_text(found)
+            text.append("]")
+        if row is None:
+            text.append("  —", style="dim")
+            return text
+        when = row.created_at.strftime("%Y-%m-%d %H:%M:%S") if row.created_at else "no time"
+        model = "/".join(p for p in (row.ai_provider, row.model_used) if p)
+        text.append(sanitize_plain(
+            f"  {row.context_type} · {when} · {model or 'no model'} · {_size(row)}"))
+        if row.token_usage_json:
+            summary = token_summary(row.token_usage_json)
+            text.append(sanitize_plain(f" · {summary or 'token_usage (see JSON view)'}"))
+        text.append(f"  [{self.mode.label}{': ' + note if note else ''}]", style="dim")
+        if loading:
+            text.append("  loading…", style="italic")
+        text.no_wrap, text.overflow = True, "ellipsis"
+        return text
+
+    def _refresh_titles(self) -> None:
+        if 0 <= self.index < len(self.interactions):
+            item = self.interactions[self.index]
+            for role, header in (("prompt", item.prompt), ("response", item.response)):
+                note = ""
+                row = self.rows.get(header.id) if header else None
+                if row is not None:
+                    note = pane_text(row, self.mode).note if self.mode is not ViewMode.RAW \
+                        else "content_text as stored"
+                self.query_one(f"#{role}-title", Static).update(
+                    self._title(role, header, note=note))
+
+    def on_text_pane_find_changed(self, event: TextPane.FindChanged) -> None:
+        self._refresh_titles()
+
+    def focused_pane(self) -> TextPane:
+        focused = self.focused
+        if isinstance(focused, TextPane):
+            self.find_target = focused.id or "response"
+            return focused
+        return self.query_one(f"#{self.find_target}", TextPane)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if self.has_class("zoom-prompt") or self.has_class("zoom-response"):
+            self.action_zoom()
+            return
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            from procos_tui.ui.processes import ProcessesScreen
+
+            self.app.switch_screen(ProcessesScreen())
+
+    def action_mode(self, name: str) -> None:
+        self.mode = ViewMode(name)
+        self._fill_panes()
+        self.notify(f"View: {self.mode.label}", timeout=1.5)
+
+    def action_cycle_mode(self) -> None:
+        self.action_mode(self.mode.next().value)
+
+    def action_step(self, delta: int) -> None:
+        target = self.index + delta
+        if 0 <= target < len(self.interactions):
+            self.query_one("#interactions", DataTable).move_cursor(row=target)
+
+    def action_focus_pane(self, role: str) -> None:
+        self.query_one(f"#{role}", TextPane).focus()
+
+    def action_focus_interactions(self) -> None:
+        self.query_one("#interactions", DataTable).focus()
+
+    def action_zoom(self) -> None:
+        if self.has_class("zoom-prompt") or self.has_class("zoom-response"):
+            self.remove_class("zoom-prompt", "zoom-response")
+            return
+        pane = self.focused_pane()
+        self.add_class(f"zoom-{pane.id}")
+        pane.focus()
+
+    def action_find(self) -> None:
+        pane = self.focused_pane()
+        self.find_target = pane.id or "response"
+        find = self.query_one("#find", Input)
+        find.value = pane.matches.term if pane.matches else ""
+        find.add_class("shown")
+        find.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "find":
+            return
+        if self._find_timer is not None:
+            self._find_timer.stop()
+        # Each keystroke would rescan megabytes: wait until typing pauses.
+        self._find_timer = self.set_timer(0.15, self._run_find)
+
+    def _run_find(self) -> None:
+        pane = self.query_one(f"#{self.find_target}", TextPane)
+        pane.find(self.query_one("#find", Input).value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "find":
+            if self._find_timer is not None:
+                self._find_timer.stop()
+            self._run_find()
+            self._close_find()
+
+    def _close_find(self) -> None:
+        find = self.query_one("#find", Input)
+        find.remove_class("shown")
+        self.query_one(f"#{self.find_target}", TextPane).focus()
+
+    def on_key(self, event: object) -> None:
+        from textual.events import Key
+
+        if isinstance(event, Key) and event.key == "escape" and self.focused is not None \
+                and self.focused.id == "find":
+            event.stop()
+            event.prevent_default()
+            self._close_find()
+
+    def action_copy(self) -> None:
+        pane = self.focused_pane()
+        actions.copy_pane(self.app, pane)
+
+    def action_pager(self) -> None:
+        pane = self.focused_pane()
+        actions.open_pager(self.app, pane.selected_text() or pane.text)
+
+    def action_export(self) -> None:
+        actions.ask_export(self.procos, self.process_instance_id)

@@ -1,0 +1,55 @@
+"""Small modal prompts: one line of input, checked before it is accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from procos_tui.core.sanitize import sanitize_plain
+
+# Returns an error message for the user, or None when the value is acceptable.
+Check = Callable[[str], str | None]
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Ask for one value; Enter accepts (after `check`), Esc cancels with None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    CSS = """
+    PromptScreen { align: center middle; }
+    PromptScreen > Vertical { width: 76; max-width: 100%; height: auto; border: round $accent;
+        background: $surface; padding: 0 1; }
+    PromptScreen .hint { color: $text-muted; }
+    PromptScreen #error { color: $error; height: auto; }
+    """
+
+    def __init__(self, title: str, value: str = "", hint: str = "",
+                 check: Check | None = None) -> None:
+        super().__init__()
+        self._title, self._value, self._hint, self._check = title, value, hint, check
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._title, style="bold"))
+            yield Input(value=self._value, select_on_focus=False, id="value")
+            if self._hint:
+                yield Static(Text(self._hint), classes="hint")
+            yield Static(id="error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        problem = self._check(event.value) if self._check else None
+        if problem:
+            self.query_one("#error", Static).update(Text(sanitize_plain(problem)))
+            return
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,313 @@
+"""The big-text pane: any size of text, soft-wrapped, painted a visible row at a time.
+
+Textual's TextArea, Markdown and Static cost O(document) per repaint; this pane keeps the text
+once (core.document), maps visual rows to characters through a wrap index, colours lines as
+they are painted (core.highlight) and caches the rows it painted. Every character reaches the
+screen through the sanitiser's stand-ins: nothing stored is ever written raw to the terminal.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Span, Text
+from textual.actions import SkipAction
+from textual.binding import Binding, BindingType
+from textual.events import MouseDown, MouseMove, MouseUp, Resize
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from procos_tui.core.document import Document, Matches, WrapLayout, escape_spans, find_all
+from procos_tui.core.highlight import Styler, StyleSpan
+from procos_tui.core.sanitize import sanitize_plain
+
+_CACHE_ROWS = 2048
+
+
+class TextPane(ScrollView, can_focus=True):
+    """Read-only view of one text with find, line selection and follow-the-match scrolling."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g,home", "top", "Top", show=False),
+        Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+        Binding("space", "page_down", "Page down", show=False),
+        Binding("b", "page_up", "Page up", show=False),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("N", "previous_match", "Previous match", show=False),
+        Binding("v", "toggle_selection", "Select lines", show=False),
+        Binding("escape", "clear", "Clear selection/find", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "text-pane--match", "text-pane--current", "text-pane--selection", "text-pane--empty"}
+    DEFAULT_CSS = """
+    TextPane { background: $surface; scrollbar-gutter: stable; overflow-x: hidden; }
+    TextPane:focus { background: $boost; }
+    TextPane > .text-pane--match { background: $warning 45%; }
+    TextPane > .text-pane--current { background: $accent; color: $text; text-style: bold; }
+    TextPane > .text-pane--selection { background: $primary 35%; }
+    TextPane > .text-pane--empty { color: $text-muted; text-style: italic; }
+    """
+
+    class FindChanged(Message):
+        """The matches or the current match changed (for the screen's counter)."""
+
+        def __init__(self, pane: TextPane) -> None:
+            super().__init__()
+            self.pane = pane
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.doc = Document("")
+        self.styler = Styler()
+        self.empty_message = ""
+        self.matches: Matches | None = None
+        self.current: int | None = None
+        self.selection: tuple[int, int] | None = None  # anchor line, cursor line
+        self._layout: WrapLayout | None = None
+        self._cache: OrderedDict[int, Strip] = OrderedDict()
+
+    # --- content ----------------------------------------------------------------------------
+
+    def set_text(self, doc: Document, styler: Styler, empty_message: str = "",
+                 keep_find: bool = True) -> None:
+        term = self.matches.term if (keep_find and self.matches) else ""
+        self.doc, self.styler, self.empty_message = doc, styler, empty_message
+        self.selection = None
+        self._layout = None
+        self.matches, self.current = None, None
+        self._invalidate()
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        if term:
+            self.find(term)
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    def selected_text(self) -> str | None:
+        if self.selection is None:
+            return None
+        first, last = sorted(self.selection)
+        return self.doc.lines_between(first, last)
+
+    # --- layout -----------------------------------------------------------------------------
+
+    def _wrap_width(self) -> int:
+        return max(2, self.scrollable_content_region.width)
+
+    def layout_now(self) -> WrapLayout:
+        width = self._wrap_width()
+        if self._layout is None or self._layout.width != width:
+            anchor = self._top_offset()
+            self._layout = WrapLayout(self.doc, width)
+            self._cache.clear()
+            self.virtual_size = Size(width, self._layout.row_count)
+            if anchor:
+                self.scroll_to(y=self._layout.row_of_offset(anchor), animate=False,
+                               immediate=True)
+        return self._layout
+
+    def _top_offset(self) -> int:
+        if self._layout is None:
+            return 0
+        return self._layout.row_start_offset(min(int(self.scroll_y),
+                                                 max(0, self._layout.row_count - 1)))
+
+    def on_resize(self, event: Resize) -> None:
+        self.layout_now()
+
+    def _invalidate(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    # --- painting ---------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        layout = self.layout_now()
+        width = self.scrollable_content_region.width
+        row = int(self.scroll_y) + y
+        base = self.rich_style
+        if not self.doc.text and self.empty_message and y == 0:
+            text = Text(self.empty_message, style=self.get_component_rich_style("text-pane--empty"))
+            return Strip(text.render(self.app.console)).crop_extend(0, width, base)
+        if row >= layout.row_count:
+            return Strip.blank(width, base)
+        cached = self._cache.get(row)
+        if cached is not None:
+            return cached
+        strip = self._paint(layout, row).crop_extend(0, width, base).apply_style(base)
+        self._cache[row] = strip
+        if len(self._cache) > _CACHE_ROWS:
+            self._cache.popitem(last=False)
+        return strip
+
+    def _paint(self, layout: WrapLayout, row: int) -> Strip:
+        line, sub = layout.locate(row)
+        start, end = layout.row_span(line, sub)
+        line_start = self.doc.starts[line]
+        spans: list[StyleSpan] = list(self.styler.line_spans(self.doc, line))
+        if self.selection is not None:
+            first, last = sorted(self.selection)
+            if first <= line <= last:
+                spans.append((0, self.doc.line_length(line),
+                               self.get_component_rich_style("text-pane--selection")))
+        if self.matches:
+            complex_line = layout.is_complex(line)
+            lo = line_start if complex_line else line_start + start
+            hi = line_start + (self.doc.line_length(line) if complex_line else end)
+            match_style = self.get_component_rich_style("text-pane--match")
+            current_style = self.get_component_rich_style("text-pane--current")
+            for index, a, b in self.matches.in_range(lo, hi):
+                spans.append((a - line_start, b - line_start,
+                              current_style if index == self.current else match_style))
+        if layout.is_complex(line):
+            shown = layout.shown(line)
+            plain = shown.plain[start:end]
+            spans = [(shown.to_display(a), shown.to_display(b), s) for a, b, s in spans]
+            spans += escape_spans(shown)
+        else:
+            plain = self.doc.text[line_start + start:line_start + end]
+        rich_spans = [Span(max(a, start) - start, min(b, end) - start, s)
+                      for a, b, s in spans if a < end and b > start]
+        text = Text(plain, spans=rich_spans, no_wrap=True, end="")
+        return Strip(text.render(self.app.console))
+
+    # --- find -------------------------------------------------------------------------------
+
+    def find(self, term: str) -> int:
+        """Highlight every match of term; go to the first one below the top of the view."""
+        self.matches = find_all(self.doc, term) if term else None
+        self.current = None
+        if self.matches:
+            self.current = self.matches.next_after(max(0, self._top_offset() - 1))
+            self._show_current()
+        self._invalidate()
+        self.post_message(self.FindChanged(self))
+        return len(self.matches) if self.matches else 0
+
+    def _show_current(self) -> None:
+        if self.matches is None or self.current is None:
+            return
+        row = self.layout_now().row_of_offset(self.matches.starts[self.current])
+        height = self.scrollable_content_region.height
+        if not (self.scroll_y <= row < self.scroll_y + height):
+            self.scroll_to(y=max(0, row - height // 3), animate=False, immediate=True)
+
+    def action_next_match(self, backwards: bool = False) -> None:
+        if not self.matches:
+            raise SkipAction()
+        here = (self.matches.starts[self.current] if self.current is not None
+                else self._top_offset())
+        self.current = self.matches.next_after(here, backwards=backwards)
+        self._show_current()
+        self._invalidate()
+        self.post_message(self.FindChanged(self))
+
+    def action_previous_match(self) -> None:
+        self.action_next_match(backwards=True)
+
+    def go_to_offset(self, offset: int) -> None:
+        row = self.layout_now().row_of_offset(offset)
+        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 3),
+                       animate=False, immediate=True)
+
+    # --- moving and selecting ---------------------------------------------------------------
+
+    def action_top(self) -> None:
+        self.scroll_home(animate=False, immediate=True)
+
+    def action_bottom(self) -> None:
+        self.layout_now()
+        self.scroll_end(animate=False, immediate=True)
+
+    def _visible_line(self) -> int:
+        layout = self.layout_now()
+        return layout.locate(min(int(self.scroll_y), max(0, layout.row_count - 1)))[0]
+
+    def action_toggle_selection(self) -> None:
+        if self.selection is None:
+            line = self._visible_line()
+            self.selection = (line, line)
+        else:
+            self.selection = None
+        self._invalidate()
+
+    def _move_selection(self, delta: int) -> None:
+        assert self.selection is not None
+        anchor, cursor = self.selection
+        cursor = min(max(0, cursor + delta), self.doc.line_count - 1)
+        self.selection = (anchor, cursor)
+        layout = self.layout_now()
+        top, bottom = layout.cum[cursor], layout.cum[cursor + 1]
+        height = self.scrollable_content_region.height
+        if top < self.scroll_y:
+            self.scroll_to(y=top, animate=False, immediate=True)
+        elif bottom > self.scroll_y + height:
+            self.scroll_to(y=max(top, bottom - height), animate=False, immediate=True)
+        self._invalidate()
+
+    def action_scroll_down(self) -> None:
+        if self.selection is not None:
+            self._move_selection(1)
+        else:
+            super().action_scroll_down()
+
+    def action_scroll_up(self) -> None:
+        if self.selection is not None:
+            self._move_selection(-1)
+        else:
+            super().action_scroll_up()
+
+    def action_clear(self) -> None:
+        if self.selection is not None:
+            self.selection = None
+        elif self.matches is not None:
+            self.matches, self.current = None, None
+            self.post_message(self.FindChanged(self))
+        else:
+            raise SkipAction()
+        self._invalidate()
+
+    def _line_at(self, y: int) -> int | None:
+        layout = self.layout_now()
+        row = int(self.scroll_y) + y
+        return layout.locate(row)[0] if 0 <= row < layout.row_count else None
+
+    def on_mouse_down(self, event: MouseDown) -> None:
+        line = self._line_at(event.y) if event.button == 1 else None
+        if line is not None:
+            self.selection = (line, line)
+            self.capture_mouse()
+            self._invalidate()
+
+    def on_mouse_move(self, event: MouseMove) -> None:
+        if self.selection is not None and event.button == 1 and self.app.mouse_captured is self:
+            line = self._line_at(max(0, event.y))
+            if line is not None and line != self.selection[1]:
+                self.selection = (self.selection[0], line)
+                self._invalidate()
+
+    def on_mouse_up(self, event: MouseUp) -> None:
+        if self.app.mouse_captured is self:
+            self.release_mouse()
+        if self.selection is not None and self.selection[0] == self.selection[1]:
+            # A plain click focuses; it selects nothing.
+            self.selection = None
+            self._invalidate()
+
+
+def match_status(pane: TextPane) -> Text:
+    if pane.matches is None:
+        return Text("")
+    count = len(pane.matches)
+    if not count:
+        return Text(f"no match for {sanitize_plain(pane.matches.term)!r}",
+                    style=Style(color="red"))
+    shown = (pane.current or 0) + 1
+    return Text(f"match {shown:,}/{count:,}")

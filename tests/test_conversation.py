@@ -1,0 +1,213 @@
+"""The conversation screen driven by Pilot against a real database."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from textual.widgets import DataTable, Input
+
+from procos_tui.db.conninfo import Target
+from procos_tui.ui.app import ProcosApp
+from procos_tui.ui.conversation import ConversationScreen
+from procos_tui.ui.dialogs import PromptScreen
+from procos_tui.ui.help import HelpScreen
+from procos_tui.ui.processes import ProcessesScreen
+from procos_tui.ui.textpane import TextPane
+from tests.screen import screen_text, wait_for
+
+pytestmark = pytest.mark.db
+
+BASE = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+PID = "conv-1"
+ANSWER = ("# Plan\n\nSome **bold** text and `code`.\n\n```python\ndef total(xs):\n"
+          "    return sum(xs)\n```\n\n- first\n- second needle\n" + "filler line\n" * 200
+          + "last needle here\n")
+HOSTILE = ("before \x1b]52;c;SEVMTE8=\x07 \x1b]2;pwned\x07 \x1b[2J \u202eevil\u202c "
+           "[@click=app.quit]x[/] [/x] after")
+HUGE_LINE = "x" * 2_000_000 + " tail-of-the-line"
+
+
+def _insert(conn: psycopg.Connection[tuple[object, ...]], pid: str, kind: str, data: object,
+            text: str | None, minutes: int, usage: object = None, task: str | None = "t1",
+            activity: str = "Activity_Answer") -> None:
+    conn.execute(
+        "INSERT INTO procos_ai_context (process_instance_id, task_id, activity_id, context_type,"
+        " content_data, content_text, ai_provider, model_used, token_usage, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, 'openai', 'gpt-4o', %s, %s)",
+        (pid, task, activity, kind, json.dumps(data), text,
+         json.dumps(usage) if usage is not None else None,
+         BASE + timedelta(minutes=minutes)))
+
+
+@pytest.fixture(scope="module")
+def seeded(db: str) -> str:
+    with psycopg.connect(db, autocommit=True) as conn:
+        _insert(conn, PID, "input", {"query": "Plan the week", "context": "Mon to Fri"},
+                "Plan the week\n\nMon to Fri", 0)
+        _insert(conn, PID, "output", {"content": ANSWER, "finish_reason": "stop"}, ANSWER, 1,
+                {"prompt_tokens": 12, "completion_tokens": 340, "total_tokens": 352})
+        _insert(conn, PID, "input", {"query": "Now in JSON"}, "Now in JSON", 2, task="t2")
+        _insert(conn, PID, "output", ["not", "an", "object"], None, 3, task="t2")
+        _insert(conn, "conv-hostile", "output", {"content": HOSTILE}, HOSTILE, 5)
+        _insert(conn, "conv-huge", "output", {"content": HUGE_LINE}, HUGE_LINE, 6)
+    return db
+
+
+def pane(app: ProcosApp, role: str) -> TextPane:
+    return app.screen.query_one(f"#{role}", TextPane)
+
+
+async def open_conversation(app: ProcosApp, pilot: object, pid: str) -> None:
+    await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))  # type: ignore[arg-type]
+    await wait_for(pilot, lambda: bool(pane(app, "response").text  # type: ignore[arg-type]
+                                       or "(" in screen_text(app)))
+
+
+async def test_enter_opens_the_conversation_and_escape_goes_back(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: PID in screen_text(app))
+        table = app.screen.query_one(DataTable)
+        row = next(i for i in range(table.row_count)
+                   if table.coordinate_to_cell_key((i, 0)).row_key.value == PID)
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await open_conversation(app, pilot, PID)
+        await wait_for(pilot, lambda: "Plan the week" in screen_text(app))
+        text = screen_text(app)
+        assert "2 interactions" in text and "352" in text
+        assert "## Query" in text and "Mon to Fri" in text  # prompt from query and context
+        assert "# Plan" in text and "def total(xs):" in text
+        assert pane(app, "response").text == ANSWER  # the pane holds every character
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProcessesScreen))
+
+
+async def test_view_modes_raw_json_and_odd_shapes(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(app, pilot, PID)
+        await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: pane(app, "prompt").text == "Plan the week\n\nMon to Fri")
+        await pilot.press("3")
+        await wait_for(pilot, lambda: '"finish_reason": "stop"' in pane(app, "response").text)
+        assert '"total_tokens": 352' in pane(app, "response").text
+        assert "JSON" in screen_text(app)
+        # The second interaction: content_data is an array and content_text is NULL.
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: '"not"' in pane(app, "response").text)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "content_text is NULL" in screen_text(app))
+        await pilot.press("m")  # cycles back to rendered
+        await wait_for(pilot, lambda: '"object"' in pane(app, "response").text)
+        assert app.is_running
+
+
+async def test_find_counts_and_moves_between_matches(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_conversation(app, pilot, PID)
+        await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
+        await pilot.press("r", "slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"needle", "enter")
+        await wait_for(pilot, lambda: "match 1/2" in screen_text(app))
+        assert "second needle" in screen_text(app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "match 2/2" in screen_text(app))
+        assert "last needle here" in screen_text(app)  # scrolled to the match
+        await pilot.press("N")
+        await wait_for(pilot, lambda: "match 1/2" in screen_text(app))
+        await pilot.press("G")
+        assert "last needle here" in screen_text(app)
+        await pilot.press("g")
+        assert "# Plan" in screen_text(app)
+
+
+async def test_copy_whole_pane_and_selected_lines(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(app, pilot, PID)
+        await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
+        await pilot.press("2", "r", "y")
+        with psycopg.connect(seeded) as conn:
+            stored = conn.execute("SELECT content_text FROM procos_ai_context WHERE"
+                                  " process_instance_id = %s AND context_type = 'output'"
+                                  " AND task_id = 't1'", (PID,)).fetchone()
+        assert stored is not None and app.clipboard == stored[0]
+        await wait_for(pilot, lambda: any(f"Copied {len(ANSWER):,} characters" in n.message
+                                          for n in app._notifications))
+        await pilot.press("g", "v", "down", "down", "y")
+        assert app.clipboard == "# Plan\n\nSome **bold** text and `code`."
+
+
+async def test_hostile_response_is_shown_as_visible_escapes(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"), process_id="conv-hostile")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(app, pilot, "conv-hostile")
+        await wait_for(pilot, lambda: "after" in screen_text(app))
+        text = screen_text(app)
+        assert "␛]52;c;SEVMTE8=␇" in text and "␛]2;pwned␇" in text and "␛[2J" in text
+        assert "<U+202E>evil<U+202C>" in text and "[@click=app.quit]x[/] [/x]" in text
+        assert "\x1b" not in text and "\u202e" not in text
+        await pilot.press("3")
+        await wait_for(pilot, lambda: "\\u001b" in screen_text(app) or "␛" in screen_text(app))
+        assert app.is_running
+
+
+async def test_two_megabyte_line_wraps_and_reaches_its_end(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"), process_id="conv-huge")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_conversation(app, pilot, "conv-huge")
+        await wait_for(pilot, lambda: pane(app, "response").text == HUGE_LINE)
+        await pilot.press("r", "G")
+        await wait_for(pilot, lambda: "tail-of-the-line" in screen_text(app))
+        await pilot.press("slash", *"tail-of", "enter")
+        await wait_for(pilot, lambda: "match 1/1" in screen_text(app))
+
+
+async def test_unknown_process_says_so(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"), process_id="no-such-process")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "No AI context stored" in screen_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProcessesScreen))
+
+
+async def test_export_from_the_screen_writes_every_row(seeded: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(app, pilot, PID)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        field = app.screen.query_one(Input)
+        field.value = "out.json"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: (tmp_path / "out.json").exists())
+        await wait_for(pilot, lambda: any("Wrote 4 rows" in n.message
+                                          for n in app._notifications))
+    exported = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert exported["process_instance_id"] == PID
+    assert [r["content_text"] for r in exported["rows"]][1] == ANSWER
+
+
+async def test_help_and_palette_list_the_conversation_actions(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_conversation(app, pilot, PID)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = screen_text(app)
+        for word in ("Find", "Copy", "Pager", "Export", "JSON view", "Next interaction"):
+            assert word in text
+        await pilot.press("escape")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in ("Go to process instance…", "JSON view", "Copy", "Export", "Theme"):
+            assert any(title in t for t in titles), title
