@@ -11,20 +11,34 @@ from textual.widgets import DataTable
 
 from procos_tui.db.conninfo import Target
 from procos_tui.ui.app import ProcosApp
+from procos_tui.ui.textpane import TextPane
+
+# A demo conversation whose answer has fenced code, small enough to read on one screen.
+WITH_CODE = """
+SELECT process_instance_id FROM procos_ai_context
+WHERE context_type = 'output' AND content_text LIKE '%```python%'
+  AND octet_length(content_text) < 6000
+ORDER BY created_at DESC, id LIMIT 1
+"""
 
 HERE = Path(__file__).resolve().parent
 
 
-async def shoot(dsn: str, size: tuple[int, int], name: str, keys: tuple[str, ...] = ()) -> None:
-    app = ProcosApp(Target(dsn, "embedded demo"))
+async def shoot(dsn: str, size: tuple[int, int], name: str, keys: tuple[str, ...] = (),
+                process: str | None = None) -> None:
+    app = ProcosApp(Target(dsn, "embedded demo"), process_id=process)
     async with app.run_test(size=size) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)
             tables = app.screen.query(DataTable)
-            if tables and tables.first().row_count:
+            panes = app.screen.query(TextPane)
+            if tables and tables.first().row_count and (
+                    not process or (panes and panes.last().text)):
                 break
         for key in keys:
             await pilot.press(key)
+            await pilot.pause(0.1)
+        app.clear_notifications()
         await pilot.pause(0.3)
         (HERE / name).write_text(app.export_screenshot(title="procos-tui"), encoding="utf-8")
         print(f"wrote screenshots/{name}")
@@ -36,6 +50,15 @@ async def main() -> None:
     await shoot(dsn, (120, 40), "processes-120x40.svg", ("down", "down"))
     await shoot(dsn, (80, 24), "processes-80x24.svg")
     await shoot(dsn, (80, 24), "help-80x24.svg", ("question_mark",))
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(WITH_CODE).fetchone()
+    assert row is not None, "the demo data set has no answer with Python code"
+    code = ("r", "slash", *"retry", "enter")
+    await shoot(dsn, (120, 40), "conversation-120x40.svg", code, process=row[0])
+    await shoot(dsn, (80, 24), "conversation-80x24.svg", code, process=row[0])
+    await shoot(dsn, (120, 40), "conversation-json-120x40.svg", ("3", "r"), process=row[0])
 
 
 if __name__ == "__main__":

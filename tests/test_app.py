@@ -133,3 +133,39 @@ async def test_filtered_list_scans_on_until_the_end(seeded: str) -> None:
         await wait_for(pilot, lambda: "100 process instances matching" in screen_text(app)
                        and table.row_count == 100)
         assert "more below" not in screen_text(app)
+
+
+async def test_filter_line_narrows_the_list_and_rejects_bad_input(seeded: str) -> None:
+    from textual.widgets import Input
+
+    from procos_tui.ui.dialogs import PromptScreen
+
+    app = ProcosApp(Target(seeded, "test"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        app.screen.query_one(Input).value = "colour:red"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "unknown filter 'colour'" in screen_text(app))
+        app.screen.query_one(Input).value = "provider:openai pi-010"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "10 process instances matching provider:openai "
+                       "id:pi-010" in screen_text(app))
+        assert "pi-0229" not in screen_text(app)
+
+
+async def test_go_to_process_opens_its_conversation(seeded: str) -> None:
+    from textual.widgets import Input
+
+    from procos_tui.ui.conversation import ConversationScreen
+
+    app = ProcosApp(Target(seeded, "test"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
+        await pilot.press("g")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "  pi-0007 "
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
+                       and "1 interactions" in screen_text(app))

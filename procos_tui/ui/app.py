@@ -31,12 +31,15 @@ class ProcosApp(App[None]):
     ]
 
     def __init__(self, target: Target, *, read_only: bool = False,
-                 process_id: str | None = None, flt: ProcessFilter | None = None) -> None:
+                 process_id: str | None = None, flt: ProcessFilter | None = None,
+                 label: str | None = None) -> None:
         super().__init__()
         self.target = target
         self.read_only_flag = read_only
         self.process_id = process_id
         self.initial_filter = flt or ProcessFilter()
+        # What the status line calls the database (default: the masked conninfo).
+        self.label = label or target.display
         self.fatal_error: str | None = None
         self._session: BrowseSession | None = None
 
@@ -50,7 +53,7 @@ class ProcosApp(App[None]):
         return self._session
 
     def on_mount(self) -> None:
-        self.sub_title = sanitize_plain(self.target.display)
+        self.sub_title = sanitize_plain(self.label)
         self.push_screen(ProcessesScreen(self.initial_filter))
         if self.process_id:
             from procos_tui.ui.conversation import ConversationScreen
@@ -69,9 +72,9 @@ class ProcosApp(App[None]):
             text.append("NOT read-only", style="bold red")
         if self.read_only_flag:
             text.append(" (--read-only: no writes at all)")
-        text.append("  " + sanitize_plain(self.target.display), style="bold")
+        text.append("  " + sanitize_plain(self.label), style="bold")
         if facts is not None:
-            text.append(f"  PostgreSQL {facts.server_version.split()[0]}")
+            text.append(f"  PostgreSQL {facts.server_version.split()[0].split('.')[0]}")
             text.append("  Camunda: " + ("yes" if facts.has_camunda_history else "no"))
         return text
 

@@ -23,14 +23,14 @@ from procos_tui.core.conversation import (
 from procos_tui.core.document import Document
 from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
-from procos_tui.db.types import InteractionContent, InteractionHeader
+from procos_tui.db.types import CamundaDetails, InteractionContent, InteractionHeader
 from procos_tui.ui import actions
 from procos_tui.ui.textpane import TextPane, match_status
 
 if TYPE_CHECKING:
     from procos_tui.ui.app import ProcosApp
 
-COLUMNS = ("#", "Time", "Activity", "Model", "Tokens", "Prompt → response", "Task")
+COLUMNS = ("#", "Time", "Activity", "Model", "Tokens", "Sizes in → out", "Task")
 
 
 def _size(row: InteractionHeader | None) -> str:
@@ -47,8 +47,8 @@ def interaction_cells(n: int, item: Interaction) -> tuple[Text, ...]:
     return (
         Text(str(n), justify="right"),
         Text(when),
-        Text(clip(kind + (first.activity_id or ""), 28)),
-        Text(clip(item.model, 24)),
+        Text(clip(kind + (first.activity_id or ""), 24)),
+        Text(clip(item.model, 22)),
         Text(f"{item.total_tokens:,}", justify="right"),
         Text(f"{_size(item.prompt)} → {_size(item.response)}"),
         Text(clip(first.task_id or "", 20)),
@@ -76,7 +76,8 @@ class ConversationScreen(Screen[None]):
         Binding("i", "focus_interactions", "Interactions list", show=False),
     ]
     CSS = """
-    ConversationScreen #interactions { height: 25%; min-height: 4; }
+    ConversationScreen #interactions { height: auto; max-height: 25%; min-height: 3;
+        scrollbar-size-horizontal: 0; }
     ConversationScreen .pane-title { height: 1; background: $panel; padding: 0 1; }
     ConversationScreen #prompt { height: 1fr; }
     ConversationScreen #response { height: 2fr; }
@@ -92,9 +93,11 @@ class ConversationScreen(Screen[None]):
     """
 
     class Loaded(Message):
-        def __init__(self, interactions: list[Interaction]) -> None:
+        def __init__(self, interactions: list[Interaction], camunda: CamundaDetails | None
+                     ) -> None:
             super().__init__()
             self.interactions = interactions
+            self.camunda = camunda
 
     class ContentLoaded(Message):
         def __init__(self, index: int, rows: dict[str, InteractionContent]) -> None:
@@ -158,7 +161,11 @@ class ConversationScreen(Screen[None]):
         except DatabaseError as exc:
             self.post_message(self.LoadFailed(str(exc)))
             return
-        self.post_message(self.Loaded(group_interactions(headers)))
+        try:
+            camunda = await session.camunda_details(self.process_instance_id)
+        except DatabaseError:
+            camunda = None  # Camunda's tables may be unreadable to us: the AI side still shows
+        self.post_message(self.Loaded(group_interactions(headers), camunda))
 
     def on_conversation_screen_loaded(self, event: Loaded) -> None:
         self.interactions = event.interactions
@@ -174,9 +181,16 @@ class ConversationScreen(Screen[None]):
                 style="bold yellow"))
             return
         tokens = sum(i.total_tokens for i in self.interactions)
-        self.query_one("#heading", Static).update(Text(
-            f"Process instance {pid} · {len(self.interactions)} interactions · "
-            f"{tokens:,} tokens"))
+        heading = (f"Process instance {pid} · {len(self.interactions)} interactions · "
+                   f"{tokens:,} tokens")
+        if event.camunda is not None:
+            c = event.camunda
+            heading += sanitize_plain(
+                f" · Camunda: {c.process_definition_key or '?'}"
+                f"{' · key ' + c.business_key if c.business_key else ''}"
+                f"{' · ' + c.state if c.state else ''}")
+        self.query_one("#heading", Static).update(Text(heading, no_wrap=True,
+                                                       overflow="ellipsis"))
         start = 0
         if self.focus_row:
             start = next((n for n, i in enumerate(self.interactions) if i.holds(self.focus_row)),

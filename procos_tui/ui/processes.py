@@ -111,7 +111,8 @@ class ProcessesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#status", Static).update(self.procos.status_text())
-        self.load_page(first=True)
+        # Paint the screen first: the data layer's imports (psycopg) come after the first frame.
+        self.call_after_refresh(self.load_page, first=True)
 
     @work(exclusive=True, group="process-page")
     async def load_page(self, first: bool) -> None:

@@ -1,0 +1,132 @@
+"""SVG snapshots of the main screens at 80x24 and 120x40 (pytest-textual-snapshot).
+
+Update after a deliberate change with `pytest tests/test_snapshots.py --snapshot-update` and
+look at the SVGs in tests/__snapshots__/ before committing them. They run on the embedded
+server only (not marked `db`): the status line names the server's major version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from textual.pilot import Pilot
+
+from procos_tui.db.conninfo import Target
+from procos_tui.ui.app import ProcosApp
+from procos_tui.ui.conversation import ConversationScreen
+from procos_tui.ui.textpane import TextPane
+from tests.screen import wait_for
+
+BASE = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+CODE_ANSWER = """# Retry plan for failed external tasks
+
+Three incidents share one cause: the **OCR worker** timed out on scanned PDFs.
+
+1. Raise the lock duration to `PT10M`.
+2. Retry the incidents with the script below.
+3. Watch `procos_ai_context` for new outputs under 50 characters.
+
+```python
+def retry(client, incident_ids: list[str]) -> int:
+    \"\"\"Set retries to 3 for each failed job; return how many were reset.\"\"\"
+    done = 0
+    for incident in incident_ids:
+        client.put(f"/job/{incident}/retries", json={"retries": 3})
+        done += 1
+    return done
+```
+
+```sql
+SELECT process_instance_id, length(content_text)
+FROM procos_ai_context
+WHERE context_type = 'output' AND length(content_text) < 50;
+```
+
+> Nothing was lost: ProcOS keeps every response in full.
+"""
+PROCESSES = [
+    ("7f3c9a10-4a1b-11f1-8c2e-0242ac120005", "openai", "gpt-4o"),
+    ("a1d2e3f4-4a1b-11f1-9d3f-0242ac120005", "anthropic", "claude-sonnet-4"),
+    ("c0ffee00-4a1b-11f1-ae40-0242ac120005", "google", "gemini-2.5-pro"),
+]
+
+
+@pytest.fixture(scope="module")
+def snap_db(db: str) -> str:
+    with psycopg.connect(db, autocommit=True) as conn:
+        for n, (pid, provider, model) in enumerate(PROCESSES):
+            for step in range(n + 1):
+                at = BASE + timedelta(hours=n, minutes=5 * step)
+                task = f"{pid[:8]}-task-{step}"
+                conn.execute(
+                    "INSERT INTO procos_ai_context (process_instance_id, task_id, activity_id,"
+                    " context_type, content_data, content_text, ai_provider, model_used,"
+                    " created_at) VALUES (%s, %s, 'Activity_PlanRetry', 'input', %s, %s, %s,"
+                    " %s, %s)",
+                    (pid, task, json.dumps({"query": "Why did the OCR step fail, and what now?",
+                                            "context": "incident log: 3 timeouts"}),
+                     "Why did the OCR step fail, and what now?", provider, model, at))
+                answer = CODE_ANSWER if step == 0 else "Short."
+                conn.execute(
+                    "INSERT INTO procos_ai_context (process_instance_id, task_id, activity_id,"
+                    " context_type, content_data, content_text, ai_provider, model_used,"
+                    " token_usage, created_at) VALUES (%s, %s, 'Activity_PlanRetry', 'output',"
+                    " %s, %s, %s, %s, %s, %s)",
+                    (pid, task, json.dumps({"content": answer, "finish_reason": "stop",
+                                            "latency_ms": 2140}),
+                     answer, provider, model,
+                     json.dumps({"prompt_tokens": 412, "completion_tokens": 236,
+                                 "total_tokens": 648}),
+                     at + timedelta(seconds=41)))
+    return db
+
+
+def _app(conninfo: str, process: str | None = None) -> ProcosApp:
+    return ProcosApp(Target(conninfo, "test"), process_id=process, label="procos@db.example")
+
+
+async def _list_loaded(pilot: Pilot[None]) -> None:
+    await wait_for(pilot, lambda: "3 process instances" in str(
+        pilot.app.screen.query_one("#summary").render()))
+
+
+async def _conversation_loaded(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
+                   and "Retry plan" in app.screen.query_one("#response", TextPane).text)
+    await pilot.pause(0.2)
+
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_processes_screen(snap_db: str, snap_compare: SnapCompare,
+                          size: tuple[int, int]) -> None:
+    assert snap_compare(_app(snap_db), terminal_size=size, run_before=_list_loaded)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_conversation_rendered(snap_db: str, snap_compare: SnapCompare,
+                               size: tuple[int, int]) -> None:
+    assert snap_compare(_app(snap_db, PROCESSES[2][0]), terminal_size=size,
+                        run_before=_conversation_loaded)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_conversation_json_view(snap_db: str, snap_compare: SnapCompare,
+                                size: tuple[int, int]) -> None:
+    async def json_view(pilot: Pilot[None]) -> None:
+        await _conversation_loaded(pilot)
+        await pilot.press("3")
+        await wait_for(pilot, lambda: '"finish_reason"' in pilot.app.screen.query_one(
+            "#response", TextPane).text)
+        pilot.app.clear_notifications()
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(snap_db, PROCESSES[2][0]), terminal_size=size,
+                        run_before=json_view)
