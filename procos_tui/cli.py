@@ -13,6 +13,7 @@ from procos_tui import __version__
 
 if TYPE_CHECKING:
     from procos_tui.db.conninfo import Target
+    from procos_tui.db.prefetch import Prefetch
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -198,13 +199,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    return _run_app(_target(args), args)
+    from procos_tui.db.prefetch import Prefetch
+
+    # Forked before anything heavy is imported: the child connects while Textual starts.
+    prefetch = None if args.process else Prefetch.start(args.dsn, args.profile)
+    if prefetch is None:
+        return _run_app(_target(args), args)
+    from procos_tui.db.conninfo import ConnInfoError, resolve
+
+    try:
+        target = resolve(dsn=args.dsn, profile=args.profile, validate=False)
+    except ConnInfoError as exc:
+        prefetch.abandon()
+        raise CliError(str(exc)) from None
+    return _run_app(target, args, prefetch)
 
 
-def _run_app(target: Target, args: argparse.Namespace) -> int:
+def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None = None
+             ) -> int:
     from procos_tui.ui.app import ProcosApp
 
-    app = ProcosApp(target, read_only=args.read_only, process_id=args.process)
+    app = ProcosApp(target, read_only=args.read_only, process_id=args.process,
+                    prefetch=prefetch)
     app.run()
     if app.fatal_error:
         print(f"procos-tui: {app.fatal_error}", file=sys.stderr)

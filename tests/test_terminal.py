@@ -116,3 +116,15 @@ def test_pager_gets_the_whole_text_with_controls_made_visible(db: str, tmux: Tmu
     assert "\x1b" not in out.read_text(encoding="utf-8")
     tmux.wait_for(lambda s: "line one" in s)  # the TUI is back after the pager
     tmux("send-keys", "-t", "app", "q")
+
+
+def test_tui_with_an_unreachable_database_exits_2_with_one_line(tmux: Tmux) -> None:
+    """The TUI path (the first page comes from a forked child) fails like the others."""
+    command = (shlex.join([sys.executable, "-m", "procos_tui", "--dsn",
+                           "host=127.0.0.1 port=1 password=s3cret connect_timeout=3"])
+               + "; echo EXIT=$?; sleep 30")
+    tmux("new-session", "-d", "-s", "app", "-x", "200", "-y", "30", command)
+    screen = tmux.wait_for(lambda s: "EXIT=" in s)
+    lines = [line for line in screen.splitlines() if line.strip()]
+    assert lines[-2].startswith("procos-tui: cannot connect to ")
+    assert lines[-1] == "EXIT=2" and "s3cret" not in screen

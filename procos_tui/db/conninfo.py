@@ -11,8 +11,14 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from psycopg import conninfo as pg_conninfo
+
+def _pg_conninfo() -> Any:
+    # psycopg costs a tenth of a second to import: not before the UI's first frame needs it.
+    from psycopg import conninfo
+
+    return conninfo
 
 MASK = "****"
 APP_NAME = "procos-tui"
@@ -43,7 +49,7 @@ def config_path() -> Path:
 def parse(conninfo: str) -> dict[str, str]:
     """Parse a key=value or URI conninfo; ConnInfoError with libpq's reason when it is invalid."""
     try:
-        return {k: str(v) for k, v in pg_conninfo.conninfo_to_dict(conninfo).items()}
+        return {k: str(v) for k, v in _pg_conninfo().conninfo_to_dict(conninfo).items()}
     except Exception as exc:  # psycopg raises ProgrammingError with libpq's text
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         # libpq quotes the offending part of the string, which may be the password.
@@ -59,7 +65,7 @@ def mask(conninfo: str) -> str:
         return "<invalid connection string>"
     if "password" in params:
         params["password"] = MASK
-    return pg_conninfo.make_conninfo(**params)
+    return str(_pg_conninfo().make_conninfo(**params))
 
 
 def describe(conninfo: str) -> str:
@@ -124,7 +130,7 @@ def profile_conninfo(name: str, path: Path | None = None) -> str:
     body = profiles[name]
     conninfo = body.get("dsn", "")
     if "service" in body:
-        conninfo = pg_conninfo.make_conninfo(conninfo, service=body["service"])
+        conninfo = _pg_conninfo().make_conninfo(conninfo, service=body["service"])
     if "password" in parse(conninfo):
         # Profiles live in a plain config file; secrets belong in ~/.pgpass or a service file.
         raise ConnInfoError(f"profile {name!r} contains a password; remove it and use "
@@ -133,7 +139,8 @@ def profile_conninfo(name: str, path: Path | None = None) -> str:
 
 
 def resolve(dsn: str | None = None, profile: str | None = None,
-            env: dict[str, str] | None = None, config: Path | None = None) -> Target:
+            env: dict[str, str] | None = None, config: Path | None = None,
+            validate: bool = True) -> Target:
     """Pick the connection target by precedence and validate its syntax."""
     environ = os.environ if env is None else env
     if dsn:
@@ -144,5 +151,6 @@ def resolve(dsn: str | None = None, profile: str | None = None,
         target = Target(profile_conninfo(profile, config), f"profile {profile}")
     else:
         target = Target("", "libpq environment")
-    parse(target.conninfo)
+    if validate:  # else the caller has it checked elsewhere (the prefetching child)
+        parse(target.conninfo)
     return target

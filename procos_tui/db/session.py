@@ -7,7 +7,6 @@ import contextlib
 import select
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
@@ -36,6 +35,7 @@ from procos_tui.db.types import (
     ProcessFilter,
     ProcessPage,
     ProcessSummary,
+    ServerFacts,
 )
 
 __all__ = ["BrowseSession", "ConnectionFailed", "ConnectionLost", "DatabaseError",
@@ -47,17 +47,6 @@ PREVIEW_CHARS = 200
 # Past the server's own statement_timeout, how long to wait for any answer before the
 # connection is taken for lost (a proxy or network that swallows packets).
 ANSWER_GRACE_S = 10.0
-
-
-@dataclass(frozen=True)
-class ServerFacts:
-    server_version: str
-    read_only: bool
-    database: str
-    has_procos: bool
-    has_list_support: bool  # init-db.sql's function and indexes for the process list
-    has_camunda_history: bool
-    has_camunda_runtime: bool
 
 
 class BrowseSession:

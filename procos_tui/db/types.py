@@ -7,6 +7,17 @@ from datetime import datetime
 
 
 @dataclass(frozen=True)
+class ServerFacts:
+    server_version: str
+    read_only: bool
+    database: str
+    has_procos: bool
+    has_list_support: bool  # init-db.sql's function and indexes for the process list
+    has_camunda_history: bool
+    has_camunda_runtime: bool
+
+
+@dataclass(frozen=True)
 class ProcessFilter:
     provider: str | None = None
     model: str | None = None

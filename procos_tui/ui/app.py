@@ -9,14 +9,16 @@ from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Static
 
 from procos_tui.core.sanitize import sanitize_plain
-from procos_tui.db.types import ProcessFilter
+from procos_tui.db.types import ProcessFilter, ServerFacts
 from procos_tui.ui.help import HelpScreen
 from procos_tui.ui.processes import ProcessesScreen
 
 if TYPE_CHECKING:
     from procos_tui.db.conninfo import Target
+    from procos_tui.db.prefetch import Prefetch
     from procos_tui.db.session import BrowseSession
 
 
@@ -32,14 +34,17 @@ class ProcosApp(App[None]):
 
     def __init__(self, target: Target, *, read_only: bool = False,
                  process_id: str | None = None, flt: ProcessFilter | None = None,
-                 label: str | None = None) -> None:
+                 label: str | None = None, prefetch: Prefetch | None = None) -> None:
         super().__init__()
         self.target = target
         self.read_only_flag = read_only
         self.process_id = process_id
         self.initial_filter = flt or ProcessFilter()
-        # What the status line calls the database (default: the masked conninfo).
-        self.label = label or target.display
+        # What the status line calls the database (default: the masked conninfo, which the
+        # prefetching child works out, so that psycopg stays out of the first frame).
+        self._label = label
+        self._prefetch = prefetch
+        self._prefetched_facts: ServerFacts | None = None
         self.fatal_error: str | None = None
         self._session: BrowseSession | None = None
 
@@ -52,6 +57,45 @@ class ProcosApp(App[None]):
             self._session = BrowseSession(self.target, on_reconnect=self._reconnected)
         return self._session
 
+    @property
+    def label(self) -> str:
+        if self._label is None:
+            if self._prefetch is not None:
+                return f"({self.target.source})"
+            self._label = self.target.display
+        return self._label
+
+    @property
+    def facts(self) -> ServerFacts | None:
+        if self._session is not None and self._session.facts is not None:
+            return self._session.facts
+        return self._prefetched_facts
+
+    def peek_prefetch(self, flt: ProcessFilter) -> Prefetch | None:
+        return self._prefetch if self._prefetch is not None and \
+            self._prefetch.filter == flt else None
+
+    def take_prefetch(self, flt: ProcessFilter) -> Prefetch | None:
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None and prefetch.filter != flt:
+            prefetch.abandon()
+            return None
+        return prefetch
+
+    def prefetched(self, label: str, facts: ServerFacts | None) -> None:
+        if self._label is None and label:
+            self._label = label
+        self._prefetched_facts = facts
+        self.facts_changed()
+
+    def facts_changed(self) -> None:
+        """What the status line and title say of the database may have changed."""
+        if not self.process_id:
+            self.sub_title = sanitize_plain(self.label)
+        for status in self.screen.query("#status"):
+            if isinstance(status, Static):
+                status.update(self.status_text())
+
     def on_mount(self) -> None:
         self.sub_title = sanitize_plain(self.label)
         self.push_screen(ProcessesScreen(self.initial_filter))
@@ -61,7 +105,7 @@ class ProcosApp(App[None]):
             self.push_screen(ConversationScreen(self.process_id))
 
     def status_text(self) -> Text:
-        facts = self._session.facts if self._session else None
+        facts = self.facts
         text = Text()
         # What the server says of this session, once it has said it.
         if facts is None:
@@ -106,6 +150,8 @@ class ProcosApp(App[None]):
         self.push_screen(HelpScreen(screen.active_bindings.values()))
 
     async def on_unmount(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.abandon()
         if self._session is not None:
             await self._session.close()
 

@@ -14,12 +14,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from procos_tui.core.filters import FilterError, format_filter, parse_filter
 from procos_tui.core.sanitize import clip, sanitize_plain
+from procos_tui.db.prefetch import PAGE_SIZE, Prefetched, schema_problem
 from procos_tui.db.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
 
 if TYPE_CHECKING:
     from procos_tui.ui.app import ProcosApp
 
-PAGE_SIZE = 100
+# How long the first frame may wait for the prefetching child before painting without rows.
+PREFETCH_PATIENCE_S = 0.25
 # Load the next page when the cursor comes this close to the last loaded row.
 PREFETCH_ROWS = 20
 
@@ -49,16 +51,6 @@ def summary_cells(s: ProcessSummary) -> tuple[Text, ...]:
         Text(clip(s.business_key or "", 24)),
         Text(clip(s.process_definition_key or "", 24)),
     )
-
-
-def schema_problem(has_procos: bool, has_list_support: bool, database: str) -> str | None:
-    if not has_procos:
-        return (f"database {sanitize_plain(database)!r} has no ProcOS tables "
-                "(procos_ai_context); check the DSN, or create them with `procos-tui init-db`")
-    if not has_list_support:
-        return (f"the ProcOS schema in {sanitize_plain(database)!r} predates this procos-tui: "
-                "run `procos-tui init-db` (adds the indexes the process list reads)")
-    return None
 
 
 class ProcessesScreen(Screen[None]):
@@ -111,20 +103,31 @@ class ProcessesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#status", Static).update(self.procos.status_text())
+        # The forked child has usually answered by now: its rows go into the first frame
+        # rather than into a second full repaint.
+        prefetch = self.procos.peek_prefetch(self.filter)
+        if prefetch is not None and prefetch.ready(PREFETCH_PATIENCE_S):
+            self.procos.take_prefetch(self.filter)
+            answer = prefetch.wait()
+            if answer is not None:
+                self._show_prefetched(answer)
+                return
         # Paint the screen first: the data layer's imports (psycopg) come after the first frame.
         self.call_after_refresh(self.load_page, first=True)
 
     @work(exclusive=True, group="process-page")
     async def load_page(self, first: bool) -> None:
+        self.fetching = True
+        if first and await self._take_prefetched():
+            return
         from procos_tui.db.session import ConnectionFailed, DatabaseError
 
-        self.fetching = True
         try:
             session = self.procos.session
             if session.facts is None:
                 facts = await session.open()
-                missing = schema_problem(facts.has_procos, facts.has_list_support,
-                                         facts.database)
+                self.procos.facts_changed()
+                missing = schema_problem(facts)
                 if missing:
                     self.post_message(self.LoadFailed(missing, fatal=True))
                     return
@@ -139,6 +142,27 @@ class ProcessesScreen(Screen[None]):
         finally:
             self.fetching = False
         self.post_message(self.PageLoaded(page, first))
+
+    async def _take_prefetched(self) -> bool:
+        """Use the page the forked child fetched while the UI started, if there is one."""
+        import asyncio
+
+        prefetch = self.procos.take_prefetch(self.filter)
+        if prefetch is None:
+            return False
+        answer = await asyncio.to_thread(prefetch.wait)
+        if answer is None:
+            return False  # the child failed: take the normal path
+        self.fetching = False
+        self._show_prefetched(answer)
+        return True
+
+    def _show_prefetched(self, answer: Prefetched) -> None:
+        self.procos.prefetched(answer.label, answer.facts)
+        if answer.error:
+            self.on_processes_screen_load_failed(self.LoadFailed(answer.error, fatal=True))
+        elif answer.page is not None:
+            self.on_processes_screen_page_loaded(self.PageLoaded(answer.page, True))
 
     def on_processes_screen_page_loaded(self, event: PageLoaded) -> None:
         table = self.query_one(DataTable)
