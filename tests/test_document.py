@@ -116,3 +116,23 @@ def test_json_line_spans_tell_keys_from_values() -> None:
     words = {line[a:b] for a, b, _ in spans}
     assert {'"key"', '"value"', "-1.5e3", "true"} <= words
     assert re.search("x", "x")
+
+
+def test_line_starts_across_the_window_boundaries() -> None:
+    window = 1 << 20
+    for text in ("a" * (window - 1) + "\nb\n" + "c" * window + "\n\n",
+                 "\n" * (window + 3), "x" * window, "y" * (window + 1) + "\n"):
+        expected = [0]
+        for i, ch in enumerate(text):
+            if ch == "\n":
+                expected.append(i + 1)
+        assert Document(text).starts == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["ab", "\t", "x", " ", "\x1b", "漢"]), max_size=30).map("".join))
+def test_lazy_tab_lines_map_offsets_like_the_full_walk(line: str) -> None:
+    lazy, full = shown(line), shown(line, lazy=False)
+    assert lazy.plain == full.plain
+    assert [lazy.to_display(i) for i in range(len(line) + 1)] == \
+        [full.to_display(i) for i in range(len(line) + 1)]

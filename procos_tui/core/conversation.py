@@ -148,6 +148,11 @@ def _rendered(row: InteractionContent) -> PaneText:
             return PaneText(text, "content_data: query and context", False)
         if isinstance(data.get("content"), str):
             content: str = data["content"]
+            if content == row.content_text:
+                # The same text twice (ProcOS's usual shape): keep one copy alive, not two.
+                content = row.content_text
+                return PaneText(content, "content_data.content = content_text",
+                                looks_json(content))
             return PaneText(content, "content_data.content", looks_json(content))
     if row.content_text is not None:
         return PaneText(row.content_text, "content_text", looks_json(row.content_text))

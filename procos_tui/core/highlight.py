@@ -7,9 +7,11 @@ one of its lines is first shown, and blocks or lines too large to lex quickly st
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
@@ -25,7 +27,8 @@ StyleSpan = tuple[int, int, "str | Style"]
 MAX_LEXED_BLOCK = 256 * 1024
 MAX_STYLED_LINE = 20_000
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*$", re.MULTILINE)
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*")
+
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
 _LIST = re.compile(r"^[ \t]*([-*+]|\d{1,9}[.)])[ \t]")
 _QUOTE = re.compile(r"^ {0,3}>")
@@ -72,6 +75,8 @@ def json_line_spans(line: str) -> list[StyleSpan]:
 
 class JsonStyler(Styler):
     def line_spans(self, doc: Document, index: int) -> list[StyleSpan]:
+        if doc.line_length(index) > MAX_STYLED_LINE:
+            return []  # before doc.line(): copying a 10 MB line per painted row costs 25 ms
         return json_line_spans(doc.line(index))
 
 
@@ -86,9 +91,18 @@ def find_blocks(doc: Document) -> list[_Block]:
     """Fenced code blocks (CommonMark's rules, roughly): an unclosed one runs to the end."""
     blocks: list[_Block] = []
     open_at: tuple[int, str, str] | None = None  # line, fence, language
-    for m in _FENCE.finditer(doc.text):
+    text = doc.text
+    # str.find is far faster over megabytes than any pattern (an alternation or ^ anchor
+    # makes re try every position).
+    for at in heapq.merge(_runs(text, "```"), _runs(text, "~~~")):
+        line = doc.line_of(at)
+        line_start = doc.starts[line]
+        if at - line_start > 3 or text[line_start:at].strip(" "):
+            continue
+        m = _FENCE.match(text, line_start)
+        if m is None or m.start(1) != at:
+            continue
         fence, info = m.group(1), m.group(2)
-        line = doc.line_of(m.start())
         if open_at is None:
             open_at = (line, fence, info)
         elif (fence[0] == open_at[1][0] and len(fence) >= len(open_at[1])
@@ -98,6 +112,17 @@ def find_blocks(doc: Document) -> list[_Block]:
     if open_at is not None:
         blocks.append(_Block(open_at[0], doc.line_count - 1, open_at[2], False))
     return blocks
+
+
+def _runs(text: str, mark: str) -> Iterator[int]:
+    """Start of each maximal run of mark's character that is at least as long as mark."""
+    at = text.find(mark)
+    while at >= 0:
+        end = at + len(mark)
+        while end < len(text) and text[end] == mark[0]:
+            end += 1
+        yield at
+        at = text.find(mark, end)
 
 
 class MarkdownStyler(Styler):
@@ -126,17 +151,17 @@ class MarkdownStyler(Styler):
         return spans
 
     def _compute(self, doc: Document, index: int) -> list[StyleSpan]:
-        line = doc.line(index)
         block = self.block_of(index)
         if block is not None:
             if index == block.first or (index == block.last and block.closed):
-                return [(0, len(line), FENCE)]
+                return [(0, doc.line_length(index), FENCE)]
             if block.lines is None:
                 block.lines = self._lex(doc, block)
             offset = index - block.first - 1
             return block.lines[offset] if 0 <= offset < len(block.lines) else []
-        if len(line) > MAX_STYLED_LINE:
+        if doc.line_length(index) > MAX_STYLED_LINE:
             return []
+        line = doc.line(index)
         heading = _HEADING.match(line)
         if heading:
             return [(0, len(line), HEADING), (heading.start(1), heading.end(1), MARKER)]

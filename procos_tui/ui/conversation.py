@@ -119,6 +119,7 @@ class ConversationScreen(Screen[None]):
         self.mode = ViewMode.RENDERED
         self.rows: dict[str, InteractionContent] = {}
         self.find_target = "response"
+        self._notes: dict[str, str] = {}  # what each pane shows, for its title
         self._find_timer: Timer | None = None
 
     @property
@@ -255,6 +256,7 @@ class ConversationScreen(Screen[None]):
                 self.query_one(f"#{role}-title", Static).update(self._title(role, header))
                 continue
             shown = pane_text(row, self.mode)
+            self._notes[role] = shown.note
             doc = Document(shown.text)
             styler: Styler
             if self.mode is ViewMode.RAW:
@@ -297,13 +299,8 @@ class ConversationScreen(Screen[None]):
         if 0 <= self.index < len(self.interactions):
             item = self.interactions[self.index]
             for role, header in (("prompt", item.prompt), ("response", item.response)):
-                note = ""
-                row = self.rows.get(header.id) if header else None
-                if row is not None:
-                    note = pane_text(row, self.mode).note if self.mode is not ViewMode.RAW \
-                        else "content_text as stored"
                 self.query_one(f"#{role}-title", Static).update(
-                    self._title(role, header, note=note))
+                    self._title(role, header, note=self._notes.get(role, "")))
 
     def on_text_pane_find_changed(self, event: TextPane.FindChanged) -> None:
         self._refresh_titles()
