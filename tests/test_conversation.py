@@ -211,3 +211,17 @@ async def test_help_and_palette_list_the_conversation_actions(seeded: str) -> No
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for title in ("Go to process instance…", "JSON view", "Copy", "Export", "Theme"):
             assert any(title in t for t in titles), title
+
+
+async def test_large_content_data_is_fetched_when_a_view_needs_it(seeded: str) -> None:
+    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.inline_data_bytes = 0  # every content_data counts as large
+        await open_conversation(app, pilot, PID)
+        await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
+        # Rendered prompt needs query/context from content_data: fetched on demand.
+        await wait_for(pilot, lambda: "## Query" in pane(app, "prompt").text)
+        await pilot.press("3")
+        await wait_for(pilot, lambda: '"finish_reason": "stop"' in pane(app, "response").text)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)

@@ -195,7 +195,15 @@ async def test_interactions_without_bodies_and_full_content(db: str) -> None:
     assert rows[1].token_usage_json == '{"total_tokens": 42}' and rows[1].total_tokens == 42
     full = await session.content(row_id)
     assert full is not None and full.content_text == big
-    assert json.loads(full.content_data_json) == {"content": big}
+    assert full.content_is_text  # content_data.content repeats content_text
+    data = full.content_data_json or await session.content_data(row_id)
+    assert data is not None and json.loads(data) == {"content": big}
+    session.inline_data_bytes = 0  # now too large to come along
+    slim = await session.content(row_id)
+    assert slim is not None and slim.content_data_json is None and slim.content_text == big
+    assert await session.content_data(row_id) == data
+    prompt = await session.content(rows[0].id)
+    assert prompt is not None and not prompt.content_is_text
     assert await session.content("not-a-uuid") is None
     assert await session.process_exists("content-1")
     assert not await session.process_exists("content-404")

@@ -120,7 +120,15 @@ class PaneText:
     json: bool  # colour as JSON rather than Markdown
 
 
+def needs_data(row: InteractionContent, mode: ViewMode) -> bool:
+    """Whether this view of the row needs content_data that has not been fetched yet."""
+    if row.content_data_json is not None or mode is ViewMode.RAW:
+        return False
+    return mode is ViewMode.JSON or not row.content_is_text
+
+
 def pane_text(row: InteractionContent, mode: ViewMode) -> PaneText:
+    """The text one view shows (after needs_data() rows have had content_data fetched)."""
     if mode is ViewMode.RAW:
         if row.content_text is None:
             return PaneText("", "content_text is NULL (see the JSON view)", False)
@@ -137,6 +145,9 @@ def pane_text(row: InteractionContent, mode: ViewMode) -> PaneText:
 
 
 def _rendered(row: InteractionContent) -> PaneText:
+    if row.content_is_text and row.content_text is not None:
+        text = row.content_text
+        return PaneText(text, "content_data.content = content_text", looks_json(text))
     data, _problem = parse_json(row.content_data_json)
     if isinstance(data, dict):
         if row.context_type == "input" and ("query" in data or "context" in data):

@@ -195,13 +195,24 @@ ORDER BY coalesce(created_at, '-infinity'::timestamptz),
          id
 """.format(created_at=shown_time("created_at")))
 
+# content_data comes along only when it is small: for ProcOS's usual rows it repeats
+# content_text (content_is_text says so, computed by the server), and a 10 MB body fetched twice
+# costs a tenth of a second and 40 MB. INTERACTION_DATA fetches it when a view needs it.
 INTERACTION_CONTENT = ("""
 SELECT id::text, process_instance_id, task_id, activity_id, context_type,
-       ai_provider, model_used, content_text, content_data::text, token_usage::text,
-       {created_at}, {updated_at}
+       ai_provider, model_used, content_text,
+       CASE WHEN pg_column_size(content_data) <= %(inline_data_bytes)s
+            THEN content_data::text END,
+       token_usage::text, {created_at}, {updated_at},
+       jsonb_typeof(content_data) = 'object' AND content_data ? 'content'
+           AND content_data->>'content' IS NOT DISTINCT FROM content_text
 FROM procos_ai_context
 WHERE id = %(id)s
 """.format(created_at=shown_time("created_at"), updated_at=shown_time("updated_at")))
+
+INTERACTION_DATA = """
+SELECT content_data::text FROM procos_ai_context WHERE id = %(id)s
+"""
 
 PROCESS_EXISTS = """
 SELECT EXISTS (SELECT 1 FROM procos_ai_context WHERE process_instance_id = %(process_instance_id)s)

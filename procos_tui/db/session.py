@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import select
 import uuid
 from collections.abc import Awaitable, Callable
@@ -44,6 +45,8 @@ __all__ = ["BrowseSession", "ConnectionFailed", "ConnectionLost", "DatabaseError
 T = TypeVar("T")
 
 PREVIEW_CHARS = 200
+# content_data up to this stored size comes with content(); larger only on demand.
+INLINE_DATA_BYTES = 256 * 1024
 # Past the server's own statement_timeout, how long to wait for any answer before the
 # connection is taken for lost (a proxy or network that swallows packets).
 ANSWER_GRACE_S = 10.0
@@ -66,6 +69,7 @@ class BrowseSession:
                  filter_window: int = queries.FILTER_WINDOW) -> None:
         self.target = target
         self.filter_window = filter_window
+        self.inline_data_bytes = INLINE_DATA_BYTES
         self.answer_grace_s = answer_grace_s
         self.statement_timeout_ms = statement_timeout_ms
         self.on_reconnect = on_reconnect
@@ -282,11 +286,25 @@ class BrowseSession:
             return None
 
         async def op(conn: psycopg.AsyncConnection[Any]) -> tuple[Any, ...] | None:
-            cur = await conn.execute(queries.INTERACTION_CONTENT, {"id": key})
+            cur = await conn.execute(queries.INTERACTION_CONTENT, {
+                "id": key, "inline_data_bytes": self.inline_data_bytes})
             return await cur.fetchone()
 
         row = await self._run(op)
-        return None if row is None else InteractionContent(*row)
+        if row is None:
+            return None
+        *columns, content_is_text = row
+        return dataclasses.replace(InteractionContent(*columns),
+                                   content_is_text=bool(content_is_text))
+
+    async def content_data(self, row_id: str) -> str | None:
+        """content_data as PostgreSQL prints it, for rows content() left it out of."""
+        async def op(conn: psycopg.AsyncConnection[Any]) -> tuple[Any, ...] | None:
+            cur = await conn.execute(queries.INTERACTION_DATA, {"id": uuid.UUID(row_id)})
+            return await cur.fetchone()
+
+        row = await self._run(op)
+        return None if row is None else str(row[0])
 
     async def process_exists(self, process_instance_id: str) -> bool:
         rows = await self.execute(queries.PROCESS_EXISTS,

@@ -94,10 +94,13 @@ class InteractionContent:
     ai_provider: str | None
     model_used: str | None
     content_text: str | None
-    content_data_json: str  # the JSONB as PostgreSQL prints it (parse or pretty-print lazily)
+    # The JSONB as PostgreSQL prints it; None when it is large and not fetched yet
+    # (BrowseSession.content_data fetches it).
+    content_data_json: str | None
     token_usage_json: str | None
     created_at: datetime | None
     updated_at: datetime | None
+    content_is_text: bool = False  # content_data is an object whose 'content' = content_text
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -17,6 +18,7 @@ from procos_tui.core.conversation import (
     Interaction,
     ViewMode,
     group_interactions,
+    needs_data,
     pane_text,
     token_summary,
 )
@@ -214,13 +216,20 @@ class ConversationScreen(Screen[None]):
         self.load_content(index)
 
     @work(exclusive=True, group="content")
-    async def load_content(self, index: int) -> None:
+    async def load_content(self, index: int, mode: ViewMode | None = None) -> None:
+        """The interaction's rows in full, with content_data where the view needs it."""
         from procos_tui.db.session import DatabaseError
 
+        mode = mode or self.mode
         rows: dict[str, InteractionContent] = {}
         try:
             for header in self.interactions[index].rows:
-                content = await self.procos.session.content(header.id)
+                content = self.rows.get(header.id) if index == self.index else None
+                if content is None:
+                    content = await self.procos.session.content(header.id)
+                if content is not None and needs_data(content, mode):
+                    data = await self.procos.session.content_data(header.id)
+                    content = replace(content, content_data_json=data or "null")
                 if content is not None:
                     rows[header.id] = content
         except DatabaseError as exc:
@@ -242,6 +251,9 @@ class ConversationScreen(Screen[None]):
 
     def _fill_panes(self) -> None:
         if not 0 <= self.index < len(self.interactions):
+            return
+        if any(needs_data(row, self.mode) for row in self.rows.values()):
+            self.load_content(self.index, self.mode)  # comes back here with content_data
             return
         item = self.interactions[self.index]
         dark = self.app.current_theme.dark if self.app.current_theme else True
@@ -327,7 +339,10 @@ class ConversationScreen(Screen[None]):
 
     def action_mode(self, name: str) -> None:
         self.mode = ViewMode(name)
-        self._fill_panes()
+        if any(needs_data(row, self.mode) for row in self.rows.values()):
+            self.load_content(self.index, self.mode)  # content_data first, then the panes
+        else:
+            self._fill_panes()
         self.notify(f"View: {self.mode.label}", timeout=1.5)
 
     def action_cycle_mode(self) -> None:
