@@ -200,12 +200,13 @@ async def test_export_from_the_screen_writes_every_row(seeded: str, tmp_path: Pa
 
 async def test_help_and_palette_list_the_conversation_actions(seeded: str) -> None:
     app = ProcosApp(Target(seeded, "test"), process_id=PID)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(100, 50)) as pilot:
         await open_conversation(app, pilot, PID)
         await pilot.press("f1")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = screen_text(app)
-        for word in ("Find", "Copy", "Pager", "Export", "JSON view", "Next interaction"):
+        for word in ("Find", "Copy", "Pager", "Export", "JSON view", "Next interaction",
+                     "Next match", "Select lines"):
             assert word in text
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.screen)]

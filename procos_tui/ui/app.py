@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -147,7 +147,18 @@ class ProcosApp(App[None]):
 
     def action_help(self) -> None:
         screen = self.screen
-        self.push_screen(HelpScreen(screen.active_bindings.values()))
+        shown = list(screen.active_bindings.values())
+        # Keys of our widgets that are not focused right now (the panes when the list has
+        # focus) belong in the help too: they work as soon as the widget has focus.
+        seen = {(type(b.node), b.binding.action) for b in shown}
+        for widget in screen.query("*"):
+            if not type(widget).__module__.startswith("procos_tui") or widget is screen:
+                continue
+            for item in type(widget).BINDINGS:
+                if isinstance(item, Binding) and (type(widget), item.action) not in seen:
+                    seen.add((type(widget), item.action))
+                    shown.append(ActiveBinding(widget, item, True, ""))
+        self.push_screen(HelpScreen(shown))
 
     async def on_unmount(self) -> None:
         if self._prefetch is not None:
