@@ -158,6 +158,8 @@ class ProcosApp(App[None]):
                 if isinstance(item, Binding) and (type(widget), item.action) not in seen:
                     seen.add((type(widget), item.action))
                     shown.append(ActiveBinding(widget, item, True, ""))
+        # The screen's own keys first, then its widgets', then the app's.
+        shown.sort(key=lambda b: 0 if b.node is screen else 2 if b.node is self else 1)
         self.push_screen(HelpScreen(shown))
 
     async def on_unmount(self) -> None:

@@ -31,7 +31,7 @@ class HelpScreen(ModalScreen[None]):
     ]
     CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 72; max-width: 100%; height: auto; max-height: 90%;
+    HelpScreen > VerticalScroll { width: 78; max-width: 100%; height: auto; max-height: 90%;
         border: round $accent; background: $surface; padding: 0 1; }
     """
 
@@ -40,9 +40,6 @@ class HelpScreen(ModalScreen[None]):
         self._shown_bindings = list(bindings)
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold cyan", no_wrap=True)
-        table.add_column()
         # Keys per action, ours (declared by procos-tui's own screens and app) first, then
         # the generic ones of Textual's widgets.
         keys: dict[str, list[str]] = {}
@@ -52,14 +49,24 @@ class HelpScreen(ModalScreen[None]):
             if not binding.description:
                 continue
             ours = binding.action in _own_actions(type(active.node))
-            key = binding.key_display or binding.key
+            key = (binding.key_display or binding.key).replace(",", " / ")
             keys.setdefault(binding.action, [])
             if key not in keys[binding.action]:
                 keys[binding.action].append(key)
             if binding.action not in labels or ours:
                 labels[binding.action] = (ours, binding.description)
-        for action in sorted(labels, key=lambda a: not labels[a][0]):
-            table.add_row(Text(" / ".join(keys[action])), Text(labels[action][1]))
+        entries = [(Text(" / ".join(keys[a])), Text(labels[a][1]))
+                   for a in sorted(labels, key=lambda a: not labels[a][0])]
+        # Two entries a row when there are many, so that 80x24 shows them without scrolling.
+        per_row = 2 if len(entries) > 12 and self.app.size.width >= 80 else 1
+        table = Table.grid(padding=(0, 1))
+        for _ in range(per_row):
+            table.add_column(style="bold cyan", no_wrap=True, max_width=14)
+            table.add_column(no_wrap=True, overflow="ellipsis", max_width=22 if per_row > 1
+                             else None)
+        for i in range(0, len(entries), per_row):
+            cells = [cell for entry in entries[i:i + per_row] for cell in entry]
+            table.add_row(*cells)
         with VerticalScroll():
             yield Static(Text("Keys on this screen", style="bold"))
             yield Static(table)
