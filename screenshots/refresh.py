@@ -55,7 +55,7 @@ async def main() -> None:
     with psycopg.connect(dsn) as conn:
         row = conn.execute(WITH_CODE).fetchone()
     assert row is not None, "the demo data set has no answer with Python code"
-    code = ("r", "slash", *"retry", "enter")
+    code = ("r", "slash", *"func", "enter")
     await shoot(dsn, (120, 40), "conversation-120x40.svg", code, process=row[0])
     await shoot(dsn, (80, 24), "conversation-80x24.svg", code, process=row[0])
     await shoot(dsn, (120, 40), "conversation-json-120x40.svg", ("3", "r"), process=row[0])
