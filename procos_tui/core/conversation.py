@@ -5,8 +5,10 @@ view of a pane shows. Stored JSON may have any shape; nothing here assumes ProcO
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -80,14 +82,29 @@ def group_interactions(headers: list[InteractionHeader]) -> list[Interaction]:
     return out
 
 
+class _Inexact(ValueError):
+    pass
+
+
+def _exact_float(text: str) -> float:
+    value = float(text)
+    # Python's float would print 1e400 as Infinity and 0.1000000000000000055 as 0.1: such a
+    # number cannot be pretty-printed faithfully, so the stored text is shown instead.
+    if not math.isfinite(value) or Decimal(repr(value)) != Decimal(text):
+        raise _Inexact(text)
+    return value
+
+
 def parse_json(text: str | None) -> tuple[Any, str | None]:
     """(value, problem): problem says why the text could not be parsed (it is then None)."""
     if text is None:
         return None, None
     try:
-        return json.loads(text), None
+        return json.loads(text, parse_float=_exact_float), None
     except RecursionError:
         return None, "nested too deeply to pretty-print; shown as stored"
+    except _Inexact as exc:
+        return None, f"the number {str(exc)[:40]} would change if reformatted; shown as stored"
     except ValueError as exc:
         return None, f"not valid JSON ({exc}); shown as stored"
 

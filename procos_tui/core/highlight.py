@@ -32,8 +32,11 @@ _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
 _LIST = re.compile(r"^[ \t]*([-*+]|\d{1,9}[.)])[ \t]")
 _QUOTE = re.compile(r"^ {0,3}>")
-_INLINE = re.compile(r"(`+)(.+?)\1|\*\*(?=\S)(.+?)(?<=\S)\*\*|\[([^\]\n]+)\]\(([^)\s]+)\)")
-_JSON = re.compile(r'("(?:[^"\\]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
+# Bounded spans and possessive strings keep every pattern linear in the line: a stored line
+# of 20,000 unmatched quotes or backticks must not cost seconds (ReDoS).
+_INLINE = re.compile(r"(`{1,3})([^`\n]{1,400}?)\1|\*\*(?=\S)(.{1,400}?)(?<=\S)\*\*"
+                     r"|\[([^\]\n]{1,200})\]\(([^)\s]{1,500})\)")
+_JSON = re.compile(r'("(?:[^"\\]|\\.)*+(?:"|\\?$))(\s*:)?|(-?\d++(?:\.\d++)?(?:[eE][+-]?\d++)?)'
                    r"|\b(true|false|null)\b|([{}\[\],])")
 
 HEADING = Style(bold=True, color="bright_cyan")
@@ -74,10 +77,19 @@ def json_line_spans(line: str) -> list[StyleSpan]:
 
 
 class JsonStyler(Styler):
+    def __init__(self) -> None:
+        self._cache: OrderedDict[int, list[StyleSpan]] = OrderedDict()
+
     def line_spans(self, doc: Document, index: int) -> list[StyleSpan]:
         if doc.line_length(index) > MAX_STYLED_LINE:
             return []  # before doc.line(): copying a 10 MB line per painted row costs 25 ms
-        return json_line_spans(doc.line(index))
+        spans = self._cache.get(index)
+        if spans is None:
+            # A long line is painted as many rows: tokenise it once, not once a row.
+            spans = self._cache[index] = json_line_spans(doc.line(index))
+            if len(self._cache) > 1024:
+                self._cache.popitem(last=False)
+        return spans
 
 
 class _Block:

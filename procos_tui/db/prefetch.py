@@ -77,6 +77,7 @@ class Prefetch:
     def __init__(self, pid: int, fd: int, flt: ProcessFilter) -> None:
         self.pid, self.fd, self.filter = pid, fd, flt
         self._done = False
+        self._reading = False
 
     @classmethod
     def start(cls, dsn: str | None, profile: str | None,
@@ -87,7 +88,12 @@ class Prefetch:
             return None
         flt = flt or ProcessFilter()
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or process slots: the normal path still works
+            os.close(read_fd)
+            os.close(write_fd)
+            return None
         if pid == 0:  # the child: answer once, then leave without running the parent's exits
             status = 0
             try:
@@ -112,7 +118,7 @@ class Prefetch:
         """Block until the child answers (call it off the UI thread)."""
         if self._done:
             return None
-        self._done = True
+        self._done = self._reading = True
         chunks = []
         try:
             while chunk := os.read(self.fd, 1 << 20):
@@ -128,11 +134,13 @@ class Prefetch:
         return answer if isinstance(answer, Prefetched) else None
 
     def abandon(self) -> None:
+        """Stop the child. A wait() under way in another thread then sees the pipe close and
+        cleans up itself, so quitting never waits for a server that does not answer."""
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGTERM)
         if self._done:
             return
         self._done = True
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGTERM)
         with contextlib.suppress(OSError):
             os.close(self.fd)
         with contextlib.suppress(ChildProcessError):

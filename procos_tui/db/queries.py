@@ -204,8 +204,8 @@ SELECT id::text, process_instance_id, task_id, activity_id, context_type,
        CASE WHEN pg_column_size(content_data) <= %(inline_data_bytes)s
             THEN content_data::text END,
        token_usage::text, {created_at}, {updated_at},
-       jsonb_typeof(content_data) = 'object' AND content_data ? 'content'
-           AND content_data->>'content' IS NOT DISTINCT FROM content_text
+       coalesce(jsonb_typeof(content_data->'content') = 'string'
+                AND content_data->>'content' = content_text, false)
 FROM procos_ai_context
 WHERE id = %(id)s
 """.format(created_at=shown_time("created_at"), updated_at=shown_time("updated_at")))

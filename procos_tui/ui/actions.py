@@ -96,7 +96,7 @@ def ask_export(app: ProcosApp, process_instance_id: str) -> None:
         if value:
             path = Path(value.strip()).expanduser()
             app.run_worker(lambda: _export(app, process_instance_id, path), thread=True,
-                           group="export", description="export")
+                           group="export", description="export", exit_on_error=False)
             app.notify(f"Exporting to {sanitize_plain(str(path))}…", title="Export",
                        markup=False)
 
@@ -109,15 +109,15 @@ def ask_export(app: ProcosApp, process_instance_id: str) -> None:
 
 
 def _export(app: ProcosApp, process_instance_id: str, path: Path) -> None:
-    from procos_tui.db.connect import DatabaseError, connect_sync
-    from procos_tui.db.export import UnknownProcess, export_to_file
+    from procos_tui.db.connect import connect_sync, one_line
+    from procos_tui.db.export import export_to_file
 
     fmt = "json" if path.suffix == ".json" else "md"
     try:
         with connect_sync(app.target, read_only=True, statement_timeout_ms=0) as conn:
             result = export_to_file(conn, process_instance_id, fmt, path)
-    except (DatabaseError, UnknownProcess, OSError) as exc:
-        app.call_from_thread(app.notify, sanitize_plain(str(exc)), title="Export failed",
+    except Exception as exc:  # any failure, a server gone mid-stream too, is a notice
+        app.call_from_thread(app.notify, sanitize_plain(one_line(exc)), title="Export failed",
                              severity="error", markup=False)
         return
     app.call_from_thread(

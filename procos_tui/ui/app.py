@@ -44,6 +44,7 @@ class ProcosApp(App[None]):
         # prefetching child works out, so that psycopg stays out of the first frame).
         self._label = label
         self._prefetch = prefetch
+        self._prefetch_taken: Prefetch | None = None  # kept to stop its child on quit
         self._prefetched_facts: ServerFacts | None = None
         self.fatal_error: str | None = None
         self._session: BrowseSession | None = None
@@ -77,6 +78,7 @@ class ProcosApp(App[None]):
 
     def take_prefetch(self, flt: ProcessFilter) -> Prefetch | None:
         prefetch, self._prefetch = self._prefetch, None
+        self._prefetch_taken = prefetch
         if prefetch is not None and prefetch.filter != flt:
             prefetch.abandon()
             return None
@@ -163,8 +165,9 @@ class ProcosApp(App[None]):
         self.push_screen(HelpScreen(shown))
 
     async def on_unmount(self) -> None:
-        if self._prefetch is not None:
-            self._prefetch.abandon()
+        for prefetch in (self._prefetch, self._prefetch_taken):
+            if prefetch is not None:
+                prefetch.abandon()
         if self._session is not None:
             await self._session.close()
 

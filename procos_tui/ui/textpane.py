@@ -69,6 +69,8 @@ class TextPane(ScrollView, can_focus=True):
         self.matches: Matches | None = None
         self.current: int | None = None
         self.selection: tuple[int, int] | None = None  # anchor line, cursor line
+        self.finding: str | None = None  # a find under way
+        self._pending_show = False
         self._layout: WrapLayout | None = None
         self._cache: OrderedDict[int, Strip] = OrderedDict()
 
@@ -76,7 +78,8 @@ class TextPane(ScrollView, can_focus=True):
 
     def set_text(self, doc: Document, styler: Styler, empty_message: str = "",
                  keep_find: bool = True) -> None:
-        term = self.matches.term if (keep_find and self.matches) else ""
+        term = (self.finding or (self.matches.term if self.matches else "")) if keep_find \
+            else ""
         self.doc, self.styler, self.empty_message = doc, styler, empty_message
         self.selection = None
         self._layout = None
@@ -120,7 +123,12 @@ class TextPane(ScrollView, can_focus=True):
                                                  max(0, self._layout.row_count - 1)))
 
     def on_resize(self, event: Resize) -> None:
+        if not self.size.width:
+            return
         self.layout_now()
+        if self._pending_show:
+            self._pending_show = False
+            self._show_current()
 
     def _invalidate(self) -> None:
         self._cache.clear()
@@ -180,19 +188,40 @@ class TextPane(ScrollView, can_focus=True):
 
     # --- find -------------------------------------------------------------------------------
 
-    def find(self, term: str) -> int:
-        """Highlight every match of term; go to the first one below the top of the view."""
-        self.matches = find_all(self.doc, term) if term else None
-        self.current = None
-        if self.matches:
-            self.current = self.matches.next_after(max(0, self._top_offset() - 1))
+    def find(self, term: str) -> None:
+        """Highlight every match of term and go to the first one from the top of the view.
+
+        The scan runs in a thread (20 MB take most of a second); a newer find or another
+        text makes its answer moot."""
+        self.finding = term or None
+        if not term:
+            self._found(self.doc, None)
+            return
+        doc = self.doc
+
+        def scan() -> None:
+            matches = find_all(doc, term)
+            self.app.call_from_thread(self._found, doc, matches)
+
+        self.run_worker(scan, thread=True, exclusive=True, group="find", exit_on_error=False)
+        self.post_message(self.FindChanged(self))
+
+    def _found(self, doc: Document, matches: Matches | None) -> None:
+        if doc is not self.doc or (matches is not None and matches.term != self.finding):
+            return
+        self.finding = None
+        self.matches, self.current = matches, None
+        if matches:
+            self.current = matches.next_after(self._top_offset() - 1)
             self._show_current()
         self._invalidate()
         self.post_message(self.FindChanged(self))
-        return len(self.matches) if self.matches else 0
 
     def _show_current(self) -> None:
         if self.matches is None or self.current is None:
+            return
+        if not self.size.width:
+            self._pending_show = True  # hidden (zoomed out): lay out when it is shown
             return
         row = self.layout_now().row_of_offset(self.matches.starts[self.current])
         height = self.scrollable_content_region.height
@@ -303,6 +332,8 @@ class TextPane(ScrollView, can_focus=True):
 
 
 def match_status(pane: TextPane) -> Text:
+    if pane.finding:
+        return Text(f"finding {sanitize_plain(pane.finding)!r}…", style="italic")
     if pane.matches is None:
         return Text("")
     count = len(pane.matches)
