@@ -210,7 +210,8 @@ async def test_help_and_palette_list_the_conversation_actions(seeded: str) -> No
             assert word in text
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for title in ("Go to process instance…", "JSON view", "Copy", "Export", "Theme"):
+        for title in ("Go to process instance…", "JSON view", "Copy", "Export", "Theme",
+                      "Next match", "Select lines", "Bottom"):
             assert any(title in t for t in titles), title
 
 

@@ -15,7 +15,8 @@ from procos_tui.core.highlight import MarkdownStyler, find_blocks, json_line_spa
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
 mixed = st.lists(st.sampled_from(["word ", "longerword ", "x" * 30, "\n", "\t", "\x1b[2J",
                                   "漢字", "e\u0301", "\u202e", "🙏🏽", " ", "a", "⚠\ufe0f",
-                                  "✔\ufe0f", "1\ufe0f\u20e3", "\u200d", "👩\u200d💻", "x\u200d\u200d漢"]),
+                                  "✔\ufe0f", "1\ufe0f\u20e3", "\u200d", "👩\u200d💻",
+                                  "x\u200d\u200d漢"]),
                  max_size=80).map("".join)
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 StyleSpan = tuple[int, int, "str | Style"]
 
 # Beyond these sizes colouring would cost more than a keystroke may: shown plain instead.
-MAX_LEXED_BLOCK = 256 * 1024
+MAX_LEXED_BLOCK = 48 * 1024  # Pygments takes ~0.25 s for this much Python
 MAX_STYLED_LINE = 20_000
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*")

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from procos_tui.core.sanitize import human_size, sanitize_plain, sanitize_text
+from procos_tui.core.sanitize import human_size, sanitize_plain, visible_escape
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -49,10 +49,17 @@ def pager_command() -> list[str]:
     return shlex.split(os.environ.get("PAGER") or "less") or ["less"]
 
 
+# Everything the sanitiser replaces but tab and line ends, and a CR that ends no line.
+_PAGER_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                           "\u202a-\u202e\u2066-\u206f\u2028\u2029\ufeff\ufff9-\ufffb"
+                           "\U000e0000-\U000e007f]|\r(?!\n)")
+
+
 def pager_input(text: str) -> bytes:
-    """Every character, with controls as visible stand-ins: pagers such as `less -R` would
-    otherwise pass stored escape sequences to the terminal."""
-    return sanitize_text(text).plain.encode("utf-8")
+    """Every character, tabs and CRLF as stored, other controls as visible stand-ins: pagers
+    such as `less -R` would otherwise pass stored escape sequences to the terminal."""
+    return _PAGER_UNSAFE.sub(lambda m: visible_escape(m.group()), text).encode("utf-8",
+                                                                             "replace")
 
 
 def open_pager(app: App[Any], text: str) -> None:

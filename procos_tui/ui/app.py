@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import ActiveBinding, Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from procos_tui.core.sanitize import sanitize_plain
@@ -138,14 +140,17 @@ class ProcosApp(App[None]):
 
         yield SystemCommand("Go to process instance…", "Open one process instance by its id",
                             lambda: go_to_process(self))
-        for binding in _palette_bindings(screen):
-            action = binding.action
+        targets: list[Widget] = [screen]
+        widget = getattr(screen, "palette_widget", lambda: None)()
+        if widget is not None:
+            targets.append(widget)  # e.g. the conversation's focused pane: find, select…
+        for target in targets:
+            for binding in _palette_bindings(target):
+                def run(node: Widget = target, action: str = binding.action) -> None:
+                    self.call_later(node.run_action, action)
 
-            def run(action: str = action) -> None:
-                self.call_later(screen.run_action, action)
-
-            yield SystemCommand(binding.description, f"key: {binding.key_display or binding.key}",
-                                run)
+                key = (binding.key_display or binding.key).replace(",", " / ")
+                yield SystemCommand(binding.description, f"key: {key}", run)
 
     def action_help(self) -> None:
         screen = self.screen
@@ -172,11 +177,11 @@ class ProcosApp(App[None]):
             await self._session.close()
 
 
-def _palette_bindings(screen: Screen[Any]) -> list[Binding]:
-    """The screen's own actions (not the app's or Textual's) as palette entries."""
+def _palette_bindings(node: DOMNode) -> list[Binding]:
+    """A screen's or widget's own actions (not the app's or Textual's) as palette entries."""
     out: list[Binding] = []
     seen: set[str] = set()
-    for item in type(screen).BINDINGS:
+    for item in type(node).BINDINGS:
         if isinstance(item, Binding) and item.description and item.action not in seen \
                 and item.action != "back":
             seen.add(item.action)

@@ -317,6 +317,10 @@ class ConversationScreen(Screen[None]):
     def on_text_pane_find_changed(self, event: TextPane.FindChanged) -> None:
         self._refresh_titles()
 
+    def palette_widget(self) -> TextPane:
+        """Whose keys the command palette offers besides the screen's."""
+        return self.focused_pane()
+
     def focused_pane(self) -> TextPane:
         focused = self.focused
         if isinstance(focused, TextPane):

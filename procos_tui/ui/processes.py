@@ -103,6 +103,8 @@ class ProcessesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#status", Static).update(self.procos.status_text())
+        # The mouse wheel scrolls without moving the cursor: near the end loads more too.
+        self.watch(self.query_one(DataTable), "scroll_y", self._scrolled, init=False)
         # The forked child has usually answered by now: its rows go into the first frame
         # rather than into a second full repaint.
         prefetch = self.procos.peek_prefetch(self.filter)
@@ -192,6 +194,12 @@ class ProcessesScreen(Screen[None]):
             return
         self.notify(sanitize_plain(event.error), title="Database", severity="error",
                     markup=False)
+
+    def _scrolled(self, scroll_y: float) -> None:
+        table = self.query_one(DataTable)
+        if (not self.exhausted and not self.fetching
+                and scroll_y + table.size.height >= table.virtual_size.height - PREFETCH_ROWS):
+            self.load_page(first=False)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if (not self.exhausted and not self.fetching
