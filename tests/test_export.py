@@ -360,3 +360,24 @@ def test_export_module_is_headless() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_write_atomically_follows_links_and_writes_to_devices(tmp_path: Path) -> None:
+    from procos_tui.db.export import write_atomically
+
+    target = tmp_path / "real.md"
+    target.write_text("old")
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    write_atomically(link, lambda out: out.write(b"new"))
+    assert link.is_symlink() and target.read_text() == "new"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    import threading
+
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_atomically(fifo, lambda out: out.write(b"through the pipe"))
+    reader.join(5)
+    assert got == [b"through the pipe"] and not list(tmp_path.glob(".fifo.*"))

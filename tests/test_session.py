@@ -444,3 +444,24 @@ def test_startup_options_keep_the_users_and_end_with_ours() -> None:
     assert kw["options"].startswith("-c work_mem=7MB ")
     assert "application_name" not in kw and "connect_timeout" not in kw
     assert kw["tcp_user_timeout"] > 0
+
+
+async def test_content_is_text_only_when_content_data_repeats_the_text(db: str) -> None:
+    """A tool call (content null, text NULL) is not 'the same text': its data must be read."""
+    with psycopg.connect(db, autocommit=True) as conn:
+        tool = insert(conn, "shape-1", BASE, text=None,
+                      data={"content": None, "tool_calls": [{"name": "lookup"}]})
+        other = insert(conn, "shape-1", BASE + timedelta(seconds=1), text="the text",
+                       data={"content": "another text"})
+        number = insert(conn, "shape-1", BASE + timedelta(seconds=2), text="42",
+                        data={"content": 42})
+        same = insert(conn, "shape-1", BASE + timedelta(seconds=3), text="x" * 10)
+    session = await open_session(db)
+    session.inline_data_bytes = 0
+    flags = {}
+    for row_id in (tool, other, number, same):
+        row = await session.content(row_id)
+        assert row is not None and row.content_data_json is None
+        flags[row_id] = row.content_is_text
+    assert flags == {tool: False, other: False, number: False, same: True}
+    await session.close()

@@ -83,6 +83,21 @@ class Shown:
             self._source = ""
         return self._breaks
 
+    def to_source(self, display: int) -> int:
+        """The source offset of the character shown at a display offset (a stand-in's cells
+        all map to the one character they stand for)."""
+        breaks = self.breaks
+        if not breaks:
+            return display
+        i = bisect_right([d for _, d in breaks], display) - 1
+        src, disp = breaks[i]
+        following = breaks[i + 1] if i + 1 < len(breaks) else None
+        if following is not None:
+            special = following[0] - 1  # the special character that ends this stretch
+            if src + (display - disp) >= special:
+                return special
+        return src + display - disp
+
     def to_display(self, offset: int) -> int:
         breaks = self.breaks
         if not breaks:
@@ -322,12 +337,12 @@ class WrapLayout:
         return rows[sub], rows[sub + 1] if sub + 1 < len(rows) else length
 
     def row_start_offset(self, row: int) -> int:
-        """Source offset in the text of the first character on a visual row (roughly, for
-        lines shown with stand-ins: their start)."""
+        """Source offset in the text of the first character on a visual row."""
         line, sub = self.locate(row)
+        start = self.row_span(line, sub)[0]
         if line in self._complex:
-            return self.doc.starts[line]
-        return self.doc.starts[line] + self.row_span(line, sub)[0]
+            start = self.shown(line).to_source(start)
+        return self.doc.starts[line] + start
 
     def row_of_offset(self, offset: int) -> int:
         """The visual row that shows the character at a source offset of the text."""

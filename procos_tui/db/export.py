@@ -103,7 +103,14 @@ def export_to_file(conn: psycopg.Connection[Any], process_instance_id: str, fmt:
 def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], T]) -> T:
     """Call write() on a temporary file beside path, then rename it over path: readers see the
     old file or the complete new one, and a failed export leaves no half file behind."""
-    directory, name = os.path.split(os.path.abspath(path))
+    # Through symlinks to the real file; a device or pipe (/dev/stdout, a FIFO) has no
+    # "beside" to write to: it gets the bytes directly.
+    real = os.path.realpath(path)
+    if os.path.exists(real) and not os.path.isfile(real):
+        with open(real, "wb") as direct:
+            return write(direct)
+    directory, name = os.path.split(real)
+    path = real
     fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as out:

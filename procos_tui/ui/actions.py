@@ -108,10 +108,10 @@ def ask_export(app: ProcosApp, process_instance_id: str) -> None:
                        markup=False)
 
     app.push_screen(PromptScreen(
-        "Export this conversation (every row, every character)",
+        "Export this conversation",
         default_export_name(process_instance_id),
-        hint=".md: Markdown for a ticket · .json: every column of every row · Enter writes, "
-             "Esc cancels",
+        hint=".md: Markdown for a ticket (each row's full text; content_data where the text "
+             "is NULL) · .json: every column of every row, exact · Enter writes, Esc cancels",
         check=check_export_path), chosen)
 
 

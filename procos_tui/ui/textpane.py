@@ -107,11 +107,12 @@ class TextPane(ScrollView, can_focus=True):
     def layout_now(self) -> WrapLayout:
         width = self._wrap_width()
         if self._layout is None or self._layout.width != width:
+            had_layout = self._layout is not None
             anchor = self._top_offset()
             self._layout = WrapLayout(self.doc, width)
             self._cache.clear()
             self.virtual_size = Size(width, self._layout.row_count)
-            if anchor:
+            if had_layout:  # a resize: keep the same text at the top
                 self.scroll_to(y=self._layout.row_of_offset(anchor), animate=False,
                                immediate=True)
         return self._layout
