@@ -34,6 +34,7 @@ from textual.pilot import Pilot
 from procos_tui.db import queries
 from procos_tui.db.conninfo import Target
 from procos_tui.db.schema import apply_schema
+from procos_tui.db.session import INLINE_DATA_BYTES
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.conversation import ConversationScreen
 from procos_tui.ui.textpane import TextPane
@@ -142,7 +143,8 @@ def fetch_ms(conninfo: str, case: str) -> float:
         key = uuid.UUID(output_row(conn, case, "id::text")[0])
         for _ in range(3):
             started = time.perf_counter()
-            conn.execute(queries.INTERACTION_CONTENT, {"id": key}).fetchone()
+            conn.execute(queries.INTERACTION_CONTENT,
+                         {"id": key, "inline_data_bytes": INLINE_DATA_BYTES}).fetchone()
             times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
 
@@ -221,6 +223,7 @@ async def run_case(case: str, conninfo: str) -> dict[str, Any]:
         started = time.perf_counter()
         app.push_screen(ConversationScreen(f"bench-conv-{case}"))
         await settle(pilot, lambda: isinstance(app.screen, ConversationScreen)
+                     and bool(app.screen.query("#response"))
                      and len(pane().text) == length)
         out["open"] = (time.perf_counter() - started) * 1000
         assert digest(pane().text) == sha, "pane text differs from content_text"
