@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from textual.widgets import DataTable
-
 from procos_tui.db.conninfo import Target
 from procos_tui.ui.app import ProcosApp
+from procos_tui.ui.processlist import ProcessList
 from procos_tui.ui.textpane import TextPane
 
 # A demo conversation whose answer has fenced code, small enough to read on one screen.
@@ -30,9 +29,9 @@ async def shoot(dsn: str, size: tuple[int, int], name: str, keys: tuple[str, ...
     async with app.run_test(size=size) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)
-            tables = app.screen.query(DataTable)
+            lists = app.screen.query(ProcessList)
             panes = app.screen.query(TextPane)
-            if tables and tables.first().row_count and (
+            if (process or (lists and lists.first().row_count)) and (
                     not process or (panes and panes.last().text)):
                 break
         for key in keys:

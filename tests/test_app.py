@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from textual.widgets import DataTable
 
 from procos_tui.db.conninfo import Target
 from procos_tui.db.schema import apply_schema
@@ -16,6 +15,7 @@ from procos_tui.db.types import ProcessFilter
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.help import HelpScreen
 from procos_tui.ui.processes import ProcessesScreen
+from procos_tui.ui.processlist import ProcessList
 from tests.screen import screen_text, wait_for
 
 pytestmark = pytest.mark.db
@@ -45,7 +45,7 @@ def seeded(db: str) -> str:
 async def test_process_list_shows_newest_first_and_pages_on_scroll(seeded: str) -> None:
     app = ProcosApp(Target(seeded, "test"))
     async with app.run_test(size=(120, 40)) as pilot:
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one(ProcessList)
         await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
         text = screen_text(app)
         assert "pi-0229" in text and "1,229" in text and "read-only" in text
@@ -75,7 +75,7 @@ async def test_hostile_process_id_is_shown_escaped_and_harmless(seeded: str) -> 
         text = screen_text(app)
         assert "evil<U+202E>[@click=app.quit][/]␛]2;p␇" in text
         assert "\x1b" not in text and "\u202e" not in text
-        await pilot.click(DataTable, offset=(5, 1))
+        await pilot.click(ProcessList, offset=(5, 1))
         await pilot.pause()
         assert app.is_running
 
@@ -124,12 +124,12 @@ async def test_filtered_list_scans_on_until_the_end(seeded: str) -> None:
     """A filter the list cannot answer from one window keeps fetching by itself."""
     app = ProcosApp(Target(seeded, "test"), flt=ProcessFilter(id_prefix="pi-00"))
     async with app.run_test(size=(120, 40)) as pilot:
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one(ProcessList)
         await wait_for(pilot, lambda: "100 process instances" in screen_text(app))
         app.session.filter_window = 7
         screen = ProcessesScreen(ProcessFilter(provider="openai", id_prefix="pi-01"))
         await app.push_screen(screen)
-        table = screen.query_one(DataTable)
+        table = screen.query_one(ProcessList)
         await wait_for(pilot, lambda: "100 process instances matching" in screen_text(app)
                        and table.row_count == 100)
         assert "more below" not in screen_text(app)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from procos_tui.db.conninfo import Target
 from procos_tui.ui.app import ProcosApp
@@ -16,6 +16,7 @@ from procos_tui.ui.conversation import ConversationScreen
 from procos_tui.ui.dialogs import PromptScreen
 from procos_tui.ui.help import HelpScreen
 from procos_tui.ui.processes import ProcessesScreen
+from procos_tui.ui.processlist import ProcessList
 from procos_tui.ui.textpane import TextPane
 from tests.screen import screen_text, wait_for
 
@@ -71,10 +72,8 @@ async def test_enter_opens_the_conversation_and_escape_goes_back(seeded: str) ->
     app = ProcosApp(Target(seeded, "test"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: PID in screen_text(app))
-        table = app.screen.query_one(DataTable)
-        row = next(i for i in range(table.row_count)
-                   if table.coordinate_to_cell_key((i, 0)).row_key.value == PID)
-        table.move_cursor(row=row)
+        table = app.screen.query_one(ProcessList)
+        table.move_cursor(table.keys.index(PID))
         await pilot.press("enter")
         await open_conversation(app, pilot, PID)
         await wait_for(pilot, lambda: "Plan the week" in screen_text(app))

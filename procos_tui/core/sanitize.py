@@ -66,8 +66,19 @@ _ANY_LINE, _ANY_TEXT = re.compile(_class(_LINE_SET)), re.compile(_class(_TEXT_SE
 _RUN_LINE = re.compile(f"({_class(_LINE_SET)}+)")
 _RUN_TEXT = re.compile(f"({_class(_TEXT_SET)}+)")
 _TABS = re.compile("\t+")
-_TABLE = {cp: visible_escape(chr(cp)) for lo, hi in _LINE_SET for cp in range(lo, hi + 1)}
-_TABLE[0x0A] = NEWLINE_MARK  # only reached in single-line mode: _RUN_TEXT never matches '\n'
+
+
+class _StandIns(dict[int, str]):
+    """str.translate's table, filled on first use: building all 2,500 entries up front would
+    cost the TUI's first frame several milliseconds."""
+
+    def __missing__(self, cp: int) -> str:
+        # Only reached in single-line mode for '\n': _RUN_TEXT never matches it.
+        self[cp] = value = NEWLINE_MARK if cp == 0x0A else visible_escape(chr(cp))
+        return value
+
+
+_TABLE = _StandIns()
 
 
 def _expand_tabs(text: str, single_line: bool) -> str:

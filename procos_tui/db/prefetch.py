@@ -43,32 +43,37 @@ def schema_problem(facts: ServerFacts) -> str | None:
 
 
 def fetch_first_page(dsn: str | None, profile: str | None, flt: ProcessFilter) -> Prefetched:
-    """What the child does; also callable in-process (tests)."""
-    import asyncio
+    """What the child does; also callable in-process (tests). Blocking psycopg: the child has
+    nothing else to do, and skipping asyncio saves it a tenth of its time."""
+    import psycopg
 
+    from procos_tui.db import queries
+    from procos_tui.db.connect import DatabaseError, connect_sync, one_line
     from procos_tui.db.conninfo import ConnInfoError, resolve
-    from procos_tui.db.session import BrowseSession, DatabaseError
 
     try:
         target = resolve(dsn=dsn, profile=profile)
     except ConnInfoError as exc:
         return Prefetched("", None, None, str(exc))
     label = target.display
-
-    async def run() -> Prefetched:
-        session = BrowseSession(target)
-        try:
-            facts = await session.open()
+    try:
+        with connect_sync(target, read_only=True) as conn:
+            row = conn.execute(queries.SERVER_FACTS).fetchone()
+            assert row is not None
+            facts = ServerFacts(*row)
             problem = schema_problem(facts)
             if problem:
                 return Prefetched(label, facts, None, problem)
-            return Prefetched(label, facts, await session.process_page(flt, None, PAGE_SIZE))
-        except DatabaseError as exc:
-            return Prefetched(label, None, None, str(exc))
-        finally:
-            await session.close()
-
-    return asyncio.run(run())
+            query, params = queries.process_page(flt, None, PAGE_SIZE + 1,
+                                                 facts.has_camunda_history,
+                                                 queries.FILTER_WINDOW)
+            rows = conn.execute(query, params).fetchall()
+            return Prefetched(label, facts, queries.page_from_rows(rows, PAGE_SIZE,
+                                                                   params["window"]))
+    except DatabaseError as exc:
+        return Prefetched(label, None, None, str(exc))
+    except psycopg.Error as exc:
+        return Prefetched(label, None, None, one_line(exc))
 
 
 class Prefetch:

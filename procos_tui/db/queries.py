@@ -10,7 +10,7 @@ from typing import Any
 
 from psycopg import sql
 
-from procos_tui.db.types import ProcessCursor, ProcessFilter
+from procos_tui.db.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
 
 # --- session ------------------------------------------------------------------------------------
 
@@ -175,6 +175,26 @@ def process_page(flt: ProcessFilter, after: ProcessCursor | None, limit: int,
         camunda_columns=_CAMUNDA_COLUMNS if with_camunda else _NO_CAMUNDA_COLUMNS,
         camunda_join=_CAMUNDA_JOIN if with_camunda else "")
     return sql.SQL(text), params  # built from the fixed fragments above only
+
+
+def page_from_rows(rows: list[tuple[Any, ...]], limit: int, window: int) -> ProcessPage:
+    """The typed page from what the process_page() query (asked for limit + 1) returned."""
+    walked, edge_at, edge_id = rows[0][:3] if rows else (0, None, None)
+    found = [r[PAGE_FIRST_INSTANCE_COLUMN:] for r in rows if r[3] is not None]
+    summaries = tuple(
+        ProcessSummary(
+            process_instance_id=r[0], last_at=r[1], first_at=r[4], entry_count=r[5],
+            output_count=r[6], providers=tuple(r[7]), models=tuple(r[8]),
+            total_tokens=r[9], suspect_outputs=r[10], business_key=r[11],
+            process_definition_key=r[12])
+        for r in found[:limit])
+    if len(found) > limit:  # a full page, and at least one more instance
+        cursor: ProcessCursor | None = ProcessCursor(found[limit - 1][2], found[limit - 1][3])
+    elif walked >= window and edge_at is not None:  # window used up: go on from its edge
+        cursor = ProcessCursor(edge_at, edge_id)
+    else:
+        cursor = None
+    return ProcessPage(summaries, cursor)
 
 
 # --- one process instance -----------------------------------------------------------------------

@@ -35,7 +35,6 @@ from procos_tui.db.types import (
     ProcessCursor,
     ProcessFilter,
     ProcessPage,
-    ProcessSummary,
     ServerFacts,
 )
 
@@ -251,25 +250,7 @@ class BrowseSession:
             cur = await conn.execute(query, params)
             return await cur.fetchall()
 
-        rows = await self._run(op)
-        walked, edge_at, edge_id = rows[0][:3] if rows else (0, None, None)
-        window = params["window"]
-        found = [r[queries.PAGE_FIRST_INSTANCE_COLUMN:] for r in rows if r[3] is not None]
-        summaries = tuple(
-            ProcessSummary(
-                process_instance_id=r[0], last_at=r[1], first_at=r[4], entry_count=r[5],
-                output_count=r[6], providers=tuple(r[7]), models=tuple(r[8]),
-                total_tokens=r[9], suspect_outputs=r[10], business_key=r[11],
-                process_definition_key=r[12])
-            for r in found[:limit])
-        if len(found) > limit:  # a full page, and at least one more instance
-            cursor: ProcessCursor | None = ProcessCursor(found[limit - 1][2],
-                                                         found[limit - 1][3])
-        elif walked >= window and edge_at is not None:  # window used up: go on from its edge
-            cursor = ProcessCursor(edge_at, edge_id)
-        else:
-            cursor = None
-        return ProcessPage(summaries, cursor)
+        return queries.page_from_rows(await self._run(op), limit, params["window"])
 
     async def interactions(self, process_instance_id: str) -> list[InteractionHeader]:
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:

@@ -15,7 +15,6 @@ from textual.widgets import Static
 
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.db.types import ProcessFilter, ServerFacts
-from procos_tui.ui.help import HelpScreen
 from procos_tui.ui.processes import ProcessesScreen
 
 if TYPE_CHECKING:
@@ -153,6 +152,8 @@ class ProcosApp(App[None]):
                 yield SystemCommand(binding.description, f"key: {key}", run)
 
     def action_help(self) -> None:
+        from procos_tui.ui.help import HelpScreen
+
         screen = self.screen
         shown = list(screen.active_bindings.values())
         # Keys of our widgets that are not focused right now (the panes when the list has

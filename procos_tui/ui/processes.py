@@ -10,12 +10,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from procos_tui.core.filters import FilterError, format_filter, parse_filter
 from procos_tui.core.sanitize import clip, sanitize_plain
 from procos_tui.db.prefetch import PAGE_SIZE, Prefetched, schema_problem
 from procos_tui.db.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
+from procos_tui.ui.processlist import ProcessList
 
 if TYPE_CHECKING:
     from procos_tui.ui.app import ProcosApp
@@ -64,7 +65,7 @@ class ProcessesScreen(Screen[None]):
         Binding("G", "last_row", "Last row (loads more)", show=False),
     ]
     CSS = """
-    ProcessesScreen DataTable { height: 1fr; }
+    ProcessesScreen ProcessList { height: 1fr; }
     #summary { height: 1; padding: 0 1; color: $text-muted; }
     """
 
@@ -93,18 +94,15 @@ class ProcessesScreen(Screen[None]):
         return cast("ProcosApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Header()
         yield Static("Loading process instances…", id="summary")
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
-        yield table
+        yield ProcessList(COLUMNS)
         yield Static(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#status", Static).update(self.procos.status_text())
         # The mouse wheel scrolls without moving the cursor: near the end loads more too.
-        self.watch(self.query_one(DataTable), "scroll_y", self._scrolled, init=False)
+        self.watch(self.query_one(ProcessList), "scroll_y", self._scrolled, init=False)
         # The forked child has usually answered by now: its rows go into the first frame
         # rather than into a second full repaint.
         prefetch = self.procos.peek_prefetch(self.filter)
@@ -167,12 +165,11 @@ class ProcessesScreen(Screen[None]):
             self.on_processes_screen_page_loaded(self.PageLoaded(answer.page, True))
 
     def on_processes_screen_page_loaded(self, event: PageLoaded) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(ProcessList)
         if event.first:
             table.clear()
             self.loaded = 0
-        for summary in event.page.rows:
-            table.add_row(*summary_cells(summary), key=summary.process_instance_id)
+        table.add_rows([(s.process_instance_id, summary_cells(s)) for s in event.page.rows])
         self.loaded += len(event.page.rows)
         self.cursor = event.page.next_cursor
         self.exhausted = event.page.next_cursor is None
@@ -196,14 +193,14 @@ class ProcessesScreen(Screen[None]):
                     markup=False)
 
     def _scrolled(self, scroll_y: float) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(ProcessList)
         if (not self.exhausted and not self.fetching
                 and scroll_y + table.size.height >= table.virtual_size.height - PREFETCH_ROWS):
             self.load_page(first=False)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_process_list_highlighted(self, event: ProcessList.Highlighted) -> None:
         if (not self.exhausted and not self.fetching
-                and event.cursor_row >= self.loaded - PREFETCH_ROWS):
+                and event.row >= self.loaded - PREFETCH_ROWS):
             self.load_page(first=False)
 
     def action_refresh(self) -> None:
@@ -212,19 +209,14 @@ class ProcessesScreen(Screen[None]):
         self.load_page(first=True)
 
     def action_last_row(self) -> None:
-        table = self.query_one(DataTable)
-        table.move_cursor(row=max(0, table.row_count - 1))
+        table = self.query_one(ProcessList)
+        table.move_cursor(table.row_count - 1)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.open_process(event.row_key.value)
+    def on_process_list_selected(self, event: ProcessList.Selected) -> None:
+        self.open_process(event.key)
 
     def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            if key is not None:
-                self.open_process(key)
+        self.query_one(ProcessList).action_open()
 
     def open_process(self, process_instance_id: str) -> None:
         from procos_tui.ui.conversation import ConversationScreen

@@ -1,0 +1,178 @@
+"""The process list as a light Line-API widget: a row is one Text painted when visible.
+
+Textual's DataTable renders each cell through Rich's full layout, which made its first paint
+most of the time from start to rows on screen; the home screen is the startup path, so it
+gets this lean list (keys, cursor, mouse, zebra rows, a header that lines up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.events import Click
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+_GAP = 2
+
+
+class ProcessList(ScrollView, can_focus=True):
+    """Rows of cells (already sanitised Text) under a header; Enter or a second click opens."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "first_row", "First row", show=False),
+        Binding("end", "last_row", "Last loaded row", show=False),
+        Binding("enter", "open", "Open", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "process-list--header", "process-list--cursor", "process-list--stripe"}
+    DEFAULT_CSS = """
+    ProcessList { background: $surface; overflow-x: hidden; }
+    ProcessList > .process-list--header { text-style: bold; background: $panel; }
+    ProcessList > .process-list--cursor { background: $block-cursor-background;
+        color: $block-cursor-foreground; text-style: bold; }
+    ProcessList:blur > .process-list--cursor { background: $block-cursor-blurred-background; }
+    ProcessList > .process-list--stripe { background: $surface-lighten-1; }
+    """
+
+    class Highlighted(Message):
+        def __init__(self, row: int) -> None:
+            super().__init__()
+            self.row = row
+
+    class Selected(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, columns: Sequence[str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.columns = tuple(columns)
+        self.widths = [cell_len(c) for c in self.columns]
+        self.rows: list[tuple[Text, ...]] = []
+        self.keys: list[str] = []
+        self.cursor_row = 0
+        self._cache: dict[int, Strip] = {}
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.keys.clear()
+        self.cursor_row = 0
+        self._changed()
+        self.scroll_to(0, 0, animate=False, immediate=True)
+
+    def add_rows(self, rows: Sequence[tuple[str, tuple[Text, ...]]]) -> None:
+        for key, cells in rows:
+            self.keys.append(key)
+            self.rows.append(cells)
+            for i, cell in enumerate(cells):
+                self.widths[i] = max(self.widths[i], cell.cell_len)
+        self._changed()
+
+    def key_at(self, row: int) -> str | None:
+        return self.keys[row] if 0 <= row < len(self.keys) else None
+
+    def _changed(self) -> None:
+        self._cache.clear()
+        # One line more than the rows: the header is line 0.
+        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self.refresh()
+
+    # --- painting ---------------------------------------------------------------------------
+
+    def _line(self, cells: Sequence[Text | str], style: Style) -> Strip:
+        text = Text(" ", no_wrap=True, end="")  # a margin, as the rest of the screen has
+        for i, cell in enumerate(cells):
+            width = self.widths[i]
+            piece = cell if isinstance(cell, Text) else Text(cell)
+            pad = width - piece.cell_len
+            if piece.justify == "right":
+                text.append(" " * pad)
+                text.append_text(piece)
+            else:
+                text.append_text(piece)
+                text.append(" " * pad)
+            text.append(" " * (_GAP if i + 1 < len(cells) else 1))
+        width = self.scrollable_content_region.width
+        strip = Strip(text.render(self.app.console)).crop_extend(0, width, None)
+        return strip.apply_style(style)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:  # the header stays in place while the rows scroll
+            style = base + self.get_component_rich_style("process-list--header")
+            return self._line(self.columns, style)
+        row = int(self.scroll_y) + y - 1
+        if row >= len(self.rows):
+            return Strip([Segment(" " * width, base)], width)
+        cached = self._cache.get(row)
+        if cached is None:
+            style = base
+            if row % 2:
+                style += self.get_component_rich_style("process-list--stripe")
+            if row == self.cursor_row:
+                style += self.get_component_rich_style("process-list--cursor")
+            cached = self._cache[row] = self._line(self.rows[row], style)
+        return cached
+
+    # --- moving -----------------------------------------------------------------------------
+
+    def move_cursor(self, row: int) -> None:
+        if not self.rows:
+            return
+        row = max(0, min(row, len(self.rows) - 1))
+        old, self.cursor_row = self.cursor_row, row
+        self._cache.pop(old, None)
+        self._cache.pop(row, None)
+        visible = max(1, self.scrollable_content_region.height - 1)
+        if row < self.scroll_y:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= self.scroll_y + visible:
+            self.scroll_to(y=row - visible + 1, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.Highlighted(row))
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(self.cursor_row + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor_row + direction *
+                         max(1, self.scrollable_content_region.height - 2))
+
+    def action_first_row(self) -> None:
+        self.move_cursor(0)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(len(self.rows) - 1)
+
+    def action_open(self) -> None:
+        key = self.key_at(self.cursor_row)
+        if key is not None:
+            self.post_message(self.Selected(key))
+
+    def on_click(self, event: Click) -> None:
+        row = int(self.scroll_y) + event.y - 1
+        if event.y == 0 or not 0 <= row < len(self.rows):
+            return
+        if row == self.cursor_row or event.chain > 1:
+            self.move_cursor(row)
+            self.action_open()
+        else:
+            self.move_cursor(row)
