@@ -35,11 +35,13 @@ class ProcessList(ScrollView, can_focus=True):
         Binding("home", "first_row", "First row", show=False),
         Binding("end", "last_row", "Last loaded row", show=False),
         Binding("enter", "open", "Open", show=False),
+        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("right", "scroll_right", "Scroll right (more columns)", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "process-list--header", "process-list--cursor", "process-list--stripe"}
     DEFAULT_CSS = """
-    ProcessList { background: $surface; overflow-x: hidden; }
+    ProcessList { background: $surface; }
     ProcessList > .process-list--header { text-style: bold; background: $panel; }
     ProcessList > .process-list--cursor { background: $block-cursor-background;
         color: $block-cursor-foreground; text-style: bold; }
@@ -64,7 +66,7 @@ class ProcessList(ScrollView, can_focus=True):
         self.rows: list[tuple[Text, ...]] = []
         self.keys: list[str] = []
         self.cursor_row = 0
-        self._cache: dict[int, Strip] = {}
+        self._cache: dict[tuple[int, int], Strip] = {}
 
     @property
     def row_count(self) -> int:
@@ -90,8 +92,10 @@ class ProcessList(ScrollView, can_focus=True):
 
     def _changed(self) -> None:
         self._cache.clear()
-        # One line more than the rows: the header is line 0.
-        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        # One line more than the rows: the header is line 0. As wide as all the columns:
+        # at 80 columns the last ones are a scroll to the right away.
+        total = 1 + sum(self.widths) + _GAP * (len(self.widths) - 1) + 1
+        self.virtual_size = Size(total, len(self.rows) + 1)
         self.refresh()
 
     # --- painting ---------------------------------------------------------------------------
@@ -110,7 +114,8 @@ class ProcessList(ScrollView, can_focus=True):
                 text.append(" " * pad)
             text.append(" " * (_GAP if i + 1 < len(cells) else 1))
         width = self.scrollable_content_region.width
-        strip = Strip(text.render(self.app.console)).crop_extend(0, width, None)
+        left = int(self.scroll_x)
+        strip = Strip(text.render(self.app.console)).crop_extend(left, left + width, None)
         return strip.apply_style(style)
 
     def render_line(self, y: int) -> Strip:
@@ -122,14 +127,14 @@ class ProcessList(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y - 1
         if row >= len(self.rows):
             return Strip([Segment(" " * width, base)], width)
-        cached = self._cache.get(row)
+        cached = self._cache.get((row, int(self.scroll_x)))
         if cached is None:
             style = base
             if row % 2:
                 style += self.get_component_rich_style("process-list--stripe")
             if row == self.cursor_row:
                 style += self.get_component_rich_style("process-list--cursor")
-            cached = self._cache[row] = self._line(self.rows[row], style)
+            cached = self._cache[row, int(self.scroll_x)] = self._line(self.rows[row], style)
         return cached
 
     # --- moving -----------------------------------------------------------------------------
@@ -139,8 +144,8 @@ class ProcessList(ScrollView, can_focus=True):
             return
         row = max(0, min(row, len(self.rows) - 1))
         old, self.cursor_row = self.cursor_row, row
-        self._cache.pop(old, None)
-        self._cache.pop(row, None)
+        for key in [k for k in self._cache if k[0] in (old, row)]:
+            del self._cache[key]
         visible = max(1, self.scrollable_content_region.height - 1)
         if row < self.scroll_y:
             self.scroll_to(y=row, animate=False, immediate=True)
