@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from rich.cells import cell_len, split_graphemes
 
 from procos_tui.core import sanitize
-from procos_tui.core.document import _SPECIAL, Document, WrapLayout, find_all, shown
+from procos_tui.core.document import _SPECIAL, Document, WrapLayout, shown
+from procos_tui.core.find import find_all
 from procos_tui.core.highlight import MarkdownStyler, find_blocks, json_line_spans
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)

@@ -21,7 +21,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from procos_tui.core.document import Document, Matches, WrapLayout, escape_spans, find_all
+from procos_tui.core.document import Document, WrapLayout, escape_spans
+from procos_tui.core.find import Matches, find_all
 from procos_tui.core.highlight import Styler, StyleSpan
 from procos_tui.core.sanitize import sanitize_plain
 
