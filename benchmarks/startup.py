@@ -26,6 +26,8 @@ import termios
 import time
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 BARE_APP = '''
@@ -93,6 +95,12 @@ def main() -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as bare:
         bare.write(BARE_APP)
     python = shlex.quote(sys.executable)
+    # Rows on screen means the newest instance's id written, not just the frame around it.
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT process_instance_id FROM procos_ai_context"
+                           " ORDER BY created_at DESC NULLS LAST, id DESC LIMIT 1").fetchone()
+    assert row is not None
+    newest = str(row[0])
     tui_cmd = f"{tui} --dsn {shlex.quote(dsn)}"
     # Interleaved rounds: the machine's drift (caches, CPU clock, neighbours) hits all alike.
     bare_t: list[float] = []
@@ -100,12 +108,12 @@ def main() -> None:
     serial_t: list[float] = []
     for _ in range(args.runs):
         bare_t.append(time_to_text(f"{python} {bare.name}", "bare-first-frame"))
-        rows_t.append(time_to_text(tui_cmd, "process instances ("))
+        rows_t.append(time_to_text(tui_cmd, newest))
         os.environ["PROCOS_TUI_NO_PREFETCH"] = "1"  # the same without the forked first page
-        serial_t.append(time_to_text(tui_cmd, "process instances ("))
+        serial_t.append(time_to_text(tui_cmd, newest))
         del os.environ["PROCOS_TUI_NO_PREFETCH"]
     bare_s, rows_s, serial_s = map(statistics.median, (bare_t, rows_t, serial_t))
-    demo_s = median_of(args.runs, f"{tui} demo", "process instances (",
+    demo_s = median_of(args.runs, f"{tui} demo", newest,
                        before=f"{BIN / 'procos-tui'} demo --stop")
     print(f"bare Textual app, first frame:            {bare_s:6.3f} s")
     print(f"procos-tui, process rows on screen:       {rows_s:6.3f} s "

@@ -97,9 +97,11 @@ class ProcessesScreen(Screen[None]):
         yield Static("Loading process instances…", id="summary")
         yield ProcessList(COLUMNS)
         yield Static(id="status")
-        yield Footer()
 
     def on_mount(self) -> None:
+        # The footer comes one frame after the rows: building its keys is a good part of the
+        # first frame's cost, and the rows are what the user is waiting for.
+        self.call_after_refresh(self._mount_footer)
         self.query_one("#status", Static).update(self.procos.status_text())
         # The mouse wheel scrolls without moving the cursor: near the end loads more too.
         self.watch(self.query_one(ProcessList), "scroll_y", self._scrolled, init=False)
@@ -191,6 +193,10 @@ class ProcessesScreen(Screen[None]):
             return
         self.notify(sanitize_plain(event.error), title="Database", severity="error",
                     markup=False)
+
+    async def _mount_footer(self) -> None:
+        await self.mount(Footer())
+        self.refresh_bindings()  # a footer mounted late waits for this signal to show keys
 
     def _scrolled(self, scroll_y: float) -> None:
         table = self.query_one(ProcessList)
