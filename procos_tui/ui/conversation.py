@@ -20,42 +20,17 @@ from procos_tui.core.conversation import (
     group_interactions,
     needs_data,
     pane_text,
-    token_summary,
 )
 from procos_tui.core.document import Document
 from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
-from procos_tui.core.sanitize import clip, human_size, sanitize_plain
+from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.db.types import CamundaDetails, InteractionContent, InteractionHeader
 from procos_tui.ui import actions
+from procos_tui.ui.interaction_view import COLUMNS, interaction_cells, pane_title
 from procos_tui.ui.textpane import TextPane, match_status
 
 if TYPE_CHECKING:
     from procos_tui.ui.app import ProcosApp
-
-COLUMNS = ("#", "Time", "Activity", "Model", "Tokens", "Sizes in → out", "Task")
-
-
-def _size(row: InteractionHeader | None) -> str:
-    if row is None:
-        return "—"
-    return human_size(row.text_bytes) if row.text_bytes is not None else "NULL"
-
-
-def interaction_cells(n: int, item: Interaction) -> tuple[Text, ...]:
-    when = item.created_at.strftime("%m-%d %H:%M:%S") if item.created_at else "—"
-    first = item.first
-    kind = "" if item.prompt is None or item.prompt.context_type == "input" \
-        else f"[{item.prompt.context_type}] "
-    return (
-        Text(str(n), justify="right"),
-        Text(when),
-        Text(clip(kind + (first.activity_id or ""), 24)),
-        Text(clip(item.model, 22)),
-        Text(f"{item.total_tokens:,}", justify="right"),
-        Text(f"{_size(item.prompt)} → {_size(item.response)}"),
-        Text(clip(first.task_id or "", 20)),
-    )
-
 
 class ConversationScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -284,28 +259,8 @@ class ConversationScreen(Screen[None]):
 
     def _title(self, role: str, row: InteractionHeader | None, *, loading: bool = False,
                note: str = "") -> Text:
-        text = Text()
-        text.append("Prompt" if role == "prompt" else "Response", style="bold")
-        found = match_status(self.query_one(f"#{role}", TextPane))
-        if found.plain:
-            text.append(" [")
-            text.append_text(found)
-            text.append("]")
-        if row is None:
-            text.append("  —", style="dim")
-            return text
-        when = row.created_at.strftime("%Y-%m-%d %H:%M:%S") if row.created_at else "no time"
-        model = "/".join(p for p in (row.ai_provider, row.model_used) if p)
-        text.append(sanitize_plain(
-            f"  {row.context_type} · {when} · {model or 'no model'} · {_size(row)}"))
-        if row.token_usage_json:
-            summary = token_summary(row.token_usage_json)
-            text.append(sanitize_plain(f" · {summary or 'token_usage (see JSON view)'}"))
-        text.append(f"  [{self.mode.label}{': ' + note if note else ''}]", style="dim")
-        if loading:
-            text.append("  loading…", style="italic")
-        text.no_wrap, text.overflow = True, "ellipsis"
-        return text
+        return pane_title(role, row, self.mode, note,
+                          match_status(self.query_one(f"#{role}", TextPane)), loading)
 
     def _refresh_titles(self) -> None:
         if 0 <= self.index < len(self.interactions):

@@ -1,0 +1,62 @@
+"""How one interaction reads in the conversation screen: its list row and its panes' titles.
+
+Every stored value here (activity, task, model, context type) goes through the sanitiser.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from procos_tui.core.conversation import Interaction, ViewMode, token_summary
+from procos_tui.core.sanitize import clip, human_size, sanitize_plain
+from procos_tui.db.types import InteractionHeader
+
+COLUMNS = ("#", "Time", "Activity", "Model", "Tokens", "Sizes in → out", "Task")
+
+
+def _size(row: InteractionHeader | None) -> str:
+    if row is None:
+        return "—"
+    return human_size(row.text_bytes) if row.text_bytes is not None else "NULL"
+
+
+def interaction_cells(n: int, item: Interaction) -> tuple[Text, ...]:
+    when = item.created_at.strftime("%m-%d %H:%M:%S") if item.created_at else "—"
+    first = item.first
+    kind = "" if item.prompt is None or item.prompt.context_type == "input" \
+        else f"[{item.prompt.context_type}] "
+    return (
+        Text(str(n), justify="right"),
+        Text(when),
+        Text(clip(kind + (first.activity_id or ""), 24)),
+        Text(clip(item.model, 22)),
+        Text(f"{item.total_tokens:,}", justify="right"),
+        Text(f"{_size(item.prompt)} → {_size(item.response)}"),
+        Text(clip(first.task_id or "", 20)),
+    )
+
+
+def pane_title(role: str, row: InteractionHeader | None, mode: ViewMode, note: str,
+               found: Text, loading: bool = False) -> Text:
+    """'Response [match 2/9]  output · time · model · size · tokens  [view: source]'."""
+    text = Text()
+    text.append("Prompt" if role == "prompt" else "Response", style="bold")
+    if found.plain:
+        text.append(" [")
+        text.append_text(found)
+        text.append("]")
+    if row is None:
+        text.append("  —", style="dim")
+        return text
+    when = row.created_at.strftime("%Y-%m-%d %H:%M:%S") if row.created_at else "no time"
+    model = "/".join(p for p in (row.ai_provider, row.model_used) if p)
+    text.append(sanitize_plain(
+        f"  {row.context_type} · {when} · {model or 'no model'} · {_size(row)}"))
+    if row.token_usage_json:
+        summary = token_summary(row.token_usage_json)
+        text.append(sanitize_plain(f" · {summary or 'token_usage (see JSON view)'}"))
+    text.append(f"  [{mode.label}{': ' + note if note else ''}]", style="dim")
+    if loading:
+        text.append("  loading…", style="italic")
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
