@@ -298,3 +298,67 @@ ORDER BY coalesce(created_at, '-infinity'::timestamptz),
          CASE context_type WHEN 'system' THEN 0 WHEN 'input' THEN 1 ELSE 2 END,
          id
 """
+
+
+# --- the model registry (procos_ai_models) ------------------------------------------------------
+
+# The edit token: updated_at to the microsecond in UTC, as text, so that it means the same to
+# every session whatever its TimeZone. A save succeeds only while the row still has it.
+_MODEL_TOKEN = ("coalesce(to_char(m.updated_at AT TIME ZONE 'UTC',"
+                " 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '')")
+_MODEL_COLUMNS = """m.id::text, m.model_name, m.provider, m.version, m.config_data::text,
+       m.performance_stats::text, m.is_active, {created_at}, {updated_at}, {token}
+""".format(created_at=shown_time("m.created_at"), updated_at=shown_time("m.updated_at"),
+           token=_MODEL_TOKEN)
+
+# Usage by one grouped pass over procos_ai_context (not a query per model): calls are outputs.
+MODELS_WITH_USAGE = f"""
+SELECT {_MODEL_COLUMNS},
+       coalesce(u.calls, 0), coalesce(u.tokens, 0), u.last_used
+FROM procos_ai_models AS m
+LEFT JOIN (
+    SELECT ai_provider, model_used,
+           count(*) FILTER (WHERE context_type = 'output') AS calls,
+           sum(procos_ai_token_total(token_usage)) AS tokens,
+           max({shown_time("created_at")}) AS last_used
+    FROM procos_ai_context
+    GROUP BY ai_provider, model_used
+) AS u ON u.ai_provider = m.provider AND u.model_used = m.model_name
+ORDER BY m.provider, m.model_name, m.version NULLS FIRST, m.id
+"""
+
+MODEL_BY_ID = f"SELECT {_MODEL_COLUMNS} FROM procos_ai_models AS m WHERE m.id = %(id)s"
+
+# The UNIQUE constraint lets rows differ by a NULL version only; the editor does not.
+MODEL_SAME_KEY = f"""
+SELECT {_MODEL_COLUMNS} FROM procos_ai_models AS m
+WHERE m.model_name = %(model_name)s AND m.provider = %(provider)s
+  AND m.version IS NOT DISTINCT FROM %(version)s
+  AND m.id IS DISTINCT FROM %(id)s
+LIMIT 1
+"""
+
+MODEL_INSERT = f"""
+INSERT INTO procos_ai_models AS m (model_name, provider, version, config_data,
+                                    performance_stats, is_active)
+VALUES (%(model_name)s, %(provider)s, %(version)s, %(config_data)s::jsonb,
+        %(performance_stats)s::jsonb, %(is_active)s)
+RETURNING {_MODEL_COLUMNS}
+"""
+
+MODEL_UPDATE = f"""
+UPDATE procos_ai_models AS m
+SET model_name = %(model_name)s, provider = %(provider)s, version = %(version)s,
+    config_data = %(config_data)s::jsonb, performance_stats = %(performance_stats)s::jsonb,
+    is_active = %(is_active)s
+WHERE m.id = %(id)s AND ({_MODEL_TOKEN} = %(token)s OR %(force)s)
+RETURNING {_MODEL_COLUMNS}
+"""
+
+MODEL_DELETE = f"""
+DELETE FROM procos_ai_models AS m
+WHERE m.id = %(id)s AND {_MODEL_TOKEN} = %(token)s
+RETURNING m.id::text
+"""
+
+SERVER_IN_RECOVERY = "SELECT pg_is_in_recovery()"

@@ -27,6 +27,7 @@ from procos_tui.db.connect import (
     session_options,
 )
 from procos_tui.db.conninfo import Target
+from procos_tui.db.models import ModelRow
 from procos_tui.db.types import (
     CamundaDetails,
     CamundaVariable,
@@ -277,6 +278,14 @@ class BrowseSession:
         *columns, content_is_text = row
         return dataclasses.replace(InteractionContent(*columns),
                                    content_is_text=bool(content_is_text))
+
+    async def models(self) -> list[ModelRow]:
+        """The model registry with each model's usage (one grouped pass over the context)."""
+        async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
+            cur = await conn.execute(queries.MODELS_WITH_USAGE)
+            return await cur.fetchall()
+
+        return [ModelRow(*r) for r in await self._run(op)]
 
     async def content_data(self, row_id: str) -> str | None:
         """content_data as PostgreSQL prints it, for rows content() left it out of."""

@@ -1,0 +1,144 @@
+"""The model registry's data layer against real PostgreSQL: validation, writes, no lost updates."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from procos_tui.db.conninfo import Target
+from procos_tui.db.models import (
+    DuplicateModel,
+    InvalidModel,
+    ModelConflict,
+    ModelDraft,
+    ModelRow,
+    ModelWriter,
+    WritesRefused,
+    validate,
+)
+from procos_tui.db.session import BrowseSession
+
+pytestmark = pytest.mark.db
+
+
+def draft(name: str = "gpt-4o", provider: str = "openai", version: str = "2024-08-06",
+          config: str = '{"temperature": 0.2}', stats: str = "", active: bool = True
+          ) -> ModelDraft:
+    return ModelDraft(name, provider, version, config, stats, active)
+
+
+@pytest.fixture
+def writer(db: str) -> Iterator[ModelWriter]:
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("DELETE FROM procos_ai_models")
+        conn.execute("DELETE FROM procos_ai_context")
+    yield ModelWriter(Target(db, "test"))
+
+
+async def listed(db: str) -> list[ModelRow]:
+    session = BrowseSession(Target(db, "test"))
+    await session.open()
+    try:
+        return await session.models()
+    finally:
+        await session.close()
+
+
+def test_validation_says_what_is_wrong_per_field() -> None:
+    valid, errors = validate(draft(name="  ", provider="p" * 101, config='{"a": 1,,}',
+                                   stats="[1, 2]"))
+    assert valid is None
+    messages = {e.field: e.message for e in errors}
+    assert messages["model_name"] == "required"
+    assert messages["provider"].startswith("at most 100 characters")
+    assert messages["config_data"].startswith("not valid JSON at line 1, column 9")
+    assert messages["performance_stats"] == "must be a JSON object ({...}), not list"
+    valid, errors = validate(draft(name="  gpt-4o ", version="  ", config="", stats="{}"))
+    assert errors == [] and valid is not None
+    assert (valid.model_name, valid.version, valid.config_data, valid.performance_stats) == \
+        ("gpt-4o", None, None, "{}")
+
+
+async def test_create_list_with_usage_edit_toggle_delete(db: str, writer: ModelWriter) -> None:
+    row = writer.create(draft())
+    assert row.is_active and json.loads(row.config_json or "") == {"temperature": 0.2}
+    with psycopg.connect(db, autocommit=True) as conn:
+        for tokens in (100, 250):
+            conn.execute(
+                "INSERT INTO procos_ai_context (process_instance_id, context_type, content_data,"
+                " ai_provider, model_used, token_usage) VALUES ('m-1', 'output', '{}',"
+                " 'openai', 'gpt-4o', %s)", (json.dumps({"total_tokens": tokens}),))
+    [seen] = await listed(db)
+    assert (seen.id, seen.calls, seen.total_tokens) == (row.id, 2, 350)
+    assert seen.last_used is not None and seen.token == row.token
+
+    time.sleep(0.01)
+    edited = writer.update(seen, draft(config='{"temperature": 0.7}', stats='{"p95_ms": 900}'))
+    assert json.loads(edited.stats_json or "") == {"p95_ms": 900}
+    # The trigger moved updated_at, and with it the edit token.
+    assert edited.updated_at and seen.updated_at and edited.updated_at > seen.updated_at
+    assert edited.token != seen.token
+
+    off = writer.set_active(edited, False)
+    assert off.is_active is False and off.config_json == edited.config_json
+    writer.delete(off)
+    assert await listed(db) == []
+
+
+def test_duplicate_names_the_row_that_has_it(writer: ModelWriter) -> None:
+    first = writer.create(draft())
+    with pytest.raises(DuplicateModel) as caught:
+        writer.create(draft(config=""))
+    assert caught.value.existing.id == first.id and first.id in str(caught.value)
+    # Without a version the UNIQUE constraint would let a twin in; the editor does not.
+    writer.create(draft(version=""))
+    with pytest.raises(DuplicateModel):
+        writer.create(draft(version="  "))
+    # Editing a row into another's key is refused too.
+    other = writer.create(draft(version="2024-11-20"))
+    with pytest.raises(DuplicateModel):
+        writer.update(other, draft())
+
+
+def test_a_concurrent_edit_is_never_overwritten_silently(db: str, writer: ModelWriter) -> None:
+    opened = writer.create(draft())
+    time.sleep(0.01)
+    with psycopg.connect(db, autocommit=True) as other:
+        other.execute("UPDATE procos_ai_models SET config_data = '{\"temperature\": 1.0}'"
+                      " WHERE id = %s", (opened.id,))
+    with pytest.raises(ModelConflict) as caught:
+        writer.update(opened, draft(config='{"temperature": 0.0}'))
+    current = caught.value.current
+    assert current is not None and json.loads(current.config_json or "") == {"temperature": 1.0}
+    with pytest.raises(ModelConflict):
+        writer.delete(opened)  # delete checks the token as well
+    forced = writer.update(opened, draft(config='{"temperature": 0.0}'), force=True)
+    assert json.loads(forced.config_json or "") == {"temperature": 0.0}
+    writer.delete(forced)
+    with pytest.raises(ModelConflict) as gone:
+        writer.update(forced, draft())
+    assert gone.value.current is None and "deleted" in str(gone.value)
+
+
+def test_invalid_drafts_are_not_sent(writer: ModelWriter) -> None:
+    with pytest.raises(InvalidModel) as caught:
+        writer.create(draft(name="", config="{"))
+    assert {e.field for e in caught.value.errors} == {"model_name", "config_data"}
+
+
+def test_read_only_flag_and_read_only_server_refuse_writes(db: str,
+                                                            writer: ModelWriter) -> None:
+    row = writer.create(draft())
+    with pytest.raises(WritesRefused, match="--read-only"):
+        ModelWriter(Target(db, "test"), read_only=True).update(row, draft(config=""))
+    server_ro = f"{db} options='-c default_transaction_read_only=on'"
+    with pytest.raises(WritesRefused, match="refuses writes"):
+        ModelWriter(Target(server_ro, "test")).update(row, draft(config=""))
+    with psycopg.connect(db) as conn:
+        stored = conn.execute("SELECT config_data FROM procos_ai_models WHERE id = %s",
+                              (row.id,)).fetchone()
+    assert stored == ({"temperature": 0.2},)
