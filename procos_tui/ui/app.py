@@ -31,6 +31,7 @@ class ProcosApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        Binding("m", "models", "Models"),
     ]
 
     def __init__(self, target: Target, *, read_only: bool = False,
@@ -139,6 +140,8 @@ class ProcosApp(App[None]):
 
         yield SystemCommand("Go to process instance…", "Open one process instance by its id",
                             lambda: go_to_process(self))
+        yield SystemCommand("Models", "The model registry (procos_ai_models): edit, toggle, "
+                            "delete", self.action_models)
         targets: list[Widget] = [screen]
         widget = getattr(screen, "palette_widget", lambda: None)()
         if widget is not None:
@@ -150,6 +153,12 @@ class ProcosApp(App[None]):
 
                 key = (binding.key_display or binding.key).replace(",", " / ")
                 yield SystemCommand(binding.description, f"key: {key}", run)
+
+    def action_models(self) -> None:
+        from procos_tui.ui.models import ModelsScreen
+
+        if not isinstance(self.screen, ModelsScreen):
+            self.push_screen(ModelsScreen())
 
     def action_help(self) -> None:
         from procos_tui.ui.help import HelpScreen

@@ -1,0 +1,164 @@
+"""The model editor's dialogs: the form, the preview of a save, conflicts and confirmations.
+
+Stored values reach these widgets as Text or as Input/TextArea values (never parsed as markup);
+labels and messages built from them go through the sanitiser.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Static, TextArea
+
+from procos_tui.core.sanitize import sanitize_plain, sanitize_text
+from procos_tui.db.models import FieldError, ModelDraft, ModelRow, validate
+
+FIELDS = (("model_name", "Name"), ("provider", "Provider"), ("version", "Version"))
+
+
+class ModelForm(ModalScreen[ModelDraft | None]):
+    """Edit a draft; Ctrl+S checks it and returns it, Esc returns None (nothing saved)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save (preview first)"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    CSS = """
+    ModelForm { align: center middle; }
+    ModelForm > VerticalScroll { width: 90; max-width: 100%; height: 95%;
+        border: round $accent; background: $surface; padding: 0 1; }
+    ModelForm .label { color: $text-muted; }
+    ModelForm .error { color: $error; height: auto; }
+    ModelForm Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    ModelForm Input:focus { background: $accent 30%; }
+    ModelForm Checkbox { border: none; height: 1; padding: 0; margin-top: 1; }
+    ModelForm TextArea { height: 7; }
+    """
+
+    def __init__(self, title: str, draft: ModelDraft, message: str = "") -> None:
+        super().__init__()
+        self._title, self.draft, self._message = title, draft, message
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(sanitize_plain(self._title), style="bold"))
+            yield Static(Text(sanitize_plain(self._message), style="bold yellow"),
+                         id="message")
+            for field, label in FIELDS:
+                yield Static(label, classes="label")
+                yield Input(getattr(self.draft, field), id=field)
+                yield Static(classes="error", id=f"{field}-error")
+            yield Checkbox("Active", self.draft.is_active, id="is_active")
+            for field, label, text in (("config_data", "config_data (JSON object)",
+                                        self.draft.config_text),
+                                       ("performance_stats", "performance_stats (JSON object)",
+                                        self.draft.stats_text)):
+                yield Static(label, classes="label")
+                yield TextArea(text, language="json", id=field, show_line_numbers=True)
+                yield Static(classes="error", id=f"{field}-error")
+            yield Static(Text("Ctrl+S previews and saves · Esc cancels (nothing is written)",
+                              style="dim"))
+
+    def current(self) -> ModelDraft:
+        return ModelDraft(
+            self.query_one("#model_name", Input).value,
+            self.query_one("#provider", Input).value,
+            self.query_one("#version", Input).value,
+            self.query_one("#config_data", TextArea).text,
+            self.query_one("#performance_stats", TextArea).text,
+            self.query_one("#is_active", Checkbox).value)
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        for field in ("model_name", "provider", "version", "config_data", "performance_stats"):
+            message = next((e.message for e in errors if e.field == field), "")
+            self.query_one(f"#{field}-error", Static).update(Text(sanitize_plain(message)))
+
+    def action_save(self) -> None:
+        draft = self.current()
+        _valid, errors = validate(draft)
+        self.show_errors(errors)
+        if not errors:
+            self.dismiss(draft)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def changes(before: ModelDraft | None, after: ModelDraft) -> list[tuple[str, str, str]]:
+    """(field, old, new) for every field the save changes."""
+    pairs = [("model_name", "Name"), ("provider", "Provider"), ("version", "Version"),
+             ("is_active", "Active"), ("config_text", "config_data"),
+             ("stats_text", "performance_stats")]
+    out = []
+    for attr, label in pairs:
+        old = "" if before is None else str(getattr(before, attr)).strip()
+        new = str(getattr(after, attr)).strip()
+        if old != new:
+            out.append((label, old or "(empty)", new or "(empty)"))
+    return out
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """A message and a few keyed choices; returns the chosen key, or None on Esc."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "choose('')", "Cancel")]
+    CSS = """
+    ChoiceScreen { align: center middle; }
+    ChoiceScreen > Vertical { width: 90; max-width: 100%; height: auto; max-height: 90%;
+        border: round $warning; background: $surface; padding: 0 1; }
+    ChoiceScreen VerticalScroll { height: auto; max-height: 30; }
+    ChoiceScreen #choices { height: 1; margin-top: 1; }
+    """
+
+    def __init__(self, title: str, body: Text, choices: dict[str, str]) -> None:
+        super().__init__()
+        self._title, self._body, self._choices = title, body, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(sanitize_plain(self._title), style="bold"))
+            with VerticalScroll():
+                yield Static(self._body)
+            with Horizontal(id="choices"):
+                yield Static(Text("   ".join(f"[{k}] {label}" for k, label
+                                             in self._choices.items()) + "   [Esc] cancel",
+                                  style="bold"))
+
+    def on_key(self, event: object) -> None:
+        from textual.events import Key
+
+        if isinstance(event, Key) and event.character in self._choices:
+            event.stop()
+            self.dismiss(event.character)
+
+    def action_choose(self, key: str) -> None:
+        self.dismiss(key or None)
+
+
+def preview_body(before: ModelDraft | None, after: ModelDraft) -> Text:
+    text = Text()
+    rows = changes(before, after)
+    if not rows:
+        text.append("Nothing changes.", style="dim")
+    for label, old, new in rows:
+        text.append(f"{label}\n", style="bold")
+        text.append_text(sanitize_text("  - " + old.replace("\n", "\n    "), style="red"))
+        text.append("\n")
+        text.append_text(sanitize_text("  + " + new.replace("\n", "\n    "), style="green"))
+        text.append("\n")
+    return text
+
+
+def conflict_body(mine: ModelDraft, theirs: ModelRow | None) -> Text:
+    if theirs is None:
+        return Text("Someone deleted this model after you opened it. Save as a new model "
+                    "(n) or cancel.")
+    text = Text("Someone saved this model after you opened it. Their version, then what "
+                "yours would change:\n\n", style="bold")
+    text.append_text(preview_body(ModelDraft.of(theirs), mine))
+    return text

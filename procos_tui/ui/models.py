@@ -1,0 +1,297 @@
+"""The Models screen: procos_ai_models with usage; create, edit, duplicate, toggle, delete.
+
+Every write is previewed field by field, runs in one short transaction in a thread, and only
+lands on the row as the user saw it (ModelWriter's token); what was typed survives every
+failure: the form comes back with it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from procos_tui.core.sanitize import clip, sanitize_plain
+from procos_tui.db.models import (
+    ModelConflict,
+    ModelDraft,
+    ModelRow,
+    ModelWriter,
+    WritesRefused,
+)
+from procos_tui.ui.model_form import ChoiceScreen, ModelForm, conflict_body, preview_body
+
+if TYPE_CHECKING:
+    from procos_tui.ui.app import ProcosApp
+
+COLUMNS = ("Provider", "Name", "Version", "Active", "Updated", "Calls", "Tokens", "Last used")
+SORTS = (("provider", lambda r: (r.provider, r.model_name, r.version or "")),
+         ("calls", lambda r: -r.calls), ("tokens", lambda r: -r.total_tokens),
+         ("last used", lambda r: -(r.last_used.timestamp() if r.last_used else 0)),
+         ("updated", lambda r: -(r.updated_at.timestamp() if r.updated_at else 0)))
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def model_cells(row: ModelRow) -> tuple[Text, ...]:
+    return (Text(clip(row.provider, 16)), Text(clip(row.model_name, 28)),
+            Text(clip(row.version or "—", 16)),
+            Text("yes" if row.is_active else "no", style="green" if row.is_active else "dim"),
+            Text(_when(row.updated_at)), Text(f"{row.calls:,}", justify="right"),
+            Text(f"{row.total_tokens:,}", justify="right"), Text(_when(row.last_used)))
+
+
+class ModelsScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("n", "new", "New"),
+        Binding("e", "edit", "Edit"),
+        Binding("c", "duplicate", "New version"),
+        Binding("space", "toggle_active", "Active on/off"),
+        Binding("d", "delete", "Delete"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("s", "sort", "Sort"),
+        Binding("r", "refresh", "Refresh", show=False),
+    ]
+    CSS = """
+    ModelsScreen DataTable { height: 1fr; }
+    ModelsScreen #summary { height: 1; padding: 0 1; color: $text-muted; }
+    ModelsScreen #filter { display: none; }
+    ModelsScreen #filter.shown { display: block; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[ModelRow] = []
+        self.shown: list[ModelRow] = []
+        self.sort = 0
+        self.text_filter = ""
+
+    @property
+    def procos(self) -> ProcosApp:
+        return cast("ProcosApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading models…", id="summary")
+        yield Input(placeholder="filter by provider, name or version (Enter keeps, Esc clears)",
+                    id="filter")
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Models"
+        self.query_one("#status", Static).update(self.procos.status_text())
+        self.query_one(DataTable).focus()  # not the hidden filter line
+        self.load()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def load(self, select: str | None = None) -> None:
+        async def fetch() -> None:
+            from procos_tui.db.session import DatabaseError
+
+            try:
+                session = self.procos.session
+                if session.facts is None:
+                    await session.open()
+                rows = await session.models()
+            except DatabaseError as exc:
+                self.notify(sanitize_plain(str(exc)), title="Database", severity="error",
+                            markup=False)
+                return
+            self.rows = rows
+            self.fill(select)
+
+        self.run_worker(fetch(), exclusive=True, group="models")
+
+    def fill(self, select: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        needle = self.text_filter.casefold()
+        self.shown = sorted((r for r in self.rows if not needle or needle in
+                             f"{r.provider} {r.model_name} {r.version or ''}".casefold()),
+                            key=SORTS[self.sort][1])
+        table.clear()
+        for row in self.shown:
+            table.add_row(*model_cells(row), key=row.id)
+        if select is not None:
+            index = next((i for i, r in enumerate(self.shown) if r.id == select), 0)
+            table.move_cursor(row=index)
+        read_only = " · read-only: editing keys are off" if self.procos.read_only_flag else ""
+        matching = f" matching {sanitize_plain(self.text_filter)!r}" if needle else ""
+        self.query_one("#summary", Static).update(Text(
+            f"{len(self.shown)} of {len(self.rows)} models{matching} · sorted by "
+            f"{SORTS[self.sort][0]}{read_only}"))
+
+    def selected(self) -> ModelRow | None:
+        table = self.query_one(DataTable)
+        if not self.shown or not 0 <= table.cursor_row < len(self.shown):
+            return None
+        return self.shown[table.cursor_row]
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def _writable(self) -> bool:
+        if self.procos.read_only_flag:
+            self.notify("Started with --read-only: procos-tui writes nothing.",
+                        title="Read-only", severity="warning")
+            return False
+        return True
+
+    def _write(self, what: str, work: Any, draft: ModelDraft | None = None,
+               row: ModelRow | None = None) -> None:
+        """Run one write in a thread; its outcome comes back to the UI thread."""
+        writer = ModelWriter(self.procos.target, read_only=self.procos.read_only_flag)
+
+        def run() -> None:
+            try:
+                result = work(writer)
+            except Exception as exc:  # every failure is shown; none ends the app
+                self.app.call_from_thread(self._failed, exc, draft, row)
+                return
+            self.app.call_from_thread(self._written, what, result)
+
+        self.run_worker(run, thread=True, group="model-write", exit_on_error=False)
+
+    def _written(self, what: str, result: ModelRow | None) -> None:
+        self.notify(f"{what}.", title="Models")
+        self.load(select=result.id if result is not None else None)
+
+    def _failed(self, exc: Exception, draft: ModelDraft | None, row: ModelRow | None) -> None:
+        message = sanitize_plain(str(exc))
+        if isinstance(exc, WritesRefused):
+            self.notify(message, title="Not written", severity="warning", markup=False)
+        elif isinstance(exc, ModelConflict) and draft is not None:
+            self._conflict(exc, draft, row)
+        elif draft is not None:
+            # Duplicate, lost connection, any refusal: back to the form with what was typed.
+            title = "Edit model" if row is not None else "New model"
+            self._open_form(title, draft, row, message=f"Not saved: {message}")
+        else:
+            self.notify(message, title="Not written", severity="error", markup=False)
+            self.load()
+
+    def _conflict(self, exc: ModelConflict, draft: ModelDraft, row: ModelRow | None) -> None:
+        theirs = exc.current
+
+        def chosen(key: str | None) -> None:
+            if key == "o" and theirs is not None and row is not None:
+                self._write("Saved over the newer version",
+                            lambda w: w.update(theirs, draft, force=True), draft, theirs)
+            elif key == "r" and theirs is not None:
+                self._open_form("Edit model (reloaded)", ModelDraft.of(theirs), theirs)
+            elif key == "n":
+                self._write("Created", lambda w: w.create(draft), draft, None)
+            else:
+                self.load()
+
+        choices = ({"r": "reload theirs", "o": "overwrite with mine"} if theirs is not None
+                   else {"n": "save as new"})
+        self.app.push_screen(ChoiceScreen("The model changed since you opened it",
+                                          conflict_body(draft, theirs), choices), chosen)
+
+    def _open_form(self, title: str, draft: ModelDraft, row: ModelRow | None,
+                   message: str = "") -> None:
+        before = ModelDraft.of(row) if row is not None else None
+
+        def saved(result: ModelDraft | None) -> None:
+            if result is None:
+                return
+
+            def confirmed(key: str | None) -> None:
+                if key == "s":
+                    if row is None:
+                        self._write("Created", lambda w: w.create(result), result, None)
+                    else:
+                        self._write("Saved", lambda w: w.update(row, result), result, row)
+                else:  # back to the form, nothing lost
+                    self._open_form(title, result, row)
+
+            self.app.push_screen(ChoiceScreen("Save these changes?",
+                                              preview_body(before, result),
+                                              {"s": "save", "b": "back to the form"}),
+                                 confirmed)
+
+        self.app.push_screen(ModelForm(title, draft, message), saved)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_new(self) -> None:
+        if self._writable():
+            self._open_form("New model", ModelDraft("", "", "", "{}", "", True), None)
+
+    def action_edit(self) -> None:
+        row = self.selected()
+        if row is not None and self._writable():
+            self._open_form("Edit model", ModelDraft.of(row), row)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_edit()
+
+    def action_duplicate(self) -> None:
+        row = self.selected()
+        if row is not None and self._writable():
+            self._open_form(f"New version of {row.label}",
+                            ModelDraft.of(row, new_version=True), None)
+
+    def action_toggle_active(self) -> None:
+        row = self.selected()
+        if row is not None and self._writable():
+            state = "deactivated" if row.is_active else "activated"
+            self._write(f"{sanitize_plain(row.label)} {state}",
+                        lambda w: w.set_active(row, not row.is_active), None, row)
+
+    def action_delete(self) -> None:
+        row = self.selected()
+        if row is None or not self._writable():
+            return
+
+        def chosen(key: str | None) -> None:
+            if key == "y":
+                self._write(f"Deleted {sanitize_plain(row.label)}",
+                            lambda w: w.delete(row), None, row)
+
+        used = (f"{row.calls:,} calls in procos_ai_context used it (they stay; only the "
+                "registry entry goes)." if row.calls else "No stored call used it.")
+        self.app.push_screen(ChoiceScreen(
+            "Delete this model?", Text(sanitize_plain(f"{row.label}  (id {row.id})") + "\n" + used),
+            {"y": "delete"}), chosen)
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.add_class("shown")
+        field.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.text_filter = event.value
+            self.fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one(DataTable).focus()
+
+    def action_sort(self) -> None:
+        self.sort = (self.sort + 1) % len(SORTS)
+        self.fill(select=row.id if (row := self.selected()) else None)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.has_focus or self.text_filter:
+            field.value = ""
+            field.remove_class("shown")
+            self.query_one(DataTable).focus()
+            return
+        self.app.pop_screen()

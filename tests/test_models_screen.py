@@ -1,0 +1,137 @@
+"""The Models screen and its form, driven by keys through Pilot against a real database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from textual.widgets import DataTable, Input, TextArea
+
+from procos_tui.db.conninfo import Target
+from procos_tui.ui.app import ProcosApp
+from procos_tui.ui.model_form import ChoiceScreen, ModelForm
+from procos_tui.ui.models import ModelsScreen
+from tests.screen import screen_text, wait_for
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+def registry(db: str) -> Iterator[str]:
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("DELETE FROM procos_ai_models")
+        conn.execute("DELETE FROM procos_ai_context")
+        conn.execute("INSERT INTO procos_ai_models (model_name, provider, version, config_data)"
+                     " VALUES ('gpt-4o', 'openai', '2024-08-06', '{\"temperature\": 0.2}'),"
+                     " ('claude-sonnet-4', 'anthropic', '20250514', NULL)")
+        for _ in range(3):
+            conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                         " content_data, ai_provider, model_used, token_usage) VALUES"
+                         " ('ms-1', 'output', '{}', 'openai', 'gpt-4o', '{\"total_tokens\": 10}')")
+    yield db
+
+
+def stored(db: str, name: str) -> tuple[object, ...] | None:
+    with psycopg.connect(db) as conn:
+        return conn.execute("SELECT config_data, is_active FROM procos_ai_models"
+                            " WHERE model_name = %s", (name,)).fetchone()
+
+
+async def open_models(app: ProcosApp, pilot: object) -> ModelsScreen:
+    await wait_for(pilot, lambda: "process instances" in screen_text(app))  # type: ignore[arg-type]
+    await pilot.press("m")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen)  # type: ignore[arg-type]
+                   and "2 of 2 models" in screen_text(app))
+    screen = app.screen
+    assert isinstance(screen, ModelsScreen)
+    return screen
+
+
+async def test_list_usage_edit_with_preview_and_json_highlighting(registry: str) -> None:
+    app = ProcosApp(Target(registry, "test"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_models(app, pilot)
+        text = screen_text(app)
+        assert "gpt-4o" in text and "30" in text  # 3 calls, 30 tokens
+        screen.query_one(DataTable).move_cursor(row=[r.model_name for r in
+                                                     screen.shown].index("gpt-4o"))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        area = app.screen.query_one("#config_data", TextArea)
+        assert area.language == "json"  # highlighting on (tree-sitter pinned below 0.26)
+        area.text = '{"temperature": 0.9'
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "not valid JSON at line 1" in screen_text(app))
+        area.text = '{"temperature": 0.9}'
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert "config_data" in screen_text(app) and "0.9" in screen_text(app)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: stored(registry, "gpt-4o") == ({"temperature": 0.9},
+                                                                      True))
+
+
+async def test_duplicate_keeps_the_form_and_conflict_offers_overwrite(registry: str) -> None:
+    app = ProcosApp(Target(registry, "test"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_models(app, pilot)
+        screen.query_one(DataTable).move_cursor(row=[r.model_name for r in
+                                                     screen.shown].index("claude-sonnet-4"))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        app.screen.query_one("#model_name", Input).value = "gpt-4o"
+        app.screen.query_one("#provider", Input).value = "openai"
+        app.screen.query_one("#version", Input).value = "2024-08-06"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm)
+                       and "already exists" in screen_text(app))
+        assert app.screen.query_one("#model_name", Input).value == "gpt-4o"  # kept
+        # Meanwhile someone else changes the row; saving now is a conflict, not a lost update.
+        with psycopg.connect(registry, autocommit=True) as conn:
+            conn.execute("UPDATE procos_ai_models SET config_data = '{\"theirs\": true}'"
+                         " WHERE model_name = 'claude-sonnet-4'")
+        app.screen.query_one("#model_name", Input).value = "claude-sonnet-4"
+        app.screen.query_one("#provider", Input).value = "anthropic"
+        app.screen.query_one("#version", Input).value = "20250514"
+        app.screen.query_one("#config_data", TextArea).text = '{"mine": true}'
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: "changed since you opened it" in screen_text(app))
+        assert "theirs" in screen_text(app)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: stored(registry, "claude-sonnet-4")
+                       == ({"mine": True}, True))
+
+
+async def test_toggle_delete_and_read_only(registry: str) -> None:
+    app = ProcosApp(Target(registry, "test"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_models(app, pilot)
+        screen.query_one(DataTable).move_cursor(row=[r.model_name for r in
+                                                     screen.shown].index("gpt-4o"))
+        await pilot.press("space")
+        await wait_for(pilot, lambda: stored(registry, "gpt-4o") == ({"temperature": 0.2},
+                                                                      False))
+        await wait_for(pilot, lambda: not next(r for r in screen.rows
+                                               if r.model_name == "gpt-4o").is_active)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: "3 calls in" in screen_text(app))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: stored(registry, "gpt-4o") is None)
+    ro = ProcosApp(Target(registry, "test"), read_only=True)
+    async with ro.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "process instances" in screen_text(ro))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "1 of 1 models" in screen_text(ro))
+        for key in ("e", "n", "c", "space", "d"):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: any("--read-only" in n.message
+                                              for n in ro._notifications))
+            assert isinstance(ro.screen, ModelsScreen)
+    assert stored(registry, "claude-sonnet-4") == (None, True)
+    assert json.dumps(1)  # the registry still holds the untouched row
