@@ -142,3 +142,13 @@ def test_read_only_flag_and_read_only_server_refuse_writes(db: str,
         stored = conn.execute("SELECT config_data FROM procos_ai_models WHERE id = %s",
                               (row.id,)).fetchone()
     assert stored == ({"temperature": 0.2},)
+
+
+def test_refusal_is_known_before_editing(db: str, writer: ModelWriter) -> None:
+    assert writer.refusal() is None
+    assert ModelWriter(Target(db, "test"), read_only=True).refusal() is not None
+    server_ro = f"{db} options='-c default_transaction_read_only=on'"
+    refusal = ModelWriter(Target(server_ro, "test")).refusal()
+    assert refusal is not None and "read-only" in refusal
+    # A server that cannot be reached is not a refusal: the save will say what happened.
+    assert ModelWriter(Target("host=127.0.0.1 port=1 connect_timeout=2", "t")).refusal() is None

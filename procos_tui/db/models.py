@@ -186,6 +186,27 @@ class ModelWriter:
         except psycopg.Error as exc:
             raise DatabaseError(one_line(exc)) from None
 
+    def refusal(self) -> str | None:
+        """Why writes would be refused, asked up front (so editing keys can say it), or None.
+        A server that cannot be reached is not a refusal: saving will say what happened."""
+        import psycopg
+
+        if self.read_only:
+            return "started with --read-only: procos-tui writes nothing"
+        try:
+            with connect_sync(self.target, read_only=False) as conn:
+                row = conn.execute(queries.SERVER_WRITABLE).fetchone()
+        except (DatabaseError, psycopg.Error):
+            return None
+        if row is None:
+            return None
+        in_recovery, read_only_default = row
+        if in_recovery:
+            return "the server is a read-only replica (in recovery)"
+        if read_only_default:
+            return "the server makes sessions read-only (default_transaction_read_only)"
+        return None
+
     @staticmethod
     def _row(values: tuple[Any, ...] | None) -> ModelRow | None:
         return None if values is None else ModelRow(*values)

@@ -362,3 +362,8 @@ RETURNING m.id::text
 """
 
 SERVER_IN_RECOVERY = "SELECT pg_is_in_recovery()"
+
+# Asked on a connection without our read-only option: the server's and role's own defaults.
+SERVER_WRITABLE = """
+SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'
+"""

@@ -72,6 +72,7 @@ class ModelsScreen(Screen[None]):
         self.shown: list[ModelRow] = []
         self.sort = 0
         self.text_filter = ""
+        self.refusal: str | None = None  # why this server or session takes no writes
 
     @property
     def procos(self) -> ProcosApp:
@@ -93,6 +94,20 @@ class ModelsScreen(Screen[None]):
         self.query_one("#status", Static).update(self.procos.status_text())
         self.query_one(DataTable).focus()  # not the hidden filter line
         self.load()
+        self._ask_writable()
+
+    def _ask_writable(self) -> None:
+        writer = ModelWriter(self.procos.target, read_only=self.procos.read_only_flag)
+
+        def ask() -> None:
+            refusal = writer.refusal()
+            self.app.call_from_thread(self._writability, refusal)
+
+        self.run_worker(ask, thread=True, group="model-writable", exit_on_error=False)
+
+    def _writability(self, refusal: str | None) -> None:
+        self.refusal = refusal
+        self.fill()
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -126,7 +141,8 @@ class ModelsScreen(Screen[None]):
         if select is not None:
             index = next((i for i, r in enumerate(self.shown) if r.id == select), 0)
             table.move_cursor(row=index)
-        read_only = " · read-only: editing keys are off" if self.procos.read_only_flag else ""
+        read_only = (" · read-only: editing keys are off"
+                     if self.procos.read_only_flag or self.refusal else "")
         matching = f" matching {sanitize_plain(self.text_filter)!r}" if needle else ""
         self.query_one("#summary", Static).update(Text(
             f"{len(self.shown)} of {len(self.rows)} models{matching} · sorted by "
@@ -141,9 +157,11 @@ class ModelsScreen(Screen[None]):
     # --- writing ----------------------------------------------------------------------------
 
     def _writable(self) -> bool:
-        if self.procos.read_only_flag:
-            self.notify("Started with --read-only: procos-tui writes nothing.",
-                        title="Read-only", severity="warning")
+        refusal = ("started with --read-only: procos-tui writes nothing"
+                   if self.procos.read_only_flag else self.refusal)
+        if refusal:
+            self.notify(f"Cannot write: {sanitize_plain(refusal)}.", title="Read-only",
+                        severity="warning", markup=False)
             return False
         return True
 
@@ -279,6 +297,14 @@ class ModelsScreen(Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
             self.query_one(DataTable).focus()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        names = {"Provider": "provider", "Calls": "calls", "Tokens": "tokens",
+                 "Last used": "last used", "Updated": "updated"}
+        wanted = names.get(str(event.label))
+        if wanted is not None:
+            self.sort = next(i for i, (name, _) in enumerate(SORTS) if name == wanted)
+            self.fill(select=row.id if (row := self.selected()) else None)
 
     def action_sort(self) -> None:
         self.sort = (self.sort + 1) % len(SORTS)
