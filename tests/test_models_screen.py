@@ -175,3 +175,33 @@ async def test_server_read_only_and_a_lost_connection_lose_nothing(registry: str
         await pilot.press("s")
         await wait_for(pilot, lambda: stored(registry, "gpt-4o") == ({"typed": "by hand"},
                                                                       True))
+
+
+async def test_hostile_stored_values_are_shown_safely_and_kept(registry: str) -> None:
+    evil = "evil\x1b]52;c;SGk=\x07\u202e"
+    with psycopg.connect(registry, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_models (model_name, provider, version, config_data)"
+                     " VALUES (%s, 'openai', 'x', %s)",
+                     (evil, json.dumps({"note": "a\u202eb\x9bc"})))
+    app = ProcosApp(Target(registry, "test"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "process instances" in screen_text(app))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "3 of 3 models" in screen_text(app))
+        screen = app.screen
+        assert isinstance(screen, ModelsScreen)
+        assert "evil␛]52;c;SGk=␇<U+202E>" in screen_text(app)
+        screen.query_one(DataTable).move_cursor(row=[r.model_name for r in
+                                                     screen.shown].index(evil))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        name = app.screen.query_one("#model_name", Input)
+        assert name.disabled and "\x1b" not in name.value and "\u202e" not in name.value
+        area = app.screen.query_one("#config_data", TextArea)
+        assert "\u202e" not in area.text and "\\u202e" in area.text
+        area.text = area.text.replace('"note"', '"memo"')
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: stored(registry, evil) == ({"memo": "a\u202eb\x9bc"},
+                                                                  True))

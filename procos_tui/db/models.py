@@ -9,6 +9,7 @@ other (no lost updates). `--read-only` and servers that refuse writes both end i
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,10 @@ from procos_tui.db.connect import DatabaseError, connect_sync, one_line
 from procos_tui.db.conninfo import Target
 
 T = TypeVar("T")
+
+# What core.sanitize shows as stand-ins (C0 but newline, DEL, C1, bidi and invisible marks).
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                     "\u2066-\u206f\u2028\u2029\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]+")
 
 # Column sizes of procos_ai_models (init-db.sql): checked before anything is sent.
 LIMITS = {"model_name": 255, "provider": 100, "version": 100}
@@ -87,12 +92,17 @@ class ValidDraft:
 
 
 def _pretty(text: str | None) -> str:
+    """JSON for the editor: indented, and every character the sanitiser would replace written
+    as a \\uXXXX escape. Inside a JSON string that is the same value, and the editor (a
+    TextArea, which writes its text to the terminal as is) never holds a raw control."""
     if text is None:
         return ""
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except (ValueError, RecursionError):
-        return text
+        pretty = text
+    return _UNSAFE.sub(lambda m: "".join(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else
+                                         json.dumps(c)[1:-1] for c in m.group()), pretty)
 
 
 def _json_object(field: str, text: str, errors: list[FieldError]) -> str | None:

@@ -50,8 +50,13 @@ class ModelForm(ModalScreen[ModelDraft | None]):
             yield Static(Text(sanitize_plain(self._message), style="bold yellow"),
                          id="message")
             for field, label in FIELDS:
-                yield Static(label, classes="label")
-                yield Input(getattr(self.draft, field), id=field)
+                value = getattr(self.draft, field)
+                shown = sanitize_plain(value)
+                # An Input writes its value to the terminal as is: a stored value with
+                # controls is shown with stand-ins, locked, and saved back unchanged.
+                yield Static(label + (" (holds control characters: kept as stored)"
+                                      if shown != value else ""), classes="label")
+                yield Input(shown, id=field, disabled=shown != value)
                 yield Static(classes="error", id=f"{field}-error")
             yield Checkbox("Active", self.draft.is_active, id="is_active")
             for field, label, text in (("config_data", "config_data (JSON object)",
@@ -64,11 +69,13 @@ class ModelForm(ModalScreen[ModelDraft | None]):
             yield Static(Text("Ctrl+S previews and saves · Esc cancels (nothing is written)",
                               style="dim"))
 
+    def _value(self, field: str) -> str:
+        widget = self.query_one(f"#{field}", Input)
+        return str(getattr(self.draft, field)) if widget.disabled else widget.value
+
     def current(self) -> ModelDraft:
         return ModelDraft(
-            self.query_one("#model_name", Input).value,
-            self.query_one("#provider", Input).value,
-            self.query_one("#version", Input).value,
+            self._value("model_name"), self._value("provider"), self._value("version"),
             self.query_one("#config_data", TextArea).text,
             self.query_one("#performance_stats", TextArea).text,
             self.query_one("#is_active", Checkbox).value)
