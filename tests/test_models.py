@@ -40,10 +40,15 @@ def writer(db: str) -> Iterator[ModelWriter]:
 
 
 async def listed(db: str) -> list[ModelRow]:
+    from dataclasses import replace
+
     session = BrowseSession(Target(db, "test"))
     await session.open()
     try:
-        return await session.models()
+        usage = await session.model_usage()
+        return [replace(r, calls=u[0], total_tokens=u[1], last_used=u[2])
+                if (u := usage.get((r.provider, r.model_name))) else r
+                for r in await session.models()]
     finally:
         await session.close()
 

@@ -311,20 +311,22 @@ _MODEL_COLUMNS = """m.id::text, m.model_name, m.provider, m.version, m.config_da
 """.format(created_at=shown_time("m.created_at"), updated_at=shown_time("m.updated_at"),
            token=_MODEL_TOKEN)
 
-# Usage by one grouped pass over procos_ai_context (not a query per model): calls are outputs.
-MODELS_WITH_USAGE = f"""
-SELECT {_MODEL_COLUMNS},
-       coalesce(u.calls, 0), coalesce(u.tokens, 0), u.last_used
+MODELS = f"""
+SELECT {_MODEL_COLUMNS}
 FROM procos_ai_models AS m
-LEFT JOIN (
-    SELECT ai_provider, model_used,
-           count(*) FILTER (WHERE context_type = 'output') AS calls,
-           sum(procos_ai_token_total(token_usage)) AS tokens,
-           max({shown_time("created_at")}) AS last_used
-    FROM procos_ai_context
-    GROUP BY ai_provider, model_used
-) AS u ON u.ai_provider = m.provider AND u.model_used = m.model_name
 ORDER BY m.provider, m.model_name, m.version NULLS FIRST, m.id
+"""
+
+# Usage by one grouped pass over procos_ai_context (not a query per model): calls are outputs.
+# Seconds on a large table (no index serves it), so the screen shows the models first.
+MODEL_USAGE = f"""
+SELECT ai_provider, model_used,
+       count(*) FILTER (WHERE context_type = 'output'),
+       coalesce(sum(procos_ai_token_total(token_usage)), 0),
+       max({shown_time("created_at")})
+FROM procos_ai_context
+WHERE (ai_provider, model_used) IN (SELECT provider, model_name FROM procos_ai_models)
+GROUP BY ai_provider, model_used
 """
 
 MODEL_BY_ID = f"SELECT {_MODEL_COLUMNS} FROM procos_ai_models AS m WHERE m.id = %(id)s"

@@ -280,12 +280,20 @@ class BrowseSession:
                                    content_is_text=bool(content_is_text))
 
     async def models(self) -> list[ModelRow]:
-        """The model registry with each model's usage (one grouped pass over the context)."""
+        """The model registry, without usage (fast)."""
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
-            cur = await conn.execute(queries.MODELS_WITH_USAGE)
+            cur = await conn.execute(queries.MODELS)
             return await cur.fetchall()
 
         return [ModelRow(*r) for r in await self._run(op)]
+
+    async def model_usage(self) -> dict[tuple[str, str], tuple[int, int, Any]]:
+        """(provider, model) -> (calls, total tokens, last used), one grouped pass."""
+        async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
+            cur = await conn.execute(queries.MODEL_USAGE)
+            return await cur.fetchall()
+
+        return {(r[0], r[1]): (int(r[2]), int(r[3]), r[4]) for r in await self._run(op)}
 
     async def content_data(self, row_id: str) -> str | None:
         """content_data as PostgreSQL prints it, for rows content() left it out of."""

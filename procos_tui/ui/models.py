@@ -73,6 +73,7 @@ class ModelsScreen(Screen[None]):
         self.sort = 0
         self.text_filter = ""
         self.refusal: str | None = None  # why this server or session takes no writes
+        self.counting = False  # usage still being counted
 
     @property
     def procos(self) -> ProcosApp:
@@ -112,20 +113,31 @@ class ModelsScreen(Screen[None]):
     # --- reading ----------------------------------------------------------------------------
 
     def load(self, select: str | None = None) -> None:
+        """The models at once, then their usage (a grouped pass that takes seconds on a
+        large table) when it comes."""
         async def fetch() -> None:
+            from dataclasses import replace
+
             from procos_tui.db.session import DatabaseError
 
             try:
                 session = self.procos.session
                 if session.facts is None:
                     await session.open()
-                rows = await session.models()
+                self.rows = await session.models()
+                self.counting = True
+                self.fill(select)
+                usage = await session.model_usage()
             except DatabaseError as exc:
                 self.notify(sanitize_plain(str(exc)), title="Database", severity="error",
                             markup=False)
                 return
-            self.rows = rows
-            self.fill(select)
+            finally:
+                self.counting = False
+            self.rows = [replace(r, calls=u[0], total_tokens=u[1], last_used=u[2])
+                         if (u := usage.get((r.provider, r.model_name))) else r
+                         for r in self.rows]
+            self.fill(select=row.id if (row := self.selected()) else select)
 
         self.run_worker(fetch(), exclusive=True, group="models")
 
@@ -144,9 +156,10 @@ class ModelsScreen(Screen[None]):
         read_only = (" · read-only: editing keys are off"
                      if self.procos.read_only_flag or self.refusal else "")
         matching = f" matching {sanitize_plain(self.text_filter)!r}" if needle else ""
+        counting = " · counting usage…" if self.counting else ""
         self.query_one("#summary", Static).update(Text(
             f"{len(self.shown)} of {len(self.rows)} models{matching} · sorted by "
-            f"{SORTS[self.sort][0]}{read_only}"))
+            f"{SORTS[self.sort][0]}{counting}{read_only}"))
 
     def selected(self) -> ModelRow | None:
         table = self.query_one(DataTable)
