@@ -49,16 +49,24 @@ async def open_models(app: ProcosApp, pilot: object) -> ModelsScreen:
     return screen
 
 
+def select(screen: ModelsScreen, name: str) -> None:
+    screen.query_one(DataTable).move_cursor(row=[r.model_name for r in screen.shown].index(name))
+
+
+async def edit(app: ProcosApp, pilot: object, screen: ModelsScreen, name: str) -> None:
+    """Select the model by name and open its form with `e`."""
+    select(screen, name)
+    await pilot.press("e")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))  # type: ignore[arg-type]
+
+
 async def test_list_usage_edit_with_preview_and_json_highlighting(registry: str) -> None:
     app = ProcosApp(Target(registry, "test"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_models(app, pilot)
         text = screen_text(app)
         assert "gpt-4o" in text and "30" in text  # 3 calls, 30 tokens
-        screen.query_one(DataTable).move_cursor(row=[r.model_name for r in
-                                                     screen.shown].index("gpt-4o"))
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        await edit(app, pilot, screen, "gpt-4o")
         area = app.screen.query_one("#config_data", TextArea)
         # Highlighting on: tree-sitter (pinned below 0.26, which segfaults here) is in use.
         assert area.language == "json" and area.is_syntax_aware
@@ -80,10 +88,7 @@ async def test_duplicate_keeps_the_form_and_conflict_offers_overwrite(registry: 
     app = ProcosApp(Target(registry, "test"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_models(app, pilot)
-        screen.query_one(DataTable).move_cursor(row=[r.model_name for r in
-                                                     screen.shown].index("claude-sonnet-4"))
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        await edit(app, pilot, screen, "claude-sonnet-4")
         app.screen.query_one("#model_name", Input).value = "gpt-4o"
         app.screen.query_one("#provider", Input).value = "openai"
         app.screen.query_one("#version", Input).value = "2024-08-06"
@@ -115,8 +120,7 @@ async def test_toggle_delete_and_read_only(registry: str) -> None:
     app = ProcosApp(Target(registry, "test"))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_models(app, pilot)
-        screen.query_one(DataTable).move_cursor(row=[r.model_name for r in
-                                                     screen.shown].index("gpt-4o"))
+        select(screen, "gpt-4o")
         await pilot.press("space")
         await wait_for(pilot, lambda: stored(registry, "gpt-4o") == ({"temperature": 0.2},
                                                                       False))
@@ -156,10 +160,7 @@ async def test_server_read_only_and_a_lost_connection_lose_nothing(registry: str
     app = ProcosApp(Target(registry, "test"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_models(app, pilot)
-        screen.query_one(DataTable).move_cursor(row=[r.model_name for r in
-                                                     screen.shown].index("gpt-4o"))
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        await edit(app, pilot, screen, "gpt-4o")
         app.screen.query_one("#config_data", TextArea).text = '{"typed": "by hand"}'
         good = app.target
         app.target = replace(good, conninfo="host=127.0.0.1 port=1 connect_timeout=2")
@@ -191,10 +192,7 @@ async def test_hostile_stored_values_are_shown_safely_and_kept(registry: str) ->
         screen = app.screen
         assert isinstance(screen, ModelsScreen)
         assert "evil␛]52;c;SGk=␇<U+202E>" in screen_text(app)
-        screen.query_one(DataTable).move_cursor(row=[r.model_name for r in
-                                                     screen.shown].index(evil))
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        await edit(app, pilot, screen, evil)
         name = app.screen.query_one("#model_name", Input)
         assert name.disabled and "\x1b" not in name.value and "\u202e" not in name.value
         area = app.screen.query_one("#config_data", TextArea)
