@@ -149,3 +149,36 @@ def test_prepare_demo_builds_once_and_reuses() -> None:
         server.stop()
         import shutil
         shutil.rmtree(pgdata.parent, ignore_errors=True)
+
+
+def test_export_of_the_demo_biggest_and_hostile_rows_equals_the_database(
+        demo_db: str, tmp_path: Path) -> None:
+    """The demo's 20 MB response and its hostile rows survive `procos-tui export` exactly."""
+    import json
+
+    from procos_tui.db.connect import connect_sync
+    from procos_tui.db.conninfo import Target
+    from procos_tui.db.export import export_to_file
+
+    with psycopg.connect(demo_db) as conn:
+        biggest = conn.execute("SELECT process_instance_id FROM procos_ai_context"
+                               " ORDER BY octet_length(content_text) DESC NULLS LAST"
+                               " LIMIT 1").fetchone()
+        hostile = conn.execute("SELECT DISTINCT process_instance_id FROM procos_ai_context"
+                               " WHERE content_text ~ '[\\x01-\\x08\\x1b\\u202e]'"
+                               " LIMIT 3").fetchall()
+    assert biggest is not None and hostile
+    for (pid,) in [biggest, *hostile]:
+        out = tmp_path / "x.json"
+        with connect_sync(Target(demo_db, "test"), read_only=True, statement_timeout_ms=0) as c:
+            export_to_file(c, pid, "json", out)
+        rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+        with psycopg.connect(demo_db) as conn:
+            stored = conn.execute(
+                "SELECT id::text, content_text, content_data FROM procos_ai_context"
+                " WHERE process_instance_id = %s", (pid,)).fetchall()
+        assert {r["id"]: (r["content_text"], r["content_data"]) for r in rows} == \
+            {i: (t, d) for i, t, d in stored}
+        if pid == biggest[0]:
+            assert max(len((r["content_text"] or "").encode()) for r in rows) > 19_000_000
+        out.unlink()
