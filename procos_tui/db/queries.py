@@ -369,3 +369,57 @@ SERVER_IN_RECOVERY = "SELECT pg_is_in_recovery()"
 SERVER_WRITABLE = """
 SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'
 """
+
+
+# --- truncation detective: Camunda copies of AI values ------------------------------------------
+
+CAMUNDA_HAS_HISTORY = "SELECT to_regclass('act_hi_varinst') IS NOT NULL"
+
+# The AI variables Camunda keeps for one instance (history, and runtime for running ones):
+# strings in text_, JSON and object values in act_ge_bytearray. By the index
+# (proc_inst_id_, name_) that Camunda's schema and init-db.sql provide.
+CAMUNDA_AI_VARIABLES = """
+SELECT v.name_, coalesce(v.var_type_, ''), 'history', v.text_, b.bytes_
+FROM act_hi_varinst AS v
+LEFT JOIN act_ge_bytearray AS b ON b.id_ = v.bytearray_id_
+WHERE v.proc_inst_id_ = %(pid)s AND v.name_ IN ('query', 'context', 'content')
+{runtime}
+ORDER BY 1, 3
+"""
+
+CAMUNDA_AI_RUNTIME_VARIABLES = """
+UNION ALL
+SELECT v.name_, coalesce(v.type_, ''), 'runtime', v.text_, b.bytes_
+FROM act_ru_variable AS v
+LEFT JOIN act_ge_bytearray AS b ON b.id_ = v.bytearray_id_
+WHERE v.proc_inst_id_ = %(pid)s AND v.name_ IN ('query', 'context', 'content')
+"""
+
+# How one Camunda value stands against the instance's ProcOS values of the same name
+# (content_data->>name, and content_text for 'content'), compared on the server: a 20 MB
+# body is never sent for this.
+PROCOS_AGAINST_COPY = """
+WITH p AS (
+    SELECT x.v
+    FROM procos_ai_context AS c,
+         LATERAL (VALUES (c.content_data ->> %(name)s),
+                         (CASE WHEN %(name)s = 'content' THEN c.content_text END)) AS x(v)
+    WHERE c.process_instance_id = %(pid)s AND x.v IS NOT NULL
+)
+SELECT count(*),
+       coalesce(bool_or(v = %(value)s), false),
+       max(length(v)) FILTER (WHERE length(v) > length(%(value)s)
+                              AND left(v, length(%(value)s)) = %(value)s),
+       max(length(v))
+FROM p
+"""
+
+PROCOS_AI_NAMES = """
+SELECT n.name, max(length(x.v))
+FROM (VALUES ('query'), ('context'), ('content')) AS n(name)
+JOIN procos_ai_context AS c ON c.process_instance_id = %(pid)s
+CROSS JOIN LATERAL (VALUES (c.content_data ->> n.name),
+                           (CASE WHEN n.name = 'content' THEN c.content_text END)) AS x(v)
+WHERE x.v IS NOT NULL
+GROUP BY n.name
+"""
