@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init-db", help="apply scripts/init-db.sql to the database")
     _connection_options(init, top=False)
 
+    check = sub.add_parser(
+        "check", help="schema drift against init-db.sql and truncation findings "
+                      "(exit 0 none, 1 findings, 2 cannot connect)")
+    check.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    _connection_options(check, top=False)
+
     export = sub.add_parser("export", help="write one process instance's AI context as "
                                            "Markdown or JSON")
     export.add_argument("process_instance_id", metavar="ID", help="process instance id")
@@ -83,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "init-db":
             return cmd_init_db(args)
+        if args.command == "check":
+            return cmd_check(args)
         if args.command == "demo":
             return cmd_demo(args)
         if args.command == "export":
@@ -169,6 +177,42 @@ def cmd_export(args: argparse.Namespace) -> int:
                 else "control characters were written as \\u escapes")
         print(f"procos-tui: {what}; use -o FILE for the exact bytes", file=sys.stderr)
     return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    import psycopg
+
+    from procos_tui.core.sanitize import sanitize_plain
+    from procos_tui.db.connect import DatabaseError, connect_sync, one_line
+    from procos_tui.db.health import run_check
+
+    target = _target(args)
+    try:
+        with connect_sync(target, read_only=True, statement_timeout_ms=120_000) as conn:
+            report = run_check(conn)
+    except DatabaseError as exc:
+        raise CliError(str(exc)) from None
+    except psycopg.Error as exc:
+        raise CliError(f"check failed on {target.display}: {one_line(exc)}") from None
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print(f"procos-tui check of {target.display}: {len(report.findings)} finding(s)")
+        for finding in report.findings:
+            print(f"  {finding.kind:<19} {sanitize_plain(finding.subject)}: "
+                  f"{sanitize_plain(finding.detail)}")
+            if finding.fix:
+                print(f"  {'':<19} fix: {finding.fix}")
+        print(f"  Camunda: {report.camunda}")
+        for table in report.stats["tables"]:
+            print(f"  table {table['table']}: {table['bytes']:,} bytes, "
+                  f"~{table['rows_estimate']:,} rows, analysed {table['last_analyzed']}")
+        unused = [i["index"] for i in report.stats["indexes"] if not i["scans"]]
+        if unused:
+            print(f"  indexes not used since statistics were reset: {', '.join(unused)}")
+    return EXIT_FINDINGS if report.findings else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -423,3 +423,70 @@ CROSS JOIN LATERAL (VALUES (c.content_data ->> n.name),
 WHERE x.v IS NOT NULL
 GROUP BY n.name
 """
+
+
+# --- health: schema drift, truncation suspects, growth -----------------------------------------
+
+# What init-db.sql creates, as the catalog describes it (key -> definition). The expected set
+# lives in db/expected_schema.py; a test applies init-db.sql and checks the two are equal.
+SCHEMA_OBJECTS = """
+SELECT 'index ' || indexname, indexdef FROM pg_indexes
+WHERE schemaname = 'public' AND tablename IN ('procos_ai_context', 'procos_ai_models')
+UNION ALL
+SELECT 'trigger ' || t.tgname, pg_get_triggerdef(t.oid)
+FROM pg_trigger AS t JOIN pg_class AS r ON r.oid = t.tgrelid
+JOIN pg_namespace AS n ON n.oid = r.relnamespace
+WHERE NOT t.tgisinternal AND n.nspname = 'public'
+  AND r.relname IN ('procos_ai_context', 'procos_ai_models')
+UNION ALL
+SELECT 'function ' || p.oid::regprocedure::text, ''
+FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+WHERE n.nspname = 'public'
+  AND p.proname IN ('update_updated_at_column', 'procos_ai_token_total', 'optimize_camunda_for_ai')
+UNION ALL
+SELECT 'column ' || c.table_name || '.' || c.column_name,
+       c.data_type || coalesce('(' || c.character_maximum_length || ')', '')
+FROM information_schema.columns AS c
+WHERE c.table_schema = 'public' AND c.table_name IN ('procos_ai_context', 'procos_ai_models')
+UNION ALL
+SELECT 'view ' || viewname, '' FROM pg_views
+WHERE schemaname = 'public' AND viewname = 'procos_ai_conversations'
+UNION ALL
+SELECT 'extension ' || extname, '' FROM pg_extension WHERE extname = 'pg_trgm'
+"""
+
+# The guide's check (outputs under 50 characters), without detoasting big bodies: the octet
+# length comes from the TOAST header, so length() runs on short values only.
+TRUNCATION_SUSPECTS = """
+SELECT process_instance_id, id::text, length(content_text)
+FROM procos_ai_context
+WHERE context_type = 'output' AND octet_length(content_text) < 200
+  AND length(content_text) < 50
+ORDER BY created_at DESC NULLS LAST, id
+"""
+
+CAMUNDA_INSTANCES_WITH_AI_VARIABLES = """
+SELECT DISTINCT proc_inst_id_ FROM act_hi_varinst
+WHERE name_ IN ('query', 'context', 'content') AND proc_inst_id_ IS NOT NULL
+ORDER BY 1
+"""
+
+TABLE_SIZES = """
+SELECT c.relname, pg_total_relation_size(c.oid), c.reltuples::bigint,
+       greatest(s.last_analyze, s.last_autoanalyze)
+FROM pg_class AS c LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
+WHERE c.relname IN ('procos_ai_context', 'procos_ai_models') AND c.relkind = 'r'
+ORDER BY 1
+"""
+
+INDEX_USAGE = """
+SELECT indexrelname, idx_scan, pg_relation_size(indexrelid)
+FROM pg_stat_user_indexes
+WHERE relname IN ('procos_ai_context', 'procos_ai_models') OR indexrelname LIKE 'idx_act_%'
+ORDER BY 1
+"""
+
+PROVIDER_STATS = """
+SELECT ai_provider, count(*), count(DISTINCT process_instance_id)
+FROM procos_ai_context GROUP BY ai_provider ORDER BY 2 DESC
+"""

@@ -1,0 +1,147 @@
+"""Is the AI context stored whole, and is the schema what init-db.sql makes? (`procos-tui check`)
+
+Findings are schema drift and truncation (outputs under 50 characters, Camunda copies that are
+cut, differ or sit on one side only). Table sizes, per-provider counts and index use are
+reported too, but are not findings: a fresh database has unused indexes and is healthy.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from procos_tui.db import queries
+from procos_tui.db.expected_schema import EXPECTED
+from procos_tui.db.truncation import CamundaMissing, compare_instance
+
+SUSPECTS_LISTED = 50
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # schema_drift, truncation_suspect, camunda_copy
+    subject: str  # the object, or the process instance
+    detail: str
+    fix: str = ""
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    camunda: str = ""  # what the Camunda comparison did, or why it was skipped
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"findings": [asdict(f) for f in self.findings], "camunda": self.camunda,
+                "stats": self.stats}
+
+
+def _fix(key: str, expected: str, actual: str | None) -> str:
+    kind, _, name = key.partition(" ")
+    if kind == "index":
+        return expected + ";" if actual is None else f"DROP INDEX {name}; {expected};"
+    if kind == "trigger":
+        table = expected.split(" ON ")[1].split(" ")[0] if " ON " in expected else "?"
+        drop = "" if actual is None else f"DROP TRIGGER {name} ON {table}; "
+        return f"{drop}{expected};"
+    if kind == "column":
+        table, _, column = name.partition(".")
+        if actual is None:
+            return f"ALTER TABLE {table} ADD COLUMN {column} {expected};"
+        return f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {expected};"
+    if kind == "extension":
+        return f"CREATE EXTENSION IF NOT EXISTS {name};"
+    return "procos-tui init-db (re-applies scripts/init-db.sql)"
+
+
+def schema_drift(conn: Any) -> list[Finding]:
+    live = dict(conn.execute(queries.SCHEMA_OBJECTS).fetchall())
+    out: list[Finding] = []
+    for key, expected in EXPECTED.items():
+        actual = live.get(key)
+        if actual == expected:
+            continue
+        what = "missing" if actual is None else f"differs: is {actual!r}"
+        out.append(Finding("schema_drift", key, f"{key} {what}; init-db.sql makes "
+                           f"{expected!r}" if expected else f"{key} {what}",
+                           _fix(key, expected, actual)))
+    for key in sorted(set(live) - set(EXPECTED)):
+        if key.startswith(("index ", "trigger ")):
+            out.append(Finding("schema_drift", key, f"{key} is not made by init-db.sql "
+                               f"({live[key]})", "review it; procos-tui does not use it"))
+    return out
+
+
+def truncation_suspects(conn: Any) -> list[Finding]:
+    rows = conn.execute(queries.TRUNCATION_SUSPECTS).fetchall()
+    by_instance: dict[str, list[int]] = {}
+    for pid, _row_id, length in rows:
+        by_instance.setdefault(pid, []).append(length)
+    return [Finding("truncation_suspect", pid,
+                    f"{len(lengths)} output(s) under 50 characters "
+                    f"(shortest {min(lengths)})", numbers={"outputs": len(lengths),
+                                                          "shortest": min(lengths)})
+            for pid, lengths in list(by_instance.items())[:SUSPECTS_LISTED]] + (
+        [Finding("truncation_suspect", f"{len(by_instance) - SUSPECTS_LISTED} more instances",
+                 "not listed one by one")] if len(by_instance) > SUSPECTS_LISTED else [])
+
+
+def camunda_copies(conn: Any) -> tuple[list[Finding], str]:
+    if conn.execute(queries.CAMUNDA_HAS_HISTORY).fetchone() != (True,):
+        return [], "skipped: no Camunda tables in this database"
+    ids = [r[0] for r in conn.execute(queries.CAMUNDA_INSTANCES_WITH_AI_VARIABLES)]
+    out: list[Finding] = []
+    for pid in ids:
+        try:
+            copies = compare_instance(conn, pid)
+        except CamundaMissing:
+            break
+        for copy in copies:
+            if copy.verdict == "same":
+                continue
+            lengths = (f" (Camunda {copy.camunda_length:,} of {copy.procos_length:,} "
+                       "characters)" if copy.verdict == "cut" else "")
+            out.append(Finding("camunda_copy", pid,
+                               f"{copy.name} ({copy.source}): {copy.verdict}{lengths}",
+                               numbers={"variable": copy.name, "verdict": copy.verdict,
+                                        "camunda_length": copy.camunda_length,
+                                        "procos_length": copy.procos_length}))
+    return out, f"compared {len(ids)} instances with Camunda AI variables"
+
+
+def statistics(conn: Any) -> dict[str, Any]:
+    tables = [{"table": t, "bytes": size, "rows_estimate": rows,
+               "last_analyzed": analyzed.isoformat() if analyzed else None}
+              for t, size, rows, analyzed in conn.execute(queries.TABLE_SIZES)]
+    indexes = [{"index": name, "scans": scans, "bytes": size}
+               for name, scans, size in conn.execute(queries.INDEX_USAGE)]
+    providers = [{"provider": p, "rows": n, "instances": i}
+                 for p, n, i in conn.execute(queries.PROVIDER_STATS)]
+    return {"tables": tables, "indexes": indexes, "providers": providers}
+
+
+def run_check(conn: Any) -> Report:
+    report = Report()
+    report.findings += schema_drift(conn)
+    report.findings += truncation_suspects(conn)
+    copies, report.camunda = camunda_copies(conn)
+    report.findings += copies
+    report.stats = statistics(conn)
+    return report
+
+
+def print_expected(dsn: str) -> None:
+    """For maintainers, after changing init-db.sql: the catalog of a fresh database."""
+    import pprint
+
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        live: dict[str, str] = dict(conn.execute(queries.SCHEMA_OBJECTS).fetchall())
+    print("EXPECTED: dict[str, str] = " + pprint.pformat(dict(sorted(live.items())), width=96))
+
+
+if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--print-expected":
+    print_expected(sys.argv[2])

@@ -1,0 +1,98 @@
+"""`procos-tui check` and its findings on real PostgreSQL: drift, suspects, Camunda copies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import psycopg
+import pytest
+
+from procos_tui.db.health import run_check
+from procos_tui.db.schema import apply_schema
+from tests.test_cli import run
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+def fresh(empty_db: Callable[[], str]) -> str:
+    conninfo = empty_db()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        apply_schema(conn)
+    return conninfo
+
+
+def kinds(conninfo: str) -> list[tuple[str, str]]:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        return [(f.kind, f.subject) for f in run_check(conn).findings]
+
+
+def test_a_fresh_database_is_clean_and_matches_init_db(fresh: str) -> None:
+    """Also proves db/expected_schema.py equals what init-db.sql makes on this server."""
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        report = run_check(conn)
+    assert report.findings == []
+    assert report.camunda.startswith("skipped: no Camunda tables")
+    assert {t["table"] for t in report.stats["tables"]} == {"procos_ai_context",
+                                                            "procos_ai_models"}
+
+
+def test_drift_is_named_with_the_statement_that_fixes_it(fresh: str) -> None:
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("DROP INDEX idx_procos_ai_context_proc_inst")
+        conn.execute("ALTER TABLE procos_ai_models ALTER COLUMN provider TYPE varchar(120)")
+        conn.execute("DROP TRIGGER trigger_procos_ai_models_updated_at ON procos_ai_models")
+        report = run_check(conn)
+    by_subject = {f.subject: f for f in report.findings}
+    index = by_subject["index idx_procos_ai_context_proc_inst"]
+    assert "missing" in index.detail and index.fix.startswith(
+        "CREATE INDEX idx_procos_ai_context_proc_inst ON public.procos_ai_context")
+    column = by_subject["column procos_ai_models.provider"]
+    assert "character varying(120)" in column.detail
+    assert column.fix == ("ALTER TABLE procos_ai_models ALTER COLUMN provider TYPE "
+                          "character varying(100);")
+    trigger = by_subject["trigger trigger_procos_ai_models_updated_at"]
+    assert trigger.fix.startswith("CREATE TRIGGER trigger_procos_ai_models_updated_at")
+    assert len(report.findings) == 3
+    # The fixes work: applied, the database is clean again.
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        for finding in report.findings:
+            conn.execute(finding.fix.encode())
+    assert kinds(fresh) == []
+
+
+def test_suspects_and_cut_camunda_copies(fresh: str, camunda_ddl: str) -> None:
+    long = "x" * 9000
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, content_text) VALUES ('short-1', 'output', '{}', 'ok.'),"
+                     " ('cut-1', 'output', %s, %s)", (json.dumps({"content": long}), long))
+        conn.execute(camunda_ddl.encode())
+        conn.execute("INSERT INTO act_hi_varinst (id_, proc_inst_id_, name_, var_type_, text_)"
+                     " VALUES ('v1', 'cut-1', 'content', 'string', %s)", (long[:4000],))
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        report = run_check(conn)
+    assert ("truncation_suspect", "short-1") in [(f.kind, f.subject) for f in report.findings]
+    [copy] = [f for f in report.findings if f.kind == "camunda_copy"]
+    assert copy.subject == "cut-1" and copy.numbers["verdict"] == "cut"
+    assert (copy.numbers["camunda_length"], copy.numbers["procos_length"]) == (4000, 9000)
+    assert report.camunda == "compared 1 instances with Camunda AI variables"
+
+
+def test_check_command_exit_codes_and_json(fresh: str) -> None:
+    clean = run("check", "--json", "--dsn", fresh)
+    assert clean.returncode == 0, clean.stderr
+    assert json.loads(clean.stdout)["findings"] == []
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("DROP INDEX idx_procos_ai_context_activity")
+    found = run("check", "--json", "--dsn", fresh)
+    assert found.returncode == 1
+    [finding] = json.loads(found.stdout)["findings"]
+    assert finding["kind"] == "schema_drift" and "idx_procos_ai_context_activity" in \
+        finding["subject"]
+    human = run("check", "--dsn", fresh)
+    assert human.returncode == 1 and "fix: CREATE INDEX idx_procos_ai_context_activity" in \
+        human.stdout and "\x1b" not in human.stdout
+    down = run("check", "--dsn", "host=127.0.0.1 port=1 connect_timeout=2")
+    assert down.returncode == 2 and down.stderr.startswith("procos-tui: cannot connect")
