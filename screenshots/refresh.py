@@ -36,7 +36,7 @@ async def shoot(dsn: str, size: tuple[int, int], name: str, keys: tuple[str, ...
                 break
         for key in keys:
             await pilot.press(key)
-            await pilot.pause(0.4 if key == "m" else 0.1)
+            await pilot.pause(0.4 if key == "m" else 1.5 if key == "h" else 0.1)
         app.clear_notifications()
         await pilot.pause(0.3)
         (HERE / name).write_text(app.export_screenshot(title="procos-tui"), encoding="utf-8")
@@ -59,6 +59,8 @@ async def main() -> None:
     await shoot(dsn, (80, 24), "conversation-80x24.svg", code, process=row[0])
     await shoot(dsn, (120, 40), "conversation-json-120x40.svg", ("3", "r"), process=row[0])
     await shoot(dsn, (120, 40), "models-120x40.svg", ("m", "down", "down", "down"))
+    await shoot(dsn, (120, 40), "health-120x40.svg", ("h", "down", "down", "down", "down",
+                                                      "down"))
     await shoot(dsn, (120, 40), "model-form-120x40.svg", ("m", "down", "down", "down", "e"))
 
 

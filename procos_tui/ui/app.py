@@ -32,6 +32,7 @@ class ProcosApp(App[None]):
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         Binding("m", "models", "Models"),
+        Binding("h", "health", "Health"),
     ]
 
     def __init__(self, target: Target, *, read_only: bool = False,
@@ -142,6 +143,8 @@ class ProcosApp(App[None]):
                             lambda: go_to_process(self))
         yield SystemCommand("Models", "The model registry (procos_ai_models): edit, toggle, "
                             "delete", self.action_models)
+        yield SystemCommand("Health", "Schema drift, truncation suspects, cut Camunda copies",
+                            self.action_health)
         targets: list[Widget] = [screen]
         widget = getattr(screen, "palette_widget", lambda: None)()
         if widget is not None:
@@ -153,6 +156,12 @@ class ProcosApp(App[None]):
 
                 key = (binding.key_display or binding.key).replace(",", " / ")
                 yield SystemCommand(binding.description, f"key: {key}", run)
+
+    def action_health(self) -> None:
+        from procos_tui.ui.health import HealthScreen
+
+        if not isinstance(self.screen, HealthScreen):
+            self.push_screen(HealthScreen())
 
     def action_models(self) -> None:
         from procos_tui.ui.models import ModelsScreen
