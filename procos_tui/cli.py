@@ -209,6 +209,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         for table in report.stats["tables"]:
             print(f"  table {table['table']}: {table['bytes']:,} bytes, "
                   f"~{table['rows_estimate']:,} rows, analysed {table['last_analyzed']}")
+        missing = report.stats["camunda_indexes_missing"]
+        if missing:
+            print(f"  optimize_camunda_for_ai() would create {', '.join(missing)} "
+                  "(run `procos-tui init-db`, or the function, as a role that owns them)")
         unused = [i["index"] for i in report.stats["indexes"] if not i["scans"]]
         if unused:
             print(f"  indexes not used since statistics were reset: {', '.join(unused)}")

@@ -88,3 +88,22 @@ def test_the_demo_cut_copies_are_found(camunda_db: str) -> None:
         for pid in cut_ids:
             verdicts = {(f.name, f.verdict) for f in compare_instance(conn, pid)}
             assert ("content", "cut") in verdicts, (pid, verdicts)
+
+
+def test_cut_view_and_the_indexes_optimize_would_create(camunda_db: str) -> None:
+    from procos_tui.db.truncation import camunda_indexes_missing, cut_view
+
+    with psycopg.connect(camunda_db, autocommit=True) as conn:
+        _procos(conn, "p9", "output", {"content": LONG}, LONG)
+        _history(conn, 9, "p9", "content", text=LONG[:4000])
+        view = cut_view(conn, "p9", "content", before=50, after=80)
+        assert view is not None and (view.cut_at, view.procos_length) == (4000, len(LONG))
+        assert view.camunda_tail == LONG[3950:4000]
+        assert view.procos_around == LONG[3950:4080]
+        assert cut_view(conn, "p9", "query") is None
+        # The fixture's tables came before init-db here: the function made its indexes.
+        assert camunda_indexes_missing(conn) == []
+        conn.execute("DROP INDEX idx_act_hi_varinst_proc_inst_ai")
+        assert camunda_indexes_missing(conn) == ["idx_act_hi_varinst_proc_inst_ai"]
+        conn.execute("SELECT optimize_camunda_for_ai()")
+        assert camunda_indexes_missing(conn) == []

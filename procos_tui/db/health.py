@@ -13,7 +13,7 @@ from typing import Any
 
 from procos_tui.db import queries
 from procos_tui.db.expected_schema import EXPECTED
-from procos_tui.db.truncation import CamundaMissing, compare_instance
+from procos_tui.db.truncation import CamundaMissing, camunda_indexes_missing, compare_instance
 
 SUSPECTS_LISTED = 50
 
@@ -129,6 +129,7 @@ def run_check(conn: Any) -> Report:
     copies, report.camunda = camunda_copies(conn)
     report.findings += copies
     report.stats = statistics(conn)
+    report.stats["camunda_indexes_missing"] = camunda_indexes_missing(conn)
     return report
 
 

@@ -490,3 +490,30 @@ PROVIDER_STATS = """
 SELECT ai_provider, count(*), count(DISTINCT process_instance_id)
 FROM procos_ai_context GROUP BY ai_provider ORDER BY 2 DESC
 """
+
+# What optimize_camunda_for_ai() would create: Camunda tables present, its index missing.
+CAMUNDA_INDEXES_MISSING = """
+SELECT name FROM (VALUES ('act_ru_variable', 'idx_act_ru_variable_name_text'),
+                         ('act_hi_varinst', 'idx_act_hi_varinst_proc_inst_ai')) AS x(tab, name)
+WHERE to_regclass(tab) IS NOT NULL AND to_regclass(name) IS NULL
+"""
+
+OPTIMIZE_CAMUNDA = "SELECT optimize_camunda_for_ai()"
+
+# Around the cut: the ProcOS value that the Camunda copy is a prefix of, from shortly before
+# the copy's end to shortly after (substr counts from 1).
+PROCOS_AROUND_CUT = """
+WITH p AS (
+    SELECT x.v
+    FROM procos_ai_context AS c,
+         LATERAL (VALUES (c.content_data ->> %(name)s),
+                         (CASE WHEN %(name)s = 'content' THEN c.content_text END)) AS x(v)
+    WHERE c.process_instance_id = %(pid)s AND x.v IS NOT NULL
+)
+SELECT substr(v, greatest(1, length(%(value)s) - %(before)s + 1),
+              %(before)s + %(after)s), length(v)
+FROM p
+WHERE length(v) > length(%(value)s) AND left(v, length(%(value)s)) = %(value)s
+ORDER BY length(v) DESC
+LIMIT 1
+"""

@@ -91,3 +91,37 @@ def compare_instance(conn: Any, process_instance_id: str) -> list[CopyFinding]:
             if name not in kept:
                 findings.append(CopyFinding(pid, name, "procos", "only_procos", None, length))
     return findings
+
+
+@dataclass(frozen=True)
+class CutView:
+    """Where a Camunda copy ends: its last characters, and ProcOS's text around that point."""
+
+    name: str
+    camunda_tail: str
+    procos_around: str  # starts at the same character as camunda_tail
+    cut_at: int  # characters Camunda kept
+    procos_length: int
+
+
+def cut_view(conn: Any, process_instance_id: str, name: str, before: int = 300,
+             after: int = 300) -> CutView | None:
+    """The first cut copy of variable `name` in the instance, or None when none is cut."""
+    sql = queries.CAMUNDA_AI_VARIABLES.format(runtime="")
+    for var_name, var_type, _source, text, data in conn.execute(
+            sql, {"pid": process_instance_id}).fetchall():
+        if var_name != name:
+            continue
+        for value in _candidates(name, var_type, text,
+                                 bytes(data) if data is not None else None):
+            row = conn.execute(queries.PROCOS_AROUND_CUT, {
+                "pid": process_instance_id, "name": name, "value": value,
+                "before": before, "after": after}).fetchone()
+            if row is not None:
+                return CutView(name, value[-before:], row[0], len(value), row[1])
+    return None
+
+
+def camunda_indexes_missing(conn: Any) -> list[str]:
+    """The indexes optimize_camunda_for_ai() would create here (none without Camunda)."""
+    return [r[0] for r in conn.execute(queries.CAMUNDA_INDEXES_MISSING).fetchall()]

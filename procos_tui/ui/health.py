@@ -23,6 +23,8 @@ class HealthScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("enter", "open", "Open instance", show=False),
+        Binding("v", "cut_view", "Where the copy ends"),
+        Binding("o", "optimize", "Create Camunda indexes"),
         Binding("r", "refresh", "Run again"),
     ]
     CSS = """
@@ -34,6 +36,7 @@ class HealthScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.findings: list[Finding] = []
+        self.missing_indexes: list[str] = []
 
     @property
     def procos(self) -> ProcosApp:
@@ -79,6 +82,7 @@ class HealthScreen(Screen[None]):
 
     def _show(self, report: Report) -> None:
         self.findings = report.findings
+        self.missing_indexes = list(report.stats.get("camunda_indexes_missing", []))
         table = self.query_one(DataTable)
         table.clear()
         for finding in report.findings:
@@ -94,6 +98,10 @@ class HealthScreen(Screen[None]):
             summary.append(f"\n{t['table']}: {human_size(int(t['bytes']))}, "
                            f"~{int(t['rows_estimate']):,} rows, analysed "
                            f"{t['last_analyzed'] or 'never'}")
+        if self.missing_indexes:
+            summary.append(f"\noptimize_camunda_for_ai() would create "
+                           f"{', '.join(self.missing_indexes)}: o creates them",
+                           style="bold yellow")
         unused = [i["index"] for i in report.stats.get("indexes", []) if not i["scans"]]
         if unused:
             summary.append(f"\nunused indexes (not findings): {', '.join(unused)}", style="dim")
@@ -111,6 +119,8 @@ class HealthScreen(Screen[None]):
             text.append("\nfix: " + sanitize_plain(finding.fix), style="green")
         if finding.kind in ("camunda_copy", "truncation_suspect"):
             text.append("\nEnter opens this process instance", style="dim")
+        if finding.numbers.get("verdict") == "cut":
+            text.append(" · v shows where the Camunda copy ends", style="dim")
         self.query_one("#detail", Static).update(text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -128,6 +138,72 @@ class HealthScreen(Screen[None]):
                 from procos_tui.ui.conversation import ConversationScreen
 
                 self.app.push_screen(ConversationScreen(finding.subject))
+
+    def action_cut_view(self) -> None:
+        row = self.query_one(DataTable).cursor_row
+        if not 0 <= row < len(self.findings) or \
+                self.findings[row].numbers.get("verdict") != "cut":
+            self.notify("Choose a cut Camunda copy first.", severity="warning")
+            return
+        finding = self.findings[row]
+        target = self.procos.target
+
+        def work() -> None:
+            from procos_tui.db.connect import connect_sync, one_line
+            from procos_tui.db.truncation import cut_view
+
+            try:
+                with connect_sync(target, read_only=True) as conn:
+                    view = cut_view(conn, finding.subject, str(finding.numbers["variable"]))
+            except Exception as exc:  # a notice, not a crash
+                self.app.call_from_thread(self.notify, sanitize_plain(one_line(exc)),
+                                          severity="error", markup=False)
+                return
+            if view is not None:
+                from procos_tui.ui.cut_view import CutScreen
+
+                self.app.call_from_thread(self.app.push_screen,
+                                          CutScreen(finding.subject, view))
+
+        self.run_worker(work, thread=True, group="cut-view", exit_on_error=False)
+
+    def action_optimize(self) -> None:
+        if not self.missing_indexes:
+            self.notify("Nothing to create: the Camunda indexes are there (or Camunda is not).")
+            return
+        if self.procos.read_only_flag:
+            self.notify("Cannot write: started with --read-only.", severity="warning")
+            return
+        from procos_tui.ui.model_form import ChoiceScreen
+
+        def chosen(key: str | None) -> None:
+            if key == "y":
+                self._optimize()
+
+        self.app.push_screen(ChoiceScreen(
+            "Run optimize_camunda_for_ai()?",
+            Text("Creates " + ", ".join(self.missing_indexes) + " on Camunda's tables and "
+                 "analyses the AI tables (init-db.sql's function)."), {"y": "run it"}), chosen)
+
+    def _optimize(self) -> None:
+        target = self.procos.target
+
+        def work() -> None:
+            from procos_tui.db import queries
+            from procos_tui.db.connect import connect_sync, one_line
+
+            try:
+                with connect_sync(target, read_only=False, lock_timeout_ms=10_000) as conn:
+                    row = conn.execute(queries.OPTIMIZE_CAMUNDA).fetchone()
+            except Exception as exc:  # a refusal (replica, rights) is a notice
+                self.app.call_from_thread(self.notify, sanitize_plain(one_line(exc)),
+                                          title="Not done", severity="error", markup=False)
+                return
+            self.app.call_from_thread(self.notify, sanitize_plain(str(row[0] if row else "")),
+                                      title="optimize_camunda_for_ai()", markup=False)
+            self.app.call_from_thread(self.action_refresh)
+
+        self.run_worker(work, thread=True, group="optimize", exit_on_error=False)
 
     def action_refresh(self) -> None:
         self.query_one("#summary", Static).update(Text("Checking again…", style="italic"))
