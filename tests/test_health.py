@@ -165,3 +165,15 @@ async def test_health_screen_shows_the_cut_and_creates_missing_indexes(
     with psycopg.connect(fresh) as conn:
         assert conn.execute("SELECT to_regclass('idx_act_hi_varinst_proc_inst_ai') IS NOT NULL"
                             ).fetchone() == (True,)
+
+
+def test_error_messages_cut_at_666_are_listed(fresh: str) -> None:
+    # The shared Camunda subset has no job tables: these stand in with Camunda's names.
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("CREATE TABLE act_ru_ext_task (id_ varchar(64) PRIMARY KEY,"
+                     " proc_inst_id_ varchar(64), error_msg_ varchar(4000))")
+        conn.execute("INSERT INTO act_ru_ext_task VALUES ('t1', 'err-1', repeat('e', 666)),"
+                     " ('t2', 'err-2', 'short failure')")
+        report = run_check(conn)
+    cut = [f for f in report.findings if f.kind == "camunda_error_cut"]
+    assert [(f.subject, f.numbers["messages"]) for f in cut] == [("err-1", 1)]

@@ -111,6 +111,26 @@ def camunda_copies(conn: Any) -> tuple[list[Finding], str]:
     return out, f"compared {len(ids)} instances with Camunda AI variables"
 
 
+def cut_error_messages(conn: Any) -> list[Finding]:
+    from psycopg import sql
+
+    out: list[Finding] = []
+    for table, pid_column, message_column, what in queries.CAMUNDA_ERROR_SOURCES:
+        present = conn.execute(queries.COLUMNS_PRESENT, {
+            "table": table, "pid_column": pid_column, "message_column": message_column,
+        }).fetchone()
+        if present != (True,):
+            continue
+        query = sql.SQL(queries.CUT_ERROR_MESSAGES).format(
+            table=sql.Identifier(table), pid_column=sql.Identifier(pid_column),
+            message_column=sql.Identifier(message_column))
+        for pid, count in conn.execute(query).fetchall():
+            out.append(Finding("camunda_error_cut", str(pid),
+                               f"{count} {what} message(s) cut at 666 characters by Camunda",
+                               numbers={"table": table, "messages": count}))
+    return out
+
+
 def statistics(conn: Any) -> dict[str, Any]:
     tables = [{"table": t, "bytes": size, "rows_estimate": rows,
                "last_analyzed": analyzed.isoformat() if analyzed else None}
@@ -128,6 +148,7 @@ def run_check(conn: Any) -> Report:
     report.findings += truncation_suspects(conn)
     copies, report.camunda = camunda_copies(conn)
     report.findings += copies
+    report.findings += cut_error_messages(conn)
     report.stats = statistics(conn)
     report.stats["camunda_indexes_missing"] = camunda_indexes_missing(conn)
     return report

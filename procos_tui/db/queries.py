@@ -517,3 +517,20 @@ WHERE length(v) > length(%(value)s) AND left(v, length(%(value)s)) = %(value)s
 ORDER BY length(v) DESC
 LIMIT 1
 """
+
+# Camunda cuts job and external-task error messages at 666 characters: a message of exactly
+# that length was cut. Asked only of the tables and columns that exist (not every install, nor
+# the schema subset the tests use, has them).
+CAMUNDA_ERROR_SOURCES = (
+    ("act_ru_ext_task", "proc_inst_id_", "error_msg_", "external task error"),
+    ("act_ru_job", "process_instance_id_", "exception_msg_", "job exception"),
+)
+COLUMNS_PRESENT = """
+SELECT count(*) = 2 FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = %(table)s
+  AND column_name IN (%(pid_column)s, %(message_column)s)
+"""
+CUT_ERROR_MESSAGES = """
+SELECT {pid_column}, count(*) FROM {table}
+WHERE length({message_column}) = 666 GROUP BY 1 ORDER BY 1
+"""

@@ -117,7 +117,7 @@ class HealthScreen(Screen[None]):
         text.append("\n" + sanitize_plain(finding.detail))
         if finding.fix:
             text.append("\nfix: " + sanitize_plain(finding.fix), style="green")
-        if finding.kind in ("camunda_copy", "truncation_suspect"):
+        if finding.kind in ("camunda_copy", "truncation_suspect", "camunda_error_cut"):
             text.append("\nEnter opens this process instance", style="dim")
         if finding.numbers.get("verdict") == "cut":
             text.append(" · v shows where the Camunda copy ends", style="dim")
@@ -133,7 +133,7 @@ class HealthScreen(Screen[None]):
         row = self.query_one(DataTable).cursor_row
         if 0 <= row < len(self.findings):
             finding = self.findings[row]
-            if finding.kind in ("camunda_copy", "truncation_suspect") \
+            if finding.kind in ("camunda_copy", "truncation_suspect", "camunda_error_cut") \
                     and not finding.subject.endswith("more instances"):
                 from procos_tui.ui.conversation import ConversationScreen
 
