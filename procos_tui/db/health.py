@@ -11,8 +11,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from procos_tui.db import queries
 from procos_tui.db.expected_schema import EXPECTED
+from procos_tui.db.queries import health as health_sql
 from procos_tui.db.truncation import CamundaMissing, camunda_indexes_missing, compare_instance
 
 SUSPECTS_LISTED = 50
@@ -57,7 +57,7 @@ def _fix(key: str, expected: str, actual: str | None) -> str:
 
 
 def schema_drift(conn: Any) -> list[Finding]:
-    live = dict(conn.execute(queries.SCHEMA_OBJECTS).fetchall())
+    live = dict(conn.execute(health_sql.SCHEMA_OBJECTS).fetchall())
     out: list[Finding] = []
     for key, expected in EXPECTED.items():
         actual = live.get(key)
@@ -75,7 +75,7 @@ def schema_drift(conn: Any) -> list[Finding]:
 
 
 def truncation_suspects(conn: Any) -> list[Finding]:
-    rows = conn.execute(queries.TRUNCATION_SUSPECTS).fetchall()
+    rows = conn.execute(health_sql.TRUNCATION_SUSPECTS).fetchall()
     by_instance: dict[str, list[int]] = {}
     for pid, _row_id, length in rows:
         by_instance.setdefault(pid, []).append(length)
@@ -89,9 +89,9 @@ def truncation_suspects(conn: Any) -> list[Finding]:
 
 
 def camunda_copies(conn: Any) -> tuple[list[Finding], str]:
-    if conn.execute(queries.CAMUNDA_HAS_HISTORY).fetchone() != (True,):
+    if conn.execute(health_sql.CAMUNDA_HAS_HISTORY).fetchone() != (True,):
         return [], "skipped: no Camunda tables in this database"
-    ids = [r[0] for r in conn.execute(queries.CAMUNDA_INSTANCES_WITH_AI_VARIABLES)]
+    ids = [r[0] for r in conn.execute(health_sql.CAMUNDA_INSTANCES_WITH_AI_VARIABLES)]
     out: list[Finding] = []
     for pid in ids:
         try:
@@ -115,13 +115,13 @@ def cut_error_messages(conn: Any) -> list[Finding]:
     from psycopg import sql
 
     out: list[Finding] = []
-    for table, pid_column, message_column, what in queries.CAMUNDA_ERROR_SOURCES:
-        present = conn.execute(queries.COLUMNS_PRESENT, {
+    for table, pid_column, message_column, what in health_sql.CAMUNDA_ERROR_SOURCES:
+        present = conn.execute(health_sql.COLUMNS_PRESENT, {
             "table": table, "pid_column": pid_column, "message_column": message_column,
         }).fetchone()
         if present != (True,):
             continue
-        query = sql.SQL(queries.CUT_ERROR_MESSAGES).format(
+        query = sql.SQL(health_sql.CUT_ERROR_MESSAGES).format(
             table=sql.Identifier(table), pid_column=sql.Identifier(pid_column),
             message_column=sql.Identifier(message_column))
         for pid, count in conn.execute(query).fetchall():
@@ -134,11 +134,11 @@ def cut_error_messages(conn: Any) -> list[Finding]:
 def statistics(conn: Any) -> dict[str, Any]:
     tables = [{"table": t, "bytes": size, "rows_estimate": rows,
                "last_analyzed": analyzed.isoformat() if analyzed else None}
-              for t, size, rows, analyzed in conn.execute(queries.TABLE_SIZES)]
+              for t, size, rows, analyzed in conn.execute(health_sql.TABLE_SIZES)]
     indexes = [{"index": name, "scans": scans, "bytes": size}
-               for name, scans, size in conn.execute(queries.INDEX_USAGE)]
+               for name, scans, size in conn.execute(health_sql.INDEX_USAGE)]
     providers = [{"provider": p, "rows": n, "instances": i}
-                 for p, n, i in conn.execute(queries.PROVIDER_STATS)]
+                 for p, n, i in conn.execute(health_sql.PROVIDER_STATS)]
     return {"tables": tables, "indexes": indexes, "providers": providers}
 
 
@@ -161,7 +161,7 @@ def print_expected(dsn: str) -> None:
     import psycopg
 
     with psycopg.connect(dsn) as conn:
-        live: dict[str, str] = dict(conn.execute(queries.SCHEMA_OBJECTS).fetchall())
+        live: dict[str, str] = dict(conn.execute(health_sql.SCHEMA_OBJECTS).fetchall())
     print("EXPECTED: dict[str, str] = " + pprint.pformat(dict(sorted(live.items())), width=96))
 
 

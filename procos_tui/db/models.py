@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from procos_tui.db import queries
 from procos_tui.db.connect import DatabaseError, connect_sync, one_line
 from procos_tui.db.conninfo import Target
+from procos_tui.db.queries import registry as registry_sql
 
 T = TypeVar("T")
 
@@ -187,7 +187,7 @@ class ModelWriter:
             raise WritesRefused("started with --read-only: procos-tui writes nothing")
         try:
             with connect_sync(self.target, read_only=False, lock_timeout_ms=5000) as conn:
-                if conn.execute(queries.SERVER_IN_RECOVERY).fetchone() == (True,):
+                if conn.execute(registry_sql.SERVER_IN_RECOVERY).fetchone() == (True,):
                     raise WritesRefused("the server is a read-only replica (in recovery)")
                 with conn.transaction():
                     return work(conn)
@@ -205,7 +205,7 @@ class ModelWriter:
             return "started with --read-only: procos-tui writes nothing"
         try:
             with connect_sync(self.target, read_only=False) as conn:
-                row = conn.execute(queries.SERVER_WRITABLE).fetchone()
+                row = conn.execute(registry_sql.SERVER_WRITABLE).fetchone()
         except (DatabaseError, psycopg.Error):
             return None
         if row is None:
@@ -222,7 +222,8 @@ class ModelWriter:
         return None if values is None else ModelRow(*values)
 
     def _refuse_duplicate(self, conn: Any, valid: ValidDraft, row_id: str | None) -> None:
-        same = conn.execute(queries.MODEL_SAME_KEY, {**valid.params(), "id": row_id}).fetchone()
+        params = {**valid.params(), "id": row_id}
+        same = conn.execute(registry_sql.MODEL_SAME_KEY, params).fetchone()
         if same is not None:
             raise DuplicateModel(ModelRow(*same))
 
@@ -231,7 +232,7 @@ class ModelWriter:
 
         def work(conn: Any) -> ModelRow:
             self._refuse_duplicate(conn, valid, None)
-            row = self._row(conn.execute(queries.MODEL_INSERT, valid.params()).fetchone())
+            row = self._row(conn.execute(registry_sql.MODEL_INSERT, valid.params()).fetchone())
             assert row is not None
             return row
 
@@ -245,9 +246,9 @@ class ModelWriter:
             self._refuse_duplicate(conn, valid, current.id)
             params = {**valid.params(), "id": current.id, "token": current.token,
                       "force": force}
-            row = self._row(conn.execute(queries.MODEL_UPDATE, params).fetchone())
+            row = self._row(conn.execute(registry_sql.MODEL_UPDATE, params).fetchone())
             if row is None:
-                raise ModelConflict(self._row(conn.execute(queries.MODEL_BY_ID,
+                raise ModelConflict(self._row(conn.execute(registry_sql.MODEL_BY_ID,
                                                            {"id": current.id}).fetchone()))
             return row
 
@@ -258,10 +259,10 @@ class ModelWriter:
 
     def delete(self, current: ModelRow) -> None:
         def work(conn: Any) -> None:
-            gone = conn.execute(queries.MODEL_DELETE,
+            gone = conn.execute(registry_sql.MODEL_DELETE,
                                 {"id": current.id, "token": current.token}).fetchone()
             if gone is None:
-                raise ModelConflict(self._row(conn.execute(queries.MODEL_BY_ID,
+                raise ModelConflict(self._row(conn.execute(registry_sql.MODEL_BY_ID,
                                                            {"id": current.id}).fetchone()))
 
         self._write(work)

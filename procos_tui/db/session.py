@@ -28,6 +28,7 @@ from procos_tui.db.connect import (
 )
 from procos_tui.db.conninfo import Target
 from procos_tui.db.models import ModelRow
+from procos_tui.db.queries import registry as registry_sql
 from procos_tui.db.types import (
     CamundaDetails,
     CamundaVariable,
@@ -282,7 +283,7 @@ class BrowseSession:
     async def models(self) -> list[ModelRow]:
         """The model registry, without usage (fast)."""
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
-            cur = await conn.execute(queries.MODELS)
+            cur = await conn.execute(registry_sql.MODELS)
             return await cur.fetchall()
 
         return [ModelRow(*r) for r in await self._run(op)]
@@ -290,7 +291,7 @@ class BrowseSession:
     async def model_usage(self) -> dict[tuple[str, str], tuple[int, int, Any]]:
         """(provider, model) -> (calls, total tokens, last used), one grouped pass."""
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
-            cur = await conn.execute(queries.MODEL_USAGE)
+            cur = await conn.execute(registry_sql.MODEL_USAGE)
             return await cur.fetchall()
 
         return {(r[0], r[1]): (int(r[2]), int(r[3]), r[4]) for r in await self._run(op)}

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from procos_tui.db import queries
+from procos_tui.db.queries import health as health_sql
 
 VERDICTS = ("same", "cut", "differs", "only_camunda", "only_procos")
 
@@ -55,12 +55,12 @@ def _candidates(name: str, var_type: str, text: str | None, data: bytes | None) 
 
 def compare_instance(conn: Any, process_instance_id: str) -> list[CopyFinding]:
     """Every AI variable Camunda keeps for the instance, classified against ProcOS."""
-    if conn.execute(queries.CAMUNDA_HAS_HISTORY).fetchone() != (True,):
+    if conn.execute(health_sql.CAMUNDA_HAS_HISTORY).fetchone() != (True,):
         raise CamundaMissing("no Camunda tables (act_hi_varinst) in this database")
     has_runtime = conn.execute("SELECT to_regclass('act_ru_variable') IS NOT NULL"
                                ).fetchone() == (True,)
-    sql = queries.CAMUNDA_AI_VARIABLES.format(
-        runtime=queries.CAMUNDA_AI_RUNTIME_VARIABLES if has_runtime else "")
+    sql = health_sql.CAMUNDA_AI_VARIABLES.format(
+        runtime=health_sql.CAMUNDA_AI_RUNTIME_VARIABLES if has_runtime else "")
     pid = process_instance_id
     variables = conn.execute(sql, {"pid": pid}).fetchall()
     findings: list[CopyFinding] = []
@@ -70,7 +70,7 @@ def compare_instance(conn: Any, process_instance_id: str) -> list[CopyFinding]:
         best: CopyFinding | None = None
         for value in candidates:
             count, same, prefix_of, longest = conn.execute(
-                queries.PROCOS_AGAINST_COPY, {"pid": pid, "name": name, "value": value}
+                health_sql.PROCOS_AGAINST_COPY, {"pid": pid, "name": name, "value": value}
             ).fetchone()
             if count == 0:
                 verdict, other = "only_camunda", None
@@ -87,7 +87,7 @@ def compare_instance(conn: Any, process_instance_id: str) -> list[CopyFinding]:
                                             len(data) if data else None, None))
     if variables:
         kept = {name for name, *_ in variables}
-        for name, length in conn.execute(queries.PROCOS_AI_NAMES, {"pid": pid}).fetchall():
+        for name, length in conn.execute(health_sql.PROCOS_AI_NAMES, {"pid": pid}).fetchall():
             if name not in kept:
                 findings.append(CopyFinding(pid, name, "procos", "only_procos", None, length))
     return findings
@@ -107,14 +107,14 @@ class CutView:
 def cut_view(conn: Any, process_instance_id: str, name: str, before: int = 300,
              after: int = 300) -> CutView | None:
     """The first cut copy of variable `name` in the instance, or None when none is cut."""
-    sql = queries.CAMUNDA_AI_VARIABLES.format(runtime="")
+    sql = health_sql.CAMUNDA_AI_VARIABLES.format(runtime="")
     for var_name, var_type, _source, text, data in conn.execute(
             sql, {"pid": process_instance_id}).fetchall():
         if var_name != name:
             continue
         for value in _candidates(name, var_type, text,
                                  bytes(data) if data is not None else None):
-            row = conn.execute(queries.PROCOS_AROUND_CUT, {
+            row = conn.execute(health_sql.PROCOS_AROUND_CUT, {
                 "pid": process_instance_id, "name": name, "value": value,
                 "before": before, "after": after}).fetchone()
             if row is not None:
@@ -124,4 +124,4 @@ def cut_view(conn: Any, process_instance_id: str, name: str, before: int = 300,
 
 def camunda_indexes_missing(conn: Any) -> list[str]:
     """The indexes optimize_camunda_for_ai() would create here (none without Camunda)."""
-    return [r[0] for r in conn.execute(queries.CAMUNDA_INDEXES_MISSING).fetchall()]
+    return [r[0] for r in conn.execute(health_sql.CAMUNDA_INDEXES_MISSING).fetchall()]

@@ -189,12 +189,12 @@ class HealthScreen(Screen[None]):
         target = self.procos.target
 
         def work() -> None:
-            from procos_tui.db import queries
             from procos_tui.db.connect import connect_sync, one_line
+            from procos_tui.db.queries import health as health_sql
 
             try:
                 with connect_sync(target, read_only=False, lock_timeout_ms=10_000) as conn:
-                    row = conn.execute(queries.OPTIMIZE_CAMUNDA).fetchone()
+                    row = conn.execute(health_sql.OPTIMIZE_CAMUNDA).fetchone()
             except Exception as exc:  # a refusal (replica, rights) is a notice
                 self.app.call_from_thread(self.notify, sanitize_plain(one_line(exc)),
                                           title="Not done", severity="error", markup=False)

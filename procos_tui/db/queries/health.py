@@ -1,0 +1,164 @@
+"""SQL of the health check: schema catalog, truncation suspects, Camunda copies, growth."""
+
+from __future__ import annotations
+
+# --- truncation detective: Camunda copies of AI values ------------------------------------------
+
+CAMUNDA_HAS_HISTORY = "SELECT to_regclass('act_hi_varinst') IS NOT NULL"
+
+# The AI variables Camunda keeps for one instance (history, and runtime for running ones):
+# strings in text_, JSON and object values in act_ge_bytearray. By the index
+# (proc_inst_id_, name_) that Camunda's schema and init-db.sql provide.
+CAMUNDA_AI_VARIABLES = """
+SELECT v.name_, coalesce(v.var_type_, ''), 'history', v.text_, b.bytes_
+FROM act_hi_varinst AS v
+LEFT JOIN act_ge_bytearray AS b ON b.id_ = v.bytearray_id_
+WHERE v.proc_inst_id_ = %(pid)s AND v.name_ IN ('query', 'context', 'content')
+{runtime}
+ORDER BY 1, 3
+"""
+
+CAMUNDA_AI_RUNTIME_VARIABLES = """
+UNION ALL
+SELECT v.name_, coalesce(v.type_, ''), 'runtime', v.text_, b.bytes_
+FROM act_ru_variable AS v
+LEFT JOIN act_ge_bytearray AS b ON b.id_ = v.bytearray_id_
+WHERE v.proc_inst_id_ = %(pid)s AND v.name_ IN ('query', 'context', 'content')
+"""
+
+# How one Camunda value stands against the instance's ProcOS values of the same name
+# (content_data->>name, and content_text for 'content'), compared on the server: a 20 MB
+# body is never sent for this.
+# The instance's ProcOS values of one name: content_data->>name, and content_text for content.
+_PROCOS_VALUES = """
+WITH p AS (
+    SELECT x.v
+    FROM procos_ai_context AS c,
+         LATERAL (VALUES (c.content_data ->> %(name)s),
+                         (CASE WHEN %(name)s = 'content' THEN c.content_text END)) AS x(v)
+    WHERE c.process_instance_id = %(pid)s AND x.v IS NOT NULL
+)
+"""
+
+PROCOS_AGAINST_COPY = _PROCOS_VALUES + """
+SELECT count(*),
+       coalesce(bool_or(v = %(value)s), false),
+       max(length(v)) FILTER (WHERE length(v) > length(%(value)s)
+                              AND left(v, length(%(value)s)) = %(value)s),
+       max(length(v))
+FROM p
+"""
+
+PROCOS_AI_NAMES = """
+SELECT n.name, max(length(x.v))
+FROM (VALUES ('query'), ('context'), ('content')) AS n(name)
+JOIN procos_ai_context AS c ON c.process_instance_id = %(pid)s
+CROSS JOIN LATERAL (VALUES (c.content_data ->> n.name),
+                           (CASE WHEN n.name = 'content' THEN c.content_text END)) AS x(v)
+WHERE x.v IS NOT NULL
+GROUP BY n.name
+"""
+
+
+# --- health: schema drift, truncation suspects, growth -----------------------------------------
+
+# What init-db.sql creates, as the catalog describes it (key -> definition). The expected set
+# lives in db/expected_schema.py; a test applies init-db.sql and checks the two are equal.
+SCHEMA_OBJECTS = """
+SELECT 'index ' || indexname, indexdef FROM pg_indexes
+WHERE schemaname = 'public' AND tablename IN ('procos_ai_context', 'procos_ai_models')
+UNION ALL
+SELECT 'trigger ' || t.tgname, pg_get_triggerdef(t.oid)
+FROM pg_trigger AS t JOIN pg_class AS r ON r.oid = t.tgrelid
+JOIN pg_namespace AS n ON n.oid = r.relnamespace
+WHERE NOT t.tgisinternal AND n.nspname = 'public'
+  AND r.relname IN ('procos_ai_context', 'procos_ai_models')
+UNION ALL
+SELECT 'function ' || p.oid::regprocedure::text, ''
+FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+WHERE n.nspname = 'public'
+  AND p.proname IN ('update_updated_at_column', 'procos_ai_token_total', 'optimize_camunda_for_ai')
+UNION ALL
+SELECT 'column ' || c.table_name || '.' || c.column_name,
+       c.data_type || coalesce('(' || c.character_maximum_length || ')', '')
+FROM information_schema.columns AS c
+WHERE c.table_schema = 'public' AND c.table_name IN ('procos_ai_context', 'procos_ai_models')
+UNION ALL
+SELECT 'view ' || viewname, '' FROM pg_views
+WHERE schemaname = 'public' AND viewname = 'procos_ai_conversations'
+UNION ALL
+SELECT 'extension ' || extname, '' FROM pg_extension WHERE extname = 'pg_trgm'
+"""
+
+# The guide's check (outputs under 50 characters), without detoasting big bodies: the octet
+# length comes from the TOAST header, so length() runs on short values only.
+TRUNCATION_SUSPECTS = """
+SELECT process_instance_id, id::text, length(content_text)
+FROM procos_ai_context
+WHERE context_type = 'output' AND octet_length(content_text) < 200
+  AND length(content_text) < 50
+ORDER BY created_at DESC NULLS LAST, id
+"""
+
+CAMUNDA_INSTANCES_WITH_AI_VARIABLES = """
+SELECT DISTINCT proc_inst_id_ FROM act_hi_varinst
+WHERE name_ IN ('query', 'context', 'content') AND proc_inst_id_ IS NOT NULL
+ORDER BY 1
+"""
+
+TABLE_SIZES = """
+SELECT c.relname, pg_total_relation_size(c.oid), c.reltuples::bigint,
+       greatest(s.last_analyze, s.last_autoanalyze)
+FROM pg_class AS c LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
+WHERE c.relname IN ('procos_ai_context', 'procos_ai_models') AND c.relkind = 'r'
+ORDER BY 1
+"""
+
+INDEX_USAGE = """
+SELECT indexrelname, idx_scan, pg_relation_size(indexrelid)
+FROM pg_stat_user_indexes
+WHERE relname IN ('procos_ai_context', 'procos_ai_models') OR indexrelname LIKE 'idx_act_%'
+ORDER BY 1
+"""
+
+PROVIDER_STATS = """
+SELECT ai_provider, count(*), count(DISTINCT process_instance_id)
+FROM procos_ai_context GROUP BY ai_provider ORDER BY 2 DESC
+"""
+
+# What optimize_camunda_for_ai() would create: Camunda tables present, its index missing.
+CAMUNDA_INDEXES_MISSING = """
+SELECT name FROM (VALUES ('act_ru_variable', 'idx_act_ru_variable_name_text'),
+                         ('act_hi_varinst', 'idx_act_hi_varinst_proc_inst_ai')) AS x(tab, name)
+WHERE to_regclass(tab) IS NOT NULL AND to_regclass(name) IS NULL
+"""
+
+OPTIMIZE_CAMUNDA = "SELECT optimize_camunda_for_ai()"
+
+# Around the cut: the ProcOS value that the Camunda copy is a prefix of, from shortly before
+# the copy's end to shortly after (substr counts from 1).
+PROCOS_AROUND_CUT = _PROCOS_VALUES + """
+SELECT substr(v, greatest(1, length(%(value)s) - %(before)s + 1),
+              %(before)s + %(after)s), length(v)
+FROM p
+WHERE length(v) > length(%(value)s) AND left(v, length(%(value)s)) = %(value)s
+ORDER BY length(v) DESC
+LIMIT 1
+"""
+
+# Camunda cuts job and external-task error messages at 666 characters: a message of exactly
+# that length was cut. Asked only of the tables and columns that exist (not every install, nor
+# the schema subset the tests use, has them).
+CAMUNDA_ERROR_SOURCES = (
+    ("act_ru_ext_task", "proc_inst_id_", "error_msg_", "external task error"),
+    ("act_ru_job", "process_instance_id_", "exception_msg_", "job exception"),
+)
+COLUMNS_PRESENT = """
+SELECT count(*) = 2 FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = %(table)s
+  AND column_name IN (%(pid_column)s, %(message_column)s)
+"""
+CUT_ERROR_MESSAGES = """
+SELECT {pid_column}, count(*) FROM {table}
+WHERE length({message_column}) = 666 GROUP BY 1 ORDER BY 1
+"""

@@ -1,0 +1,75 @@
+"""SQL of the model registry (procos_ai_models): the list, usage, and guarded writes."""
+
+from __future__ import annotations
+
+from procos_tui.db.queries import shown_time
+
+# --- the model registry (procos_ai_models) ------------------------------------------------------
+
+# The edit token: updated_at to the microsecond in UTC, as text, so that it means the same to
+# every session whatever its TimeZone. A save succeeds only while the row still has it.
+_MODEL_TOKEN = ("coalesce(to_char(m.updated_at AT TIME ZONE 'UTC',"
+                " 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '')")
+_MODEL_COLUMNS = """m.id::text, m.model_name, m.provider, m.version, m.config_data::text,
+       m.performance_stats::text, m.is_active, {created_at}, {updated_at}, {token}
+""".format(created_at=shown_time("m.created_at"), updated_at=shown_time("m.updated_at"),
+           token=_MODEL_TOKEN)
+
+MODELS = f"""
+SELECT {_MODEL_COLUMNS}
+FROM procos_ai_models AS m
+ORDER BY m.provider, m.model_name, m.version NULLS FIRST, m.id
+"""
+
+# Usage by one grouped pass over procos_ai_context (not a query per model): calls are outputs.
+# Seconds on a large table (no index serves it), so the screen shows the models first.
+MODEL_USAGE = f"""
+SELECT ai_provider, model_used,
+       count(*) FILTER (WHERE context_type = 'output'),
+       coalesce(sum(procos_ai_token_total(token_usage)), 0),
+       max({shown_time("created_at")})
+FROM procos_ai_context
+WHERE (ai_provider, model_used) IN (SELECT provider, model_name FROM procos_ai_models)
+GROUP BY ai_provider, model_used
+"""
+
+MODEL_BY_ID = f"SELECT {_MODEL_COLUMNS} FROM procos_ai_models AS m WHERE m.id = %(id)s"
+
+# The UNIQUE constraint lets rows differ by a NULL version only; the editor does not.
+MODEL_SAME_KEY = f"""
+SELECT {_MODEL_COLUMNS} FROM procos_ai_models AS m
+WHERE m.model_name = %(model_name)s AND m.provider = %(provider)s
+  AND m.version IS NOT DISTINCT FROM %(version)s
+  AND m.id IS DISTINCT FROM %(id)s
+LIMIT 1
+"""
+
+MODEL_INSERT = f"""
+INSERT INTO procos_ai_models AS m (model_name, provider, version, config_data,
+                                    performance_stats, is_active)
+VALUES (%(model_name)s, %(provider)s, %(version)s, %(config_data)s::jsonb,
+        %(performance_stats)s::jsonb, %(is_active)s)
+RETURNING {_MODEL_COLUMNS}
+"""
+
+MODEL_UPDATE = f"""
+UPDATE procos_ai_models AS m
+SET model_name = %(model_name)s, provider = %(provider)s, version = %(version)s,
+    config_data = %(config_data)s::jsonb, performance_stats = %(performance_stats)s::jsonb,
+    is_active = %(is_active)s
+WHERE m.id = %(id)s AND ({_MODEL_TOKEN} = %(token)s OR %(force)s)
+RETURNING {_MODEL_COLUMNS}
+"""
+
+MODEL_DELETE = f"""
+DELETE FROM procos_ai_models AS m
+WHERE m.id = %(id)s AND {_MODEL_TOKEN} = %(token)s
+RETURNING m.id::text
+"""
+
+SERVER_IN_RECOVERY = "SELECT pg_is_in_recovery()"
+
+# Asked on a connection without our read-only option: the server's and role's own defaults.
+SERVER_WRITABLE = """
+SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'
+"""
