@@ -133,8 +133,8 @@ async def test_health_screen_shows_the_cut_and_creates_missing_indexes(
     from procos_tui.db.conninfo import Target
     from procos_tui.ui.app import ProcosApp
     from procos_tui.ui.cut_view import CutScreen
+    from procos_tui.ui.dialogs import ChoiceScreen
     from procos_tui.ui.health import HealthScreen
-    from procos_tui.ui.model_form import ChoiceScreen
     from tests.screen import screen_text, wait_for
 
     long = "0123456789" * 700

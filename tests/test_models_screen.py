@@ -11,7 +11,8 @@ from textual.widgets import DataTable, Input, TextArea
 
 from procos_tui.db.conninfo import Target
 from procos_tui.ui.app import ProcosApp
-from procos_tui.ui.model_form import ChoiceScreen, ModelForm
+from procos_tui.ui.dialogs import ChoiceScreen
+from procos_tui.ui.model_form import ModelForm
 from procos_tui.ui.models import ModelsScreen
 from tests.screen import screen_text, wait_for
 

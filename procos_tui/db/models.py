@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from procos_tui.core.conversation import pretty_json
 from procos_tui.db.connect import DatabaseError, connect_sync, one_line
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import registry as registry_sql
@@ -97,10 +98,7 @@ def _pretty(text: str | None) -> str:
     TextArea, which writes its text to the terminal as is) never holds a raw control."""
     if text is None:
         return ""
-    try:
-        pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except (ValueError, RecursionError):
-        pretty = text
+    pretty, _problem = pretty_json(text)  # stored text as is where reformatting would change it
     return _UNSAFE.sub(lambda m: "".join(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else
                                          json.dumps(c)[1:-1] for c in m.group()), pretty)
 

@@ -174,7 +174,7 @@ class HealthScreen(Screen[None]):
         if self.procos.read_only_flag:
             self.notify("Cannot write: started with --read-only.", severity="warning")
             return
-        from procos_tui.ui.model_form import ChoiceScreen
+        from procos_tui.ui.dialogs import ChoiceScreen
 
         def chosen(key: str | None) -> None:
             if key == "y":

@@ -11,7 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static, TextArea
 
@@ -108,43 +108,6 @@ def changes(before: ModelDraft | None, after: ModelDraft) -> list[tuple[str, str
         if old != new:
             out.append((label, old or "(empty)", new or "(empty)"))
     return out
-
-
-class ChoiceScreen(ModalScreen[str | None]):
-    """A message and a few keyed choices; returns the chosen key, or None on Esc."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "choose('')", "Cancel")]
-    CSS = """
-    ChoiceScreen { align: center middle; }
-    ChoiceScreen > Vertical { width: 90; max-width: 100%; height: auto; max-height: 90%;
-        border: round $warning; background: $surface; padding: 0 1; }
-    ChoiceScreen VerticalScroll { height: auto; max-height: 30; }
-    ChoiceScreen #choices { height: 1; margin-top: 1; }
-    """
-
-    def __init__(self, title: str, body: Text, choices: dict[str, str]) -> None:
-        super().__init__()
-        self._title, self._body, self._choices = title, body, choices
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(sanitize_plain(self._title), style="bold"))
-            with VerticalScroll():
-                yield Static(self._body)
-            with Horizontal(id="choices"):
-                yield Static(Text("   ".join(f"[{k}] {label}" for k, label
-                                             in self._choices.items()) + "   [Esc] cancel",
-                                  style="bold"))
-
-    def on_key(self, event: object) -> None:
-        from textual.events import Key
-
-        if isinstance(event, Key) and event.character in self._choices:
-            event.stop()
-            self.dismiss(event.character)
-
-    def action_choose(self, key: str) -> None:
-        self.dismiss(key or None)
 
 
 def preview_body(before: ModelDraft | None, after: ModelDraft) -> Text:

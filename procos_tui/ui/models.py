@@ -23,7 +23,8 @@ from procos_tui.db.models import (
     ModelWriter,
     WritesRefused,
 )
-from procos_tui.ui.model_form import ChoiceScreen, ModelForm, conflict_body, preview_body
+from procos_tui.ui.dialogs import ChoiceScreen
+from procos_tui.ui.model_form import ModelForm, conflict_body, preview_body
 
 if TYPE_CHECKING:
     from procos_tui.ui.app import ProcosApp
