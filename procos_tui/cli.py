@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write to FILE, replacing it only once the export is complete "
                              "(default: stdout)")
     _connection_options(export, top=False)
+
+    from procos_tui.cli_search import add_parsers
+
+    add_parsers(sub, _connection_options)
     return parser
 
 
@@ -95,6 +99,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "search":
+            from procos_tui.cli_search import cmd_search
+
+            return cmd_search(args, _target(args))
+        if args.command == "refresh-words":
+            from procos_tui.cli_search import cmd_refresh_words
+
+            return cmd_refresh_words(_target(args))
         return cmd_tui(args)
     except CliError as exc:
         print(f"procos-tui: {exc}", file=sys.stderr)
@@ -128,7 +140,9 @@ def cmd_init_db(args: argparse.Namespace) -> int:
           f"(PostgreSQL {result.server_version}, database {result.database}):")
     for notice in result.notices:
         print(f"  {notice}")
-    return EXIT_OK
+    from procos_tui.cli_search import cmd_refresh_words
+
+    return cmd_refresh_words(target)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

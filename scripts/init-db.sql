@@ -142,6 +142,104 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     END
 $$;
 
+-- Search ---------------------------------------------------------------------------------------
+-- Fuzzy search matches the term against the distinct words of the stored text, never against
+-- whole bodies (word_similarity over one 10 MB response takes seconds): the close words come
+-- from procos_ai_search_words through its own trigram index, then a substring search through
+-- idx_procos_ai_context_content_search finds the rows. The word list is filled outside
+-- ProcOS's write path (no trigger: a slow or failing word split must never hold up or break
+-- an insert) by procos_ai_refresh_search_words(), which init-db runs and a scheduler or
+-- `procos-tui refresh-words` repeats. Readers add the words of rows newer than the list
+-- (procos_ai_search_words_state) themselves, so a stale list costs time, never hits.
+
+-- The words of a text as the search sees them: lower case, split at white space and
+-- punctuation (ASCII, Latin-1, general and CJK), 3 to 100 characters (a word must have a
+-- trigram to be found, and a longer one is never similar enough to a typed term).
+CREATE OR REPLACE FUNCTION procos_ai_words(body TEXT)
+RETURNS SETOF TEXT
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT DISTINCT w
+    FROM regexp_split_to_table(
+        lower(body),
+        '[[:space:][:punct:]\u00a0-\u00bf\u2000-\u206f\u3000-\u303f\ufeff]+') AS w
+    WHERE length(w) BETWEEN 3 AND 100
+$$;
+
+CREATE TABLE IF NOT EXISTS procos_ai_search_words (
+    word TEXT PRIMARY KEY
+);
+CREATE INDEX IF NOT EXISTS idx_procos_ai_search_words_trgm
+    ON procos_ai_search_words USING gin (word gin_trgm_ops);
+
+-- How far the word list reaches: the words of every row created at or before covered_until
+-- are in it. Rows are read again from OVERLAP before it, for transactions that commit late.
+CREATE TABLE IF NOT EXISTS procos_ai_search_words_state (
+    singleton BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton),
+    covered_until TIMESTAMP WITH TIME ZONE,
+    refreshed_at TIMESTAMP WITH TIME ZONE
+);
+INSERT INTO procos_ai_search_words_state (singleton) VALUES (true) ON CONFLICT DO NOTHING;
+
+-- Where readers start adding words of their own: rows at or after this are not (surely) in
+-- the list. -infinity before the first refresh; the overlap covers transactions that commit
+-- up to ten minutes after their rows' created_at.
+CREATE OR REPLACE FUNCTION procos_ai_search_words_edge()
+RETURNS TIMESTAMP WITH TIME ZONE
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT coalesce((SELECT covered_until - interval '10 minutes'
+                     FROM procos_ai_search_words_state), '-infinity'::timestamptz)
+$$;
+
+-- Add the words of the rows created since the last refresh; returns how many rows it read.
+-- A refresh already running elsewhere makes this one return -1 at once. Rows are read in
+-- created_at order, batch_rows at a time, through idx_procos_ai_context_activity.
+CREATE OR REPLACE FUNCTION procos_ai_refresh_search_words(batch_rows INTEGER DEFAULT 2000)
+RETURNS BIGINT
+LANGUAGE plpgsql AS $$
+DECLARE
+    from_at TIMESTAMP WITH TIME ZONE := procos_ai_search_words_edge();
+    from_id UUID := NULL;
+    batch_at TIMESTAMP WITH TIME ZONE;
+    batch_id UUID;
+    batch_count INTEGER;
+    total BIGINT := 0;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('procos_ai_refresh_search_words')) THEN
+        RETURN -1;
+    END IF;
+    LOOP
+        WITH batch AS MATERIALIZED (
+            SELECT c.id, coalesce(c.created_at, '-infinity'::timestamptz) AS at, c.content_text
+            FROM procos_ai_context AS c
+            WHERE coalesce(c.created_at, '-infinity'::timestamptz) >= from_at
+              AND (from_id IS NULL
+                   OR (coalesce(c.created_at, '-infinity'::timestamptz), c.id) > (from_at, from_id))
+            ORDER BY coalesce(c.created_at, '-infinity'::timestamptz), c.id
+            LIMIT batch_rows
+        ), added AS (
+            INSERT INTO procos_ai_search_words (word)
+            SELECT DISTINCT w.word
+            FROM batch, procos_ai_words(batch.content_text) AS w(word)
+            ORDER BY 1  -- one order for every writer: no deadlock between two inserts
+            ON CONFLICT DO NOTHING
+        ), last AS (
+            SELECT at, id FROM batch ORDER BY at DESC, id DESC LIMIT 1
+        )
+        SELECT (SELECT count(*) FROM batch), last.at, last.id
+        INTO batch_count, batch_at, batch_id
+        FROM (SELECT 1) AS one LEFT JOIN last ON true;
+        EXIT WHEN batch_count = 0;
+        total := total + batch_count;
+        from_at := batch_at;
+        from_id := batch_id;
+        UPDATE procos_ai_search_words_state
+        SET covered_until = greatest(covered_until, batch_at), refreshed_at = now();
+    END LOOP;
+    UPDATE procos_ai_search_words_state SET refreshed_at = now();
+    RETURN total;
+END;
+$$;
+
 -- Camunda: indexes on its tables for AI lookups. Camunda may be installed before or after this
 -- script; the function creates whichever index is missing and can be called any time.
 CREATE OR REPLACE FUNCTION optimize_camunda_for_ai()
@@ -213,8 +311,11 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'procos') THEN
         GRANT SELECT, INSERT, UPDATE, DELETE ON procos_ai_context, procos_ai_models TO procos;
         GRANT SELECT ON procos_ai_conversations TO procos;
-        GRANT EXECUTE ON FUNCTION optimize_camunda_for_ai(), procos_ai_token_total(JSONB)
-            TO procos;
+        GRANT SELECT, INSERT ON procos_ai_search_words TO procos;
+        GRANT SELECT, UPDATE ON procos_ai_search_words_state TO procos;
+        GRANT EXECUTE ON FUNCTION optimize_camunda_for_ai(), procos_ai_token_total(JSONB),
+            procos_ai_words(TEXT), procos_ai_search_words_edge(),
+            procos_ai_refresh_search_words(INTEGER) TO procos;
         RAISE NOTICE 'granted ProcOS tables to role procos';
     END IF;
 END

@@ -28,9 +28,16 @@ EXPECTED: dict[str, str] = {'column procos_ai_context.activity_id': 'character v
  'column procos_ai_models.provider': 'character varying(100)',
  'column procos_ai_models.updated_at': 'timestamp with time zone',
  'column procos_ai_models.version': 'character varying(100)',
+ 'column procos_ai_search_words.word': 'text',
+ 'column procos_ai_search_words_state.covered_until': 'timestamp with time zone',
+ 'column procos_ai_search_words_state.refreshed_at': 'timestamp with time zone',
+ 'column procos_ai_search_words_state.singleton': 'boolean',
  'extension pg_trgm': '',
  'function optimize_camunda_for_ai()': '',
+ 'function procos_ai_refresh_search_words(integer)': '',
+ 'function procos_ai_search_words_edge()': '',
  'function procos_ai_token_total(jsonb)': '',
+ 'function procos_ai_words(text)': '',
  'function update_updated_at_column()': '',
  'index idx_procos_ai_context_activity': 'CREATE INDEX idx_procos_ai_context_activity ON '
                                          'public.procos_ai_context USING btree '
@@ -56,6 +63,9 @@ EXPECTED: dict[str, str] = {'column procos_ai_context.activity_id': 'character v
                                                    'id)',
  'index idx_procos_ai_context_usage_jsonb': 'CREATE INDEX idx_procos_ai_context_usage_jsonb ON '
                                             'public.procos_ai_context USING gin (token_usage)',
+ 'index idx_procos_ai_search_words_trgm': 'CREATE INDEX idx_procos_ai_search_words_trgm ON '
+                                          'public.procos_ai_search_words USING gin (word '
+                                          'gin_trgm_ops)',
  'index procos_ai_context_pkey': 'CREATE UNIQUE INDEX procos_ai_context_pkey ON '
                                  'public.procos_ai_context USING btree (id)',
  'index procos_ai_models_model_name_provider_version_key':
@@ -63,6 +73,12 @@ EXPECTED: dict[str, str] = {'column procos_ai_context.activity_id': 'character v
      'ON public.procos_ai_models USING btree (model_name, provider, version)',
  'index procos_ai_models_pkey': 'CREATE UNIQUE INDEX procos_ai_models_pkey ON '
                                 'public.procos_ai_models USING btree (id)',
+ 'index procos_ai_search_words_pkey': 'CREATE UNIQUE INDEX procos_ai_search_words_pkey ON '
+                                      'public.procos_ai_search_words USING btree (word)',
+ 'index procos_ai_search_words_state_pkey': 'CREATE UNIQUE INDEX '
+                                            'procos_ai_search_words_state_pkey ON '
+                                            'public.procos_ai_search_words_state USING btree '
+                                            '(singleton)',
  'trigger trigger_procos_ai_context_updated_at': 'CREATE TRIGGER '
                                                  'trigger_procos_ai_context_updated_at BEFORE '
                                                  'UPDATE ON public.procos_ai_context FOR EACH '

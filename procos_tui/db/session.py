@@ -229,6 +229,10 @@ class BrowseSession:
 
     # --- queries ---------------------------------------------------------------------------------
 
+    async def read(self, op: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
+        """Run op(conn) in one READ ONLY transaction (the search's multi-statement reads)."""
+        return await self._run(op)
+
     async def execute(self, query: str,
                       params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement and return its rows (tests and tools; screens use the typed API)."""

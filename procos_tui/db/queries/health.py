@@ -66,23 +66,31 @@ GROUP BY n.name
 # lives in db/expected_schema.py; a test applies init-db.sql and checks the two are equal.
 SCHEMA_OBJECTS = """
 SELECT 'index ' || indexname, indexdef FROM pg_indexes
-WHERE schemaname = 'public' AND tablename IN ('procos_ai_context', 'procos_ai_models')
+WHERE schemaname = 'public'
+  AND tablename IN ('procos_ai_context', 'procos_ai_models',
+                    'procos_ai_search_words', 'procos_ai_search_words_state')
 UNION ALL
 SELECT 'trigger ' || t.tgname, pg_get_triggerdef(t.oid)
 FROM pg_trigger AS t JOIN pg_class AS r ON r.oid = t.tgrelid
 JOIN pg_namespace AS n ON n.oid = r.relnamespace
 WHERE NOT t.tgisinternal AND n.nspname = 'public'
-  AND r.relname IN ('procos_ai_context', 'procos_ai_models')
+  AND r.relname IN ('procos_ai_context', 'procos_ai_models', 'procos_ai_search_words',
+                    'procos_ai_search_words_state')
 UNION ALL
 SELECT 'function ' || p.oid::regprocedure::text, ''
 FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
 WHERE n.nspname = 'public'
-  AND p.proname IN ('update_updated_at_column', 'procos_ai_token_total', 'optimize_camunda_for_ai')
+  AND p.proname IN ('update_updated_at_column', 'procos_ai_token_total',
+                    'optimize_camunda_for_ai',
+                    'procos_ai_words', 'procos_ai_search_words_edge',
+                    'procos_ai_refresh_search_words')
 UNION ALL
 SELECT 'column ' || c.table_name || '.' || c.column_name,
        c.data_type || coalesce('(' || c.character_maximum_length || ')', '')
 FROM information_schema.columns AS c
-WHERE c.table_schema = 'public' AND c.table_name IN ('procos_ai_context', 'procos_ai_models')
+WHERE c.table_schema = 'public'
+  AND c.table_name IN ('procos_ai_context', 'procos_ai_models', 'procos_ai_search_words',
+                       'procos_ai_search_words_state')
 UNION ALL
 SELECT 'view ' || viewname, '' FROM pg_views
 WHERE schemaname = 'public' AND viewname = 'procos_ai_conversations'

@@ -1,0 +1,162 @@
+"""`procos-tui search` and `procos-tui refresh-words`: search for scripts and tickets."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import time
+from typing import Any
+
+EXIT_HITS, EXIT_NONE, EXIT_ERROR = 0, 1, 2
+
+# Valid JSON may still carry characters a terminal obeys (C1 controls, bidi overrides):
+# written as \u escapes they stay the same JSON value.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def add_parsers(sub: Any, connection_options: Any) -> None:
+    search = sub.add_parser(
+        "search", help="search every stored prompt and response "
+                       "(exit 0 hits, 1 none, 2 error)",
+        description="Search content_text of procos_ai_context through its trigram index.")
+    search.add_argument("term", metavar="TERM",
+                        help="the text to find, taken literally in substring mode "
+                             "(%%, _ and \\ included); a pattern in regex mode")
+    search.add_argument("--mode", choices=("substring", "fuzzy", "regex"),
+                        default="substring")
+    search.add_argument("--type", choices=("input", "output", "system"), dest="context_type")
+    search.add_argument("--provider", metavar="NAME")
+    search.add_argument("--model", metavar="NAME")
+    search.add_argument("--since", metavar="ISO", help="created at or after")
+    search.add_argument("--until", metavar="ISO", help="created before")
+    search.add_argument("--id", metavar="PREFIX", dest="process_prefix",
+                        help="process instance ids starting with PREFIX")
+    search.add_argument("--limit", type=int, default=50, metavar="N",
+                        help="at most N hits (default 50)")
+    search.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="statement_timeout for each query (default 30)")
+    search.add_argument("--json", action="store_true", help="a JSON array of hits on stdout")
+    connection_options(search, top=False)
+
+    refresh = sub.add_parser(
+        "refresh-words", help="add the words of new rows to the fuzzy search's word list "
+                              "(run it from cron; init-db runs it too)")
+    connection_options(refresh, top=False)
+
+
+def _request(args: argparse.Namespace) -> Any:
+    from procos_tui.core.search_syntax import (
+        SearchMode,
+        SearchRequest,
+        SearchSyntaxError,
+        parse_when,
+    )
+
+    if args.limit < 1:
+        raise ValueError("--limit must be at least 1")
+    if not args.term:
+        raise ValueError("TERM is empty")
+    try:
+        since = parse_when("--since", args.since) if args.since else None
+        until = parse_when("--until", args.until) if args.until else None
+    except SearchSyntaxError as exc:
+        raise ValueError(str(exc)) from None
+    return SearchRequest((args.term,), SearchMode(args.mode), args.context_type,
+                         args.provider, args.model, since, until, args.process_prefix)
+
+
+def cmd_search(args: argparse.Namespace, target: Any) -> int:
+    try:
+        req = _request(args)
+    except ValueError as exc:
+        print(f"procos-tui search: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    from procos_tui.db.connect import DatabaseError
+
+    try:
+        hits, notes = asyncio.run(_search(target, req, args.limit, args.timeout))
+    except DatabaseError as exc:
+        print(f"procos-tui search: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    for note in notes:
+        print(f"procos-tui search: note: {note}", file=sys.stderr)
+    if args.json:
+        print(_json(hits))
+    else:
+        _print_lines(hits)
+    return EXIT_HITS if hits else EXIT_NONE
+
+
+async def _search(target: Any, req: Any, limit: int, timeout: float
+                  ) -> tuple[list[Any], list[str]]:
+    from procos_tui.db.search import SearchRun
+    from procos_tui.db.session import BrowseSession
+
+    session = BrowseSession(target, statement_timeout_ms=max(1, int(timeout * 1000)))
+    try:
+        await session.open()
+        run = SearchRun(session, req, page=min(limit, 200))
+        hits: list[Any] = []
+        while len(hits) < limit and not run.done:
+            hits += await run.next_page()
+        return hits[:limit], run.notes
+    finally:
+        await session.close()
+
+
+def _json(hits: list[Any]) -> str:
+    rows = [{
+        "id": h.id, "process_instance_id": h.process_instance_id,
+        "context_type": h.context_type,
+        "created_at": h.created_at.isoformat() if h.created_at else None,
+        "snippet": h.snippet, "match_start": h.match_start, "match_length": h.match_len,
+        "position": h.position, "ai_provider": h.ai_provider, "model_used": h.model_used,
+        "chars": h.chars, **({"matched_word": h.matched, "similarity": h.similarity}
+                             if h.matched is not None else {}),
+    } for h in hits]
+    text = json.dumps(rows, ensure_ascii=False, indent=2)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _print_lines(hits: list[Any]) -> None:
+    from procos_tui.core.sanitize import sanitize_plain
+    from procos_tui.core.snippets import snippet_parts
+
+    bold = sys.stdout.isatty()
+    for h in hits:
+        when = h.created_at.strftime("%Y-%m-%d %H:%M:%S") if h.created_at else "-"
+        before, match, after = (sanitize_plain(p) for p in
+                                snippet_parts(h.snippet, h.match_start, h.match_len))
+        if bold and match:
+            match = f"\x1b[1;7m{match}\x1b[0m"
+        print("  ".join((when, h.context_type, sanitize_plain(h.process_instance_id),
+                         sanitize_plain(h.model_used or "-"), before + match + after)))
+
+
+def cmd_refresh_words(target: Any) -> int:
+    from procos_tui.db.connect import DatabaseError, connect_sync, one_line
+
+    started = time.monotonic()
+    print(f"procos-tui refresh-words: reading new rows of {target.display}…", file=sys.stderr,
+          flush=True)
+    try:
+        with connect_sync(target, read_only=False, statement_timeout_ms=0) as conn:
+            rows = conn.execute("SELECT procos_ai_refresh_search_words()").fetchone()
+            words = conn.execute("SELECT count(*) FROM procos_ai_search_words").fetchone()
+    except DatabaseError as exc:
+        print(f"procos-tui refresh-words: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # psycopg.Error: missing function, rights
+        print(f"procos-tui refresh-words: {one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    assert rows is not None and words is not None
+    if rows[0] < 0:
+        print("another refresh is running; nothing done")
+        return 0
+    print(f"read {rows[0]:,} rows in {time.monotonic() - started:.1f} s; "
+          f"the word list holds {words[0]:,} words")
+    return 0
+

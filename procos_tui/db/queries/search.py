@@ -1,0 +1,211 @@
+"""Search SQL: which rows hold a term, in which order, and a snippet around it.
+
+Two plans, chosen per search by the caller, because PostgreSQL cannot estimate how many rows
+a pattern matches (its LIKE estimate is a fixed guess):
+- rare terms: the trigram index finds every match (bitmap scan, bodies rechecked), capped;
+  fewer than the cap means the whole ordered id list is known at once;
+- common terms: walk idx_procos_ai_context_activity newest first and test each row, which
+  stops as soon as a page is full.
+The plan is pinned with transaction-local planner settings (set_config(..., true)), never
+session ones, so nothing outlives the read-only transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from procos_tui.core.search_syntax import SearchMode, SearchRequest, like_pattern
+from procos_tui.db.queries import like_prefix, shown_time
+
+ACTIVITY = "coalesce(c.created_at, '-infinity'::timestamptz)"
+SNIPPET_BEFORE = 80
+SNIPPET_CHARS = 240
+
+PIN_BITMAP = """
+SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
+       set_config('enable_indexonlyscan', 'off', true)
+"""
+PIN_WALK = """
+SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
+       set_config('enable_sort', 'off', true)
+"""
+
+TABLE_ROWS = """
+SELECT greatest(reltuples, 0)::bigint FROM pg_class
+WHERE oid = to_regclass('procos_ai_context')
+"""
+
+SEARCH_SUPPORT = """
+SELECT to_regclass('procos_ai_search_words') IS NOT NULL
+       AND to_regprocedure('procos_ai_search_words_edge()') IS NOT NULL
+       AND to_regprocedure('procos_ai_words(text)') IS NOT NULL,
+       current_setting('server_version_num')::int
+"""
+
+# Rows newer than the word list's edge: their words are not (surely) in it yet.
+WORDS_BEHIND = """
+SELECT count(*) FROM procos_ai_context AS c
+WHERE coalesce(c.created_at, '-infinity'::timestamptz) >= procos_ai_search_words_edge()
+"""
+
+# The words close to a typed one: from the list through its trigram index, plus the words of
+# rows the list does not reach yet. pg_trgm.similarity_threshold is set for this transaction.
+CLOSE_WORDS = """
+SELECT close.word, similarity(close.word, %(term)s) AS sim
+FROM (
+    SELECT w.word FROM procos_ai_search_words AS w WHERE w.word %% %(term)s
+    UNION
+    SELECT n.word
+    FROM procos_ai_context AS c, procos_ai_words(c.content_text) AS n(word)
+    WHERE coalesce(c.created_at, '-infinity'::timestamptz) >= procos_ai_search_words_edge()
+      AND n.word %% %(term)s
+) AS close
+ORDER BY sim DESC, close.word
+LIMIT %(max_words)s
+"""
+
+SET_SIMILARITY = "SELECT set_config('pg_trgm.similarity_threshold', %(threshold)s, true)"
+
+# Ground truth for tests and benchmarks: the same close words, from every row directly.
+CLOSE_WORDS_FROM_ALL_ROWS = """
+SELECT close.word, similarity(close.word, %(term)s) AS sim
+FROM (SELECT DISTINCT n.word
+      FROM procos_ai_context AS c, procos_ai_words(c.content_text) AS n(word)
+      WHERE n.word %% %(term)s) AS close
+ORDER BY sim DESC, close.word
+LIMIT %(max_words)s
+"""
+
+
+@dataclass
+class Condition:
+    """A WHERE clause over procos_ai_context AS c, built from fixed fragments; values travel
+    as parameters only."""
+
+    clauses: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, clause: str, **params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.update(params)
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) or "true"
+
+
+def filters(req: SearchRequest) -> Condition:
+    cond = Condition()
+    if req.context_type:
+        cond.add("c.context_type = %(f_type)s", f_type=req.context_type)
+    if req.provider:
+        cond.add("c.ai_provider = %(f_provider)s", f_provider=req.provider)
+    if req.model:
+        cond.add("c.model_used = %(f_model)s", f_model=req.model)
+    if req.since:
+        cond.add("c.created_at >= %(f_since)s", f_since=req.since)
+    if req.until:
+        cond.add("c.created_at < %(f_until)s", f_until=req.until)
+    if req.process_prefix:
+        cond.add('c.process_instance_id COLLATE "C" LIKE %(f_process)s',
+                 f_process=like_prefix(req.process_prefix))
+    return cond
+
+
+def text_condition(req: SearchRequest, cond: Condition) -> None:
+    """The terms of a substring or regex search, added to cond."""
+    if req.mode is SearchMode.REGEX:
+        cond.add("c.content_text ~* %(t_regex)s", t_regex=req.terms[0])
+        return
+    for n, term in enumerate(req.terms):
+        cond.add(f"c.content_text ILIKE %(t_{n})s", **{f"t_{n}": like_pattern(term)})
+
+
+def word_condition(word: str, earlier: list[str], others: list[list[str]],
+                   cond: Condition) -> None:
+    """Fuzzy: rows holding `word`, none of the closer words already listed, and a close word
+    for each of the other typed words."""
+    cond.add("c.content_text ILIKE %(w_word)s", w_word=like_pattern(word))
+    if earlier:
+        cond.add("NOT (c.content_text ILIKE ANY (%(w_earlier)s))",
+                 w_earlier=[like_pattern(w) for w in earlier])
+    for n, alternatives in enumerate(others):
+        cond.add(f"c.content_text ILIKE ANY (%(w_other_{n})s)",
+                 **{f"w_other_{n}": [like_pattern(w) for w in alternatives]})
+
+
+def probe(cond: Condition, cap: int) -> tuple[str, dict[str, Any]]:
+    """Every match up to cap (ids newest first) and how many were found."""
+    query = f"""
+SELECT p.id::text, count(*) OVER ()
+FROM (SELECT c.id, {ACTIVITY} AS at FROM procos_ai_context AS c
+      WHERE {cond.sql} LIMIT %(cap)s) AS p
+ORDER BY p.at DESC, p.id DESC
+"""
+    return query, {**cond.params, "cap": cap}
+
+
+def _position(mode: SearchMode, regex_functions: bool) -> tuple[str, str]:
+    """SQL for the match's 1-based position in c.content_text and its length (0 = unknown)."""
+    if mode is SearchMode.REGEX:
+        if regex_functions:  # PostgreSQL 15 and later
+            return ("regexp_instr(c.content_text, %(s_needle)s, 1, 1, 0, 'i')",
+                    "coalesce(length(regexp_substr(c.content_text, %(s_needle)s, 1, 1, 'i')), 0)")
+        matched = "(regexp_match(c.content_text, '(' || %(s_needle)s || ')', 'i'))[1]"
+        return f"strpos(c.content_text, {matched})", f"coalesce(length({matched}), 0)"
+    return "strpos(lower(c.content_text), lower(%(s_needle)s))", "length(%(s_needle)s)"
+
+
+def _hit_columns() -> str:
+    return f"""
+    c.id::text, c.process_instance_id, c.context_type, {shown_time('c.created_at')},
+    c.ai_provider, c.model_used, length(c.content_text),
+    {ACTIVITY}::text, m.pos, m.len, s.start,
+    substr(c.content_text, s.start, {SNIPPET_CHARS})
+"""
+
+
+def _hit_joins(mode: SearchMode, regex_functions: bool) -> str:
+    pos, length = _position(mode, regex_functions)
+    return f"""
+CROSS JOIN LATERAL (SELECT {pos} AS pos, {length} AS len) AS m
+CROSS JOIN LATERAL (SELECT greatest(m.pos - {SNIPPET_BEFORE}, 1) AS start) AS s
+"""
+
+
+def hits_by_id(ids: list[str], needle: str, mode: SearchMode, regex_functions: bool
+               ) -> tuple[str, dict[str, Any]]:
+    """The hit rows of a known id list, in that order, with snippets."""
+    query = f"""
+SELECT {_hit_columns()}
+FROM unnest(%(ids)s::uuid[]) WITH ORDINALITY AS k(id, n)
+JOIN procos_ai_context AS c ON c.id = k.id
+{_hit_joins(mode, regex_functions)}
+ORDER BY k.n
+"""
+    return query, {"ids": ids, "s_needle": needle}
+
+
+def walk(cond: Condition, after: tuple[str, str] | None, limit: int, needle: str,
+         mode: SearchMode, regex_functions: bool) -> tuple[str, dict[str, Any]]:
+    """The next `limit` matches newest first after the (time, id) cursor, with snippets."""
+    keyset = ""
+    params: dict[str, Any] = {**cond.params, "limit": limit, "s_needle": needle}
+    if after is not None:
+        keyset = f"AND ({ACTIVITY}, c.id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
+        params.update(after_at=after[0], after_id=after[1])
+    query = f"""
+SELECT {_hit_columns()}
+FROM (SELECT c.* FROM procos_ai_context AS c
+      WHERE {cond.sql} {keyset}
+      ORDER BY {ACTIVITY} DESC, c.id DESC
+      LIMIT %(limit)s) AS c
+{_hit_joins(mode, regex_functions)}
+ORDER BY {ACTIVITY} DESC, c.id DESC
+"""
+    return query, params
+
+
+def explain(query: str) -> str:
+    return "EXPLAIN (FORMAT TEXT) " + query
