@@ -368,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     # Recreates whatever is still missing; its optimize_camunda_for_ai() ANALYZEs the tables.
     apply_init(args.dsn, maintenance=True)
     with psycopg.connect(args.dsn, autocommit=True) as conn:
+        t2 = time.monotonic()
+        conn.execute("SELECT procos_ai_refresh_search_words()")
+        log(f"  search word list filled in {time.monotonic() - t2:.1f}s")
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         db_size = (size.fetchone() or ("?",))[0]
     index_secs = time.monotonic() - t1

@@ -43,12 +43,17 @@ class Matches:
         return i if i < len(self.starts) else 0
 
 
-def find_all(doc: Document, term: str) -> Matches:
-    """Every occurrence of term; case-insensitive unless the term has a capital (smart case)."""
+def find_all(doc: Document, term: str, *, regex: bool = False,
+             ignore_case: bool | None = None) -> Matches:
+    """Every occurrence of term (a Python regular expression when regex is set);
+    case-insensitive unless the term has a capital (smart case) or ignore_case says."""
     starts, ends = array("q"), array("q")
     if term:
-        flags = 0 if any(ch.isupper() for ch in term) else re.IGNORECASE
-        for match in re.finditer(re.escape(term), doc.text, flags):
+        if ignore_case is None:
+            ignore_case = not any(ch.isupper() for ch in term)
+        flags = re.IGNORECASE if ignore_case else 0
+        pattern = re.compile(term if regex else re.escape(term), flags)
+        for match in pattern.finditer(doc.text):
             if match.end() > match.start():
                 starts.append(match.start())
                 ends.append(match.end())

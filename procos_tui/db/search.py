@@ -164,9 +164,10 @@ class SearchRun:
                 words[term] = [(w, float(s)) for w, s in await cur.fetchall()]
             return int(behind_row[0]) if behind_row else 0, words
 
-        self.words_behind, self.close_words = await self.session.read(close)
-        if self.words_behind >= BEHIND_WARNING:
-            self.notes.append(f"the word list is {self.words_behind:,} rows behind; their "
+        behind, self.close_words = await self.session.read(close)
+        self.words_behind = behind
+        if behind >= BEHIND_WARNING:
+            self.notes.append(f"the word list is {behind:,} rows behind; their "
                               "words are read live, which is slow: run procos-tui refresh-words")
         streams: list[_Stream] = []
         first, *others = terms

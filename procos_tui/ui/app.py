@@ -33,6 +33,7 @@ class ProcosApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("m", "models", "Models"),
         Binding("h", "health", "Health"),
+        Binding("s", "search", "Search"),
     ]
 
     def __init__(self, target: Target, *, read_only: bool = False,
@@ -143,6 +144,8 @@ class ProcosApp(App[None]):
                             lambda: go_to_process(self))
         yield SystemCommand("Models", "The model registry (procos_ai_models): edit, toggle, "
                             "delete", self.action_models)
+        yield SystemCommand("Search", "Find any prompt or response by what it says "
+                            "(substring, fuzzy, regex)", self.action_search)
         yield SystemCommand("Health", "Schema drift, truncation suspects, cut Camunda copies",
                             self.action_health)
         targets: list[Widget] = [screen]
@@ -162,6 +165,23 @@ class ProcosApp(App[None]):
 
         if not isinstance(self.screen, HealthScreen):
             self.push_screen(HealthScreen())
+
+    def action_search(self) -> None:
+        from procos_tui.ui.search import SearchScreen
+
+        current = self.screen
+        if isinstance(current, SearchScreen):
+            current.action_focus_query()
+            return
+        # One search screen: going back to it keeps its query and hits.
+        for below in self.screen_stack:
+            if isinstance(below, SearchScreen):
+                found: SearchScreen = below
+                while self.screen is not found:
+                    self.pop_screen()
+                found.action_focus_query()
+                return
+        self.push_screen(SearchScreen())
 
     def action_models(self) -> None:
         from procos_tui.ui.models import ModelsScreen

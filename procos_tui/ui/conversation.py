@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -31,6 +31,15 @@ from procos_tui.ui.textpane import TextPane, match_status
 
 if TYPE_CHECKING:
     from procos_tui.ui.app import ProcosApp
+
+@dataclass
+class Landing:
+    """Where a search hit sends the reader: its match, to find and highlight."""
+
+    term: str
+    regex: bool = False
+    tries: int = 0
+
 
 class ConversationScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,10 +96,13 @@ class ConversationScreen(Screen[None]):
             super().__init__()
             self.error = error
 
-    def __init__(self, process_instance_id: str, focus_row: str | None = None) -> None:
+    def __init__(self, process_instance_id: str, focus_row: str | None = None,
+                 landing: Landing | None = None) -> None:
         super().__init__()
         self.process_instance_id = process_instance_id
         self.focus_row = focus_row
+        # Opened from a search hit: find the match in focus_row's pane once it is shown.
+        self.landing = landing
         self.interactions: list[Interaction] = []
         self.index = -1
         self.mode = ViewMode.RENDERED
@@ -256,6 +268,21 @@ class ConversationScreen(Screen[None]):
             pane.set_text(doc, styler, empty)
             self.query_one(f"#{role}-title", Static).update(
                 self._title(role, header, note=shown.note))
+        if self.landing is not None and self.focus_row and item.holds(self.focus_row):
+            self._land(item)
+
+    def _land(self, item: Interaction) -> None:
+        """Find the search's match in the hit row's pane. The rendered view of a prompt shows
+        content_data's fields, not content_text: where the match is not there, show raw."""
+        landing = self.landing
+        assert landing is not None
+        role = "prompt" if item.prompt is not None and item.prompt.id == self.focus_row \
+            else "response"
+        pane = self.query_one(f"#{role}", TextPane)
+        self.find_target = role
+        pane.focus()
+        landing.tries += 1
+        pane.find(landing.term, regex=landing.regex, ignore_case=True)
 
     def _title(self, role: str, row: InteractionHeader | None, *, loading: bool = False,
                note: str = "") -> Text:
@@ -270,6 +297,14 @@ class ConversationScreen(Screen[None]):
                     self._title(role, header, note=self._notes.get(role, "")))
 
     def on_text_pane_find_changed(self, event: TextPane.FindChanged) -> None:
+        landing = self.landing
+        if landing is not None and event.pane.finding is None \
+                and event.pane.id == self.find_target:
+            if event.pane.matches is not None and len(event.pane.matches) == 0 \
+                    and self.mode is not ViewMode.RAW and landing.tries == 1:
+                self.action_mode("raw")  # refills the panes, which land again
+            else:
+                self.landing = None
         self._refresh_titles()
 
     def palette_widget(self) -> TextPane:

@@ -57,7 +57,7 @@ class ModelsScreen(Screen[None]):
         Binding("space", "toggle_active", "Active on/off"),
         Binding("d", "delete", "Delete"),
         Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("s", "sort", "Sort"),
+        Binding("o", "sort", "Sort"),
         Binding("r", "refresh", "Refresh", show=False),
     ]
     CSS = """

@@ -8,6 +8,8 @@ screen through the sanitiser's stand-ins: nothing stored is ever written raw to 
 
 from __future__ import annotations
 
+import re
+from array import array
 from collections import OrderedDict
 from typing import ClassVar
 
@@ -190,11 +192,12 @@ class TextPane(ScrollView, can_focus=True):
 
     # --- find -------------------------------------------------------------------------------
 
-    def find(self, term: str) -> None:
+    def find(self, term: str, *, regex: bool = False, ignore_case: bool | None = None) -> None:
         """Highlight every match of term and go to the first one from the top of the view.
 
         The scan runs in a thread (20 MB take most of a second); a newer find or another
-        text makes its answer moot."""
+        text makes its answer moot. A regex Python cannot read (PostgreSQL's dialect differs
+        in places) finds nothing rather than failing."""
         self.finding = term or None
         if not term:
             self._found(self.doc, None)
@@ -202,7 +205,10 @@ class TextPane(ScrollView, can_focus=True):
         doc = self.doc
 
         def scan() -> None:
-            matches = find_all(doc, term)
+            try:
+                matches = find_all(doc, term, regex=regex, ignore_case=ignore_case)
+            except (re.error, RecursionError):
+                matches = Matches(term, array("q"), array("q"))
             self.app.call_from_thread(self._found, doc, matches)
 
         self.run_worker(scan, thread=True, exclusive=True, group="find", exit_on_error=False)

@@ -22,13 +22,14 @@ ACTIVITY = "coalesce(c.created_at, '-infinity'::timestamptz)"
 SNIPPET_BEFORE = 80
 SNIPPET_CHARS = 240
 
+# The pinned-away plans carry a huge cost, which would also switch JIT compilation on: off.
 PIN_BITMAP = """
 SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
-       set_config('enable_indexonlyscan', 'off', true)
+       set_config('enable_indexonlyscan', 'off', true), set_config('jit', 'off', true)
 """
 PIN_WALK = """
 SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
-       set_config('enable_sort', 'off', true)
+       set_config('jit', 'off', true)
 """
 
 TABLE_ROWS = """

@@ -1,0 +1,334 @@
+"""The search screen: one line of terms and filters, hits newest first, Enter lands on the match.
+
+It has a connection of its own, so a search never waits behind browsing and cancelling it
+(new typing, Esc) stops exactly that query at the server.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from procos_tui.core.sanitize import sanitize_line, sanitize_plain
+from procos_tui.core.search_syntax import (
+    SearchMode,
+    SearchRequest,
+    SearchSyntaxError,
+    parse_search,
+)
+from procos_tui.core.snippets import snippet_parts
+
+if TYPE_CHECKING:
+    from procos_tui.db.search import Hit, SearchRun
+    from procos_tui.db.session import BrowseSession
+    from procos_tui.ui.app import ProcosApp
+
+COLUMNS = ("When", "Type", "Process", "Model", "Chars", "Match")
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+# Typing pauses this long before the search runs (each run cancels the one before).
+DEBOUNCE_S = 0.35
+PLACEHOLDER = 'words or "a phrase"; filters: type:output model: provider: since: until: id:'
+
+
+class SearchScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "escape", "Cancel/Back"),
+        Binding("ctrl+t", "cycle_mode", "Mode"),
+        Binding("ctrl+l", "focus_query", "Edit query", show=False),
+        Binding("ctrl+r", "rerun", "Run again", show=False),
+    ]
+    DEFAULT_CSS = """
+    SearchScreen #query { margin: 0 0; }
+    SearchScreen #mode { height: 1; padding: 0 1; color: $text-muted; }
+    SearchScreen #progress { height: 1; padding: 0 1; }
+    SearchScreen #notes { height: auto; max-height: 3; padding: 0 1; color: $warning; }
+    SearchScreen #hits { height: 1fr; }
+    """
+
+    def __init__(self, line: str = "", mode: SearchMode = SearchMode.SUBSTRING) -> None:
+        super().__init__()
+        self.initial = line
+        self.mode = mode
+        self.request: SearchRequest | None = None
+        self.run_state: SearchRun | None = None
+        self.hits: list[Hit] = []
+        self.generation = 0
+        self.busy_since: float | None = None
+        self._debounce: Timer | None = None
+        self._ticker: Timer | None = None
+        self._session: BrowseSession | None = None
+        self._last_line: tuple[str, SearchMode] | None = None
+
+    @property
+    def procos(self) -> ProcosApp:
+        return cast("ProcosApp", self.app)
+
+    @property
+    def session(self) -> BrowseSession:
+        if self._session is None:
+            from procos_tui.db.session import BrowseSession
+
+            self._session = BrowseSession(self.procos.target)
+        return self._session
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(self.initial, placeholder=PLACEHOLDER, id="query")
+        yield Static(id="mode")
+        yield Static(id="progress")
+        yield Static(id="notes")
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="hits")
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "search"
+        self.query_one("#status", Static).update(self.procos.status_text())
+        self._show_mode()
+        self.query_one("#query", Input).focus()
+        if self.initial:
+            self.start_search()
+
+    async def on_unmount(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    # --- the query line --------------------------------------------------------------------
+
+    def _show_mode(self) -> None:
+        others = ", ".join(m.value for m in SearchMode if m is not self.mode)
+        self.query_one("#mode", Static).update(Text.assemble(
+            ("mode ", "dim"), (self.mode.value, "bold"), (f"  (ctrl+t: {others})   ", "dim"),
+            ("Enter: hits · Enter on a hit: open it at the match · Esc: cancel, back", "dim")))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "query":
+            return
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_S, self.start_search)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "query":
+            return
+        if self._debounce is not None:
+            self._debounce.stop()
+        if self._last_line != (event.value, self.mode):
+            self.start_search()
+        if self.hits:
+            self.query_one("#hits", DataTable).focus()
+
+    def action_cycle_mode(self) -> None:
+        self.mode = self.mode.next()
+        self._show_mode()
+        self.start_search()
+
+    def action_focus_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_rerun(self) -> None:
+        self.start_search(force=True)
+
+    def action_escape(self) -> None:
+        if self.busy_since is not None:
+            self.cancel_search("cancelled")
+            return
+        if self.focused is not None and self.focused.id == "hits":
+            self.action_focus_query()
+            return
+        self.dismiss()
+
+    # --- running ---------------------------------------------------------------------------
+
+    def start_search(self, force: bool = False) -> None:
+        line = self.query_one("#query", Input).value
+        if not force and self._last_line == (line, self.mode):
+            return
+        self._last_line = (line, self.mode)
+        try:
+            request = parse_search(line, self.mode)
+        except SearchSyntaxError as exc:
+            self.cancel_search(None)
+            self._say(Text(sanitize_plain(str(exc)), style="bold red"))
+            return
+        if request.mode is not self.mode:  # mode: in the line wins
+            self.mode = request.mode
+            self._show_mode()
+        self.generation += 1
+        self.request = request
+        self._clear_hits()
+        self.query_one("#notes", Static).update("")
+        if request.empty:
+            self._stop_ticker()
+            self._say(Text("Type to search every stored prompt and response.", style="dim"))
+            self.cancel_at_server()
+            return
+        from procos_tui.db.search import SearchRun
+
+        self.run_state = SearchRun(self.session, request)
+        self.fetch_page(self.generation, first=True)
+
+    def cancel_search(self, message: str | None) -> None:
+        """Stop the running query at the server; its worker ends with QueryCancelled."""
+        self.generation += 1
+        self._stop_ticker()
+        if message:
+            self._say(Text(message, style="yellow"))
+        self.cancel_at_server()
+
+    @work(group="search-cancel")
+    async def cancel_at_server(self) -> None:
+        from procos_tui.db.session import DatabaseError
+
+        try:
+            await self.session.cancel()
+        except DatabaseError as exc:
+            self._say(Text(sanitize_plain(str(exc)), style="bold red"))
+
+    @work(group="search")
+    async def fetch_page(self, generation: int, first: bool = False) -> None:
+        from procos_tui.db.session import DatabaseError, QueryCancelled, QueryTimedOut
+
+        run = self.run_state
+        if run is None or run.done:
+            return
+        if first and self.busy_since is not None:
+            await self.session.cancel()  # the previous search: it gives way at once
+        self.busy_since = time.monotonic()
+        self._start_ticker()
+        try:
+            hits = await run.next_page()
+        except QueryCancelled:
+            return
+        except QueryTimedOut as exc:
+            if generation == self.generation:
+                self._failed(f"stopped by the statement timeout ({sanitize_plain(str(exc))}); "
+                             "narrow it with type:, since:, model:, id: or a longer term")
+            return
+        except DatabaseError as exc:
+            if generation == self.generation:
+                self._failed(sanitize_plain(str(exc)))
+            return
+        if generation != self.generation:
+            return
+        self.busy_since = None
+        self._stop_ticker()
+        self._add_hits(hits)
+        self._summary()
+
+    def _failed(self, message: str) -> None:
+        self.busy_since = None
+        self._stop_ticker()
+        self._say(Text(message, style="bold red"))
+
+    def _start_ticker(self) -> None:
+        if self._ticker is None:
+            self._ticker = self.set_interval(0.1, self._tick)
+        self._tick()
+
+    def _stop_ticker(self) -> None:
+        self.busy_since = None
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+
+    def _tick(self) -> None:
+        if self.busy_since is None:
+            return
+        elapsed = time.monotonic() - self.busy_since
+        frame = SPINNER[int(elapsed * 10) % len(SPINNER)]
+        more = " more" if self.hits else ""
+        self._say(Text(f"{frame} searching{more}… {elapsed:.1f} s   (Esc cancels)",
+                       style="bold"))
+
+    def _say(self, text: Text) -> None:
+        self.query_one("#progress", Static).update(text)
+
+    def _summary(self) -> None:
+        run = self.run_state
+        if run is None:
+            return
+        total = run.total
+        shown = len(self.hits)
+        if total is not None:
+            head = f"{total:,} hit{'s' if total != 1 else ''}"
+            if shown < total:
+                head += f" · {shown:,} shown, more load as you scroll"
+        else:
+            head = f"{shown:,} hits so far · more load as you scroll"
+        order = "closest word first, then newest" if run.request.mode is SearchMode.FUZZY \
+            else "newest first"
+        text = Text.assemble((head, "bold"), f" · {order} · {run.elapsed:.2f} s")
+        if run.close_words:
+            words = "; ".join(
+                f"{t} → " + (", ".join(f"{w} {s:.2f}" for w, s in found[:6]) or "no close word")
+                for t, found in run.close_words.items())
+            text.append(f" · {sanitize_plain(words)}", style="dim")
+        self._say(text)
+        if run.notes:
+            self.query_one("#notes", Static).update(
+                Text("\n".join(sanitize_plain(n) for n in run.notes)))
+
+    # --- hits ------------------------------------------------------------------------------
+
+    def _clear_hits(self) -> None:
+        self.hits = []
+        self.query_one("#hits", DataTable).clear()
+
+    def _add_hits(self, hits: list[Hit]) -> None:
+        table = self.query_one("#hits", DataTable)
+        width = max(20, self.size.width - 64)
+        for hit in hits:
+            self.hits.append(hit)
+            table.add_row(*hit_cells(hit, width), key=str(len(self.hits) - 1))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        run = self.run_state
+        if event.data_table.id == "hits" and run is not None and not run.done \
+                and self.busy_since is None and event.cursor_row >= len(self.hits) - 10:
+            self.fetch_page(self.generation)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "hits" or not 0 <= event.cursor_row < len(self.hits):
+            return
+        from procos_tui.ui.conversation import ConversationScreen, Landing
+
+        hit = self.hits[event.cursor_row]
+        request = self.request
+        regex = request is not None and request.mode is SearchMode.REGEX
+        term = hit.matched or (request.terms[0] if request and request.terms else "")
+        self.app.push_screen(ConversationScreen(hit.process_instance_id, focus_row=hit.id,
+                                                landing=Landing(term, regex=regex)))
+
+
+def hit_cells(hit: Hit, width: int) -> tuple[Any, ...]:
+    when = hit.created_at.strftime("%Y-%m-%d %H:%M") if hit.created_at else "—"
+    size = chars(hit.chars) if hit.chars is not None else "—"
+    before, match, after = snippet_parts(hit.snippet, hit.match_start, hit.match_len)
+    line = sanitize_line(before)
+    line.append_text(sanitize_line(match, style="bold reverse"))
+    line.append_text(sanitize_line(after))
+    line.truncate(width, overflow="ellipsis")
+    pid = sanitize_plain(hit.process_instance_id)
+    return (Text(when), Text(hit.context_type), Text(pid if len(pid) <= 24 else
+                                                     pid[:23] + "…"),
+            Text(sanitize_plain(hit.model_used or "—")), Text(size, justify="right"), line)
+
+
+def chars(n: int) -> str:
+    """A text's length in characters, short: '812', '4.1k', '20.0M'."""
+    if n < 1000:
+        return str(n)
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.1f}M"

@@ -1,0 +1,292 @@
+"""Search against real PostgreSQL: the hits equal what plain SQL finds, for every mode."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from procos_tui.core.search_syntax import SearchMode, SearchRequest, parse_search
+from procos_tui.db.conninfo import Target
+from procos_tui.db.queries import search as sql
+from procos_tui.db.search import SearchRun, ground_truth_ids
+from procos_tui.db.session import BrowseSession, DatabaseError, QueryCancelled, QueryTimedOut
+
+pytestmark = pytest.mark.db
+
+GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
+MIDDLE_NEEDLE = "quokkaxylophone"
+HUGE_CHARS = 20 * 1024 * 1024
+UNICODE_NEEDLES = ("Ünïcødé-straße", "東京タワー見学", "🦄unicornio")
+LITERAL = "42%_OFF\\x9"
+# A backreference makes PostgreSQL's regex engine crawl (~80 ms per MB): seconds on 20 MB.
+SLOW_REGEX = r"(.)\1\1\1"
+DECOYS = ("42XYOFFzx9", "42%_OFFx9", "42%aOFF\\x9")  # match only if %, _ or \ were special
+
+
+def _insert(conn: psycopg.Connection[object], pid: str, kind: str, text: str,
+            minutes_ago: int) -> None:
+    conn.execute(
+        "INSERT INTO procos_ai_context (process_instance_id, context_type, content_data,"
+        " content_text, ai_provider, model_used, created_at) VALUES (%s, %s, '{}', %s,"
+        " 'openai', 'gpt-4o', now() - make_interval(mins => %s))",
+        (pid, kind, text, minutes_ago))
+
+
+@pytest.fixture(scope="module")
+def corpus(db: str) -> Iterator[str]:
+    """Generated rows with planted needles; the word list refreshed, then more rows after it
+    (their words only a live read finds)."""
+    done = subprocess.run([sys.executable, str(GENERATOR), "--dsn", db, "--processes", "600",
+                           "--huge", "0", "--seed", "11"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    half = HUGE_CHARS // 2
+    huge = ("lorem ipsum dolor " * (half // 18 + 1))[:half] + MIDDLE_NEEDLE + \
+        (" sit amet consectetur" * (half // 21 + 1))[:half]
+    with psycopg.connect(db, autocommit=True) as conn:
+        _insert(conn, "search-huge", "output", huge, 600)
+        for n, needle in enumerate(UNICODE_NEEDLES):
+            _insert(conn, f"search-unicode-{n}", "output", f"before {needle} after", 500 + n)
+        _insert(conn, "search-literal", "input", f"discount {LITERAL} applied", 400)
+        for n, decoy in enumerate(DECOYS):
+            _insert(conn, f"search-decoy-{n}", "input", f"discount {decoy} applied", 390 + n)
+        for n in range(3):
+            _insert(conn, f"search-fuzzy-{n}", "output",
+                    f"a lecture on thermodynamics, part {n}", 300 + n)
+        conn.execute("SELECT procos_ai_refresh_search_words()")
+        # Rows after the refresh: the word list has not got them.
+        _insert(conn, "search-late", "output", "late words: photosynthesis happens", 0)
+        conn.execute("ANALYZE procos_ai_context")
+    yield db
+
+
+async def _all_hits(dsn: str, req: SearchRequest, **kw: int) -> tuple[list[str], SearchRun]:
+    session = BrowseSession(Target(dsn, "test"), **kw)
+    await session.open()
+    try:
+        run = SearchRun(session, req)
+        ids: list[str] = []
+        while not run.done:
+            ids += [h.id for h in await run.next_page()]
+        return ids, run
+    finally:
+        await session.close()
+
+
+async def _truth(dsn: str, req: SearchRequest) -> set[str]:
+    session = BrowseSession(Target(dsn, "test"))
+    await session.open()
+    try:
+        return await ground_truth_ids(session, req)
+    finally:
+        await session.close()
+
+
+def _check(dsn: str, req: SearchRequest) -> list[str]:
+    ids, _run = asyncio.run(_all_hits(dsn, req))
+    truth = asyncio.run(_truth(dsn, req))
+    assert len(ids) == len(set(ids)), "a row listed twice"
+    assert set(ids) == truth
+    return ids
+
+
+def _pids(dsn: str, ids: list[str]) -> set[str]:
+    with psycopg.connect(dsn) as conn:
+        return {r[0] for r in conn.execute(
+            "SELECT process_instance_id FROM procos_ai_context WHERE id = ANY(%s::uuid[])",
+            (ids,))}
+
+
+@pytest.mark.parametrize("term", ["needle-000000", MIDDLE_NEEDLE, *UNICODE_NEEDLES, LITERAL,
+                                  "ÜNÏCØDÉ"])
+def test_substring_hits_equal_sql(corpus: str, term: str) -> None:
+    ids = _check(corpus, SearchRequest((term,)))
+    if term in (MIDDLE_NEEDLE, *UNICODE_NEEDLES, LITERAL, "needle-000000"):
+        assert ids, f"{term!r} planted but not found"
+
+
+def test_percent_underscore_backslash_are_literal(corpus: str) -> None:
+    ids = _check(corpus, SearchRequest((LITERAL,)))
+    assert _pids(corpus, ids) == {"search-literal"}
+
+
+def test_common_term_first_page_is_the_newest_matches(corpus: str) -> None:
+    req = SearchRequest(("the",))
+    session_ids, run = asyncio.run(_first_page(corpus, req))
+    with psycopg.connect(corpus) as conn:
+        expected = [r[0] for r in conn.execute(
+            f"SELECT c.id::text FROM procos_ai_context AS c WHERE c.content_text ILIKE "
+            f"'%%the%%' ORDER BY {sql.ACTIVITY} DESC, c.id DESC LIMIT 50")]
+    assert session_ids == expected
+    assert run.plans and all(p for p in run.plans)
+
+
+async def _first_page(dsn: str, req: SearchRequest) -> tuple[list[str], SearchRun]:
+    session = BrowseSession(Target(dsn, "test"))
+    await session.open()
+    try:
+        run = SearchRun(session, req)
+        run._cap = 100  # force the walk: "the" has hundreds of matches here
+        return [h.id for h in await run.next_page()], run
+    finally:
+        await session.close()
+
+
+def test_filters_and_several_terms(corpus: str) -> None:
+    req = parse_search('type:output "thermodynamics, part" 1')
+    ids = _check(corpus, req)
+    assert _pids(corpus, ids) == {"search-fuzzy-1"}
+    assert _check(corpus, parse_search("id:search-uni before")) and \
+        _pids(corpus, _check(corpus, parse_search("id:search-uni before"))) == {
+            f"search-unicode-{n}" for n in range(3)}
+
+
+def test_regex_hits_equal_sql_and_bad_regex_is_one_line(corpus: str) -> None:
+    ids = _check(corpus, SearchRequest(("quokka[a-z]+phone",), SearchMode.REGEX))
+    assert _pids(corpus, ids) == {"search-huge"}
+    _check(corpus, SearchRequest(("needle-00000[0-4]",), SearchMode.REGEX))
+    with pytest.raises(DatabaseError) as failed:
+        asyncio.run(_all_hits(corpus, SearchRequest(("zyx(wv",), SearchMode.REGEX)))
+    assert "invalid regular expression" in str(failed.value)
+    assert "\n" not in str(failed.value)
+
+
+def test_fuzzy_finds_the_misspelt_word_and_rows_newer_than_the_word_list(corpus: str) -> None:
+    req = SearchRequest(("thermodinamics",), SearchMode.FUZZY)
+    ids, run = asyncio.run(_all_hits(corpus, req))
+    assert set(ids) == asyncio.run(_truth(corpus, req))
+    assert {f"search-fuzzy-{n}" for n in range(3)} <= _pids(corpus, ids)
+    assert run.close_words["thermodinamics"][0][0] == "thermodynamics"
+    late = SearchRequest(("fotosynthesis",), SearchMode.FUZZY)
+    ids, run = asyncio.run(_all_hits(corpus, late))
+    assert _pids(corpus, ids) == {"search-late"}  # read live: the list has not got it
+    assert run.words_behind and run.words_behind >= 1
+    huge = SearchRequest(("quokkaxylofone",), SearchMode.FUZZY)
+    assert _pids(corpus, asyncio.run(_all_hits(corpus, huge))[0]) == {"search-huge"}
+
+
+def test_snippet_marks_the_match_in_the_middle_of_20_mb(corpus: str) -> None:
+    async def first() -> list[object]:
+        session = BrowseSession(Target(corpus, "test"))
+        await session.open()
+        try:
+            return list(await SearchRun(session, SearchRequest((MIDDLE_NEEDLE,))).next_page())
+        finally:
+            await session.close()
+
+    (hit,) = asyncio.run(first())
+    assert hit.snippet[hit.match_start:hit.match_start + hit.match_len] == MIDDLE_NEEDLE
+    assert hit.position == HUGE_CHARS // 2 + 1 and hit.chars == HUGE_CHARS + len(MIDDLE_NEEDLE)
+
+
+def _plan(dsn: str, pin: str, query: str, params: dict[str, object]) -> str:
+    with psycopg.connect(dsn) as conn:
+        conn.execute(pin)
+        rows = conn.execute(sql.explain(query), params).fetchall()
+        return "\n".join(r[0] for r in rows)
+
+
+def test_plans_use_the_indexes(corpus: str) -> None:
+    cond = sql.filters(SearchRequest(("quokka",)))
+    sql.text_condition(SearchRequest(("quokka",)), cond)
+    plan = _plan(corpus, sql.PIN_BITMAP, *sql.probe(cond, 5000))
+    assert "idx_procos_ai_context_content_search" in plan
+    query, params = sql.walk(cond, None, 50, "quokka", SearchMode.SUBSTRING, True)
+    plan = _plan(corpus, sql.PIN_WALK, query, params)
+    # newest first straight from the index: the only sort is of the page's own rows
+    assert "Index Scan Backward using idx_procos_ai_context_activity" in plan
+    assert "JIT" not in plan
+    with psycopg.connect(corpus) as conn:  # rolled back: a word list of a real size
+        conn.execute("INSERT INTO procos_ai_search_words"
+                     " SELECT md5(g::text) FROM generate_series(1, 30000) AS g")
+        conn.execute("ANALYZE procos_ai_search_words")
+        plan = "\n".join(r[0] for r in conn.execute(
+            sql.explain(sql.CLOSE_WORDS), {"term": "thermo", "max_words": 20}))
+        conn.rollback()
+    assert "idx_procos_ai_search_words_trgm" in plan
+
+
+def test_short_terms_are_said_and_still_work(corpus: str) -> None:
+    req = SearchRequest(("東京",))
+    ids, run = asyncio.run(_all_hits(corpus, req))
+    assert _pids(corpus, ids) == {"search-unicode-1"}
+    assert any("under 3 characters" in n for n in run.notes)
+
+
+def test_statement_timeout_ends_a_runaway_search(corpus: str) -> None:
+    req = SearchRequest((SLOW_REGEX,), SearchMode.REGEX)
+    with pytest.raises(QueryTimedOut) as stopped:
+        asyncio.run(_all_hits(corpus, req, statement_timeout_ms=20))
+    assert "statement_timeout" in str(stopped.value)
+
+
+def test_cancel_reaches_the_server(corpus: str) -> None:
+    async def go() -> float:
+        session = BrowseSession(Target(corpus, "test"))
+        await session.open()
+        pid = session.backend_pid
+        run = SearchRun(session, SearchRequest((SLOW_REGEX,), SearchMode.REGEX))
+        task = asyncio.ensure_future(run.next_page())
+        with psycopg.connect(corpus, autocommit=True) as watch:
+            def state() -> str:
+                row = watch.execute("SELECT state FROM pg_stat_activity WHERE pid = %s",
+                                    (pid,)).fetchone()
+                return row[0] if row else ""
+
+            for _ in range(200):
+                await asyncio.sleep(0.01)
+                if state() == "active":
+                    break
+            assert state() == "active"
+            t0 = time.monotonic()
+            await session.cancel()
+            while state() == "active":
+                await asyncio.sleep(0.005)
+            took = time.monotonic() - t0
+        with pytest.raises(QueryCancelled):
+            await task
+        await session.close()
+        return took
+
+    assert asyncio.run(go()) < 1.0
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "procos_tui", "search", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_json_and_exit_codes(corpus: str) -> None:
+    done = _cli(MIDDLE_NEEDLE, "--json", "--dsn", corpus)
+    assert done.returncode == 0, done.stderr
+    (hit,) = json.loads(done.stdout)
+    assert {"id", "process_instance_id", "context_type", "created_at", "snippet"} <= set(hit)
+    assert hit["process_instance_id"] == "search-huge" and MIDDLE_NEEDLE in hit["snippet"]
+    done = _cli("thermodinamics", "--mode", "fuzzy", "--type", "output", "--dsn", corpus)
+    assert done.returncode == 0 and "search-fuzzy-2" in done.stdout
+    done = _cli(LITERAL, "--dsn", corpus)
+    assert done.returncode == 0 and done.stdout.count("\n") == 1
+    assert _cli("no-such-text-anywhere", "--dsn", corpus).returncode == 1
+    bad = _cli("zyx(wv", "--mode", "regex", "--dsn", corpus)
+    assert bad.returncode == 2 and "invalid regular expression" in bad.stderr
+    assert _cli("x", "--dsn", "host=127.0.0.1 port=1 dbname=x").returncode == 2
+    assert _cli("the", "--limit", "3", "--dsn", corpus).stdout.count("\n") == 3
+
+
+def test_cli_output_never_carries_raw_controls(corpus: str) -> None:
+    with psycopg.connect(corpus, autocommit=True) as conn:
+        _insert(conn, "search-hostile", "output",
+                "hostile\x1b]52;c;aGk=\x07 \u202eevil\x9b2J marker-hostile", 700)
+    text = _cli("marker-hostile", "--dsn", corpus)
+    data = _cli("marker-hostile", "--json", "--dsn", corpus)
+    for out in (text.stdout, data.stdout):
+        assert not any(ch in out for ch in "\x1b\x07\u202e\x9b")
+    assert json.loads(data.stdout)[0]["snippet"].startswith("hostile\x1b]52")
