@@ -177,3 +177,20 @@ def test_error_messages_cut_at_666_are_listed(fresh: str) -> None:
         report = run_check(conn)
     cut = [f for f in report.findings if f.kind == "camunda_error_cut"]
     assert [(f.subject, f.numbers["messages"]) for f in cut] == [("err-1", 1)]
+
+
+def test_a_word_list_left_behind_is_a_finding_until_refreshed(
+        fresh: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import procos_tui.db.health as health
+
+    monkeypatch.setattr(health, "WORDS_LAG_FINDING", 3)
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, content_text) SELECT 'p' || g, 'output', '{}',"
+                     " repeat('a response long enough not to look cut ', 3) || g"
+                     " FROM generate_series(1, 5) AS g")
+        [finding] = run_check(conn).findings
+        assert finding.kind == "search_words_behind" and finding.numbers["rows_behind"] == 5
+        assert "never refreshed" in finding.detail and "refresh-words" in finding.fix
+    assert run("refresh-words", "--dsn", fresh).returncode == 0
+    assert kinds(fresh) == []

@@ -131,6 +131,33 @@ def cut_error_messages(conn: Any) -> list[Finding]:
     return out
 
 
+# Rows the word list may lag behind before check says so (readers cover them, slowly).
+WORDS_LAG_FINDING = 10_000
+
+
+def search_words_lag(conn: Any) -> list[Finding]:
+    """The fuzzy search's word list against the rows: refreshed outside ProcOS's write path,
+    it falls behind unless something runs the refresh."""
+    present = conn.execute(health_sql.SEARCH_WORDS_PRESENT).fetchone()
+    if not present or not present[0]:
+        return []  # schema drift names what is missing
+    row = conn.execute(health_sql.SEARCH_WORDS_LAG).fetchone()
+    if row is None:
+        return [Finding("search_words_behind", "procos_ai_search_words_state",
+                        "the word list's state row is missing", "procos-tui init-db")]
+    behind, covered, refreshed = row
+    if behind < WORDS_LAG_FINDING:
+        return []
+    when = f"last refreshed {refreshed:%Y-%m-%d %H:%M %Z}" if refreshed else "never refreshed"
+    return [Finding(
+        "search_words_behind", "procos_ai_search_words",
+        f"{behind:,} rows are newer than the fuzzy search's word list ({when}); fuzzy "
+        "searches read their words live, which gets slower as they grow",
+        "procos-tui refresh-words (or SELECT procos_ai_refresh_search_words();), "
+        "scheduled every few minutes",
+        {"rows_behind": behind, "covered_until": covered})]
+
+
 def statistics(conn: Any) -> dict[str, Any]:
     tables = [{"table": t, "bytes": size, "rows_estimate": rows,
                "last_analyzed": analyzed.isoformat() if analyzed else None}
@@ -149,6 +176,7 @@ def run_check(conn: Any) -> Report:
     copies, report.camunda = camunda_copies(conn)
     report.findings += copies
     report.findings += cut_error_messages(conn)
+    report.findings += search_words_lag(conn)
     report.stats = statistics(conn)
     report.stats["camunda_indexes_missing"] = camunda_indexes_missing(conn)
     return report

@@ -70,6 +70,9 @@ def load_demo_data(conn: psycopg.Connection[Any], progress: Progress = _quiet) -
         # Camunda arrived after init-db, as in a real installation: add its AI indexes.
         outcome = conn.execute("SELECT optimize_camunda_for_ai()").fetchone()
         progress(f"optimize_camunda_for_ai(): {outcome[0] if outcome else ''}")
+    words_started = time.perf_counter()
+    conn.execute("SELECT procos_ai_refresh_search_words()")
+    progress(f"fuzzy search word list filled in {time.perf_counter() - words_started:.1f} s")
     conn.execute("ANALYZE")
     progress(f"demo data ready in {time.perf_counter() - started:.1f} s")
     return {"rows": rows, "processes": procs, "camunda_variables": variables}

@@ -282,7 +282,9 @@ class ConversationScreen(Screen[None]):
         self.find_target = role
         pane.focus()
         landing.tries += 1
-        pane.find(landing.term, regex=landing.regex, ignore_case=True)
+        # After the next refresh: the pane's new text must be laid out to scroll to the match.
+        self.call_after_refresh(pane.find, landing.term, regex=landing.regex,
+                                ignore_case=True)
 
     def _title(self, role: str, row: InteractionHeader | None, *, loading: bool = False,
                note: str = "") -> Text:

@@ -170,3 +170,19 @@ CUT_ERROR_MESSAGES = """
 SELECT {pid_column}, count(*) FROM {table}
 WHERE length({message_column}) = 666 GROUP BY 1 ORDER BY 1
 """
+
+
+# How far behind the fuzzy search's word list is (rows its refresh has not read yet).
+SEARCH_WORDS_LAG = """
+SELECT (SELECT count(*) FROM procos_ai_context AS c
+        WHERE coalesce(c.created_at, '-infinity'::timestamptz) >= coalesce(
+            (SELECT covered_until FROM procos_ai_search_words_state) + interval '1 microsecond',
+            '-infinity'::timestamptz)),
+       s.covered_until::text, s.refreshed_at
+FROM procos_ai_search_words_state AS s
+"""
+
+SEARCH_WORDS_PRESENT = """
+SELECT to_regclass('procos_ai_search_words_state') IS NOT NULL
+       AND to_regprocedure('procos_ai_search_words_edge()') IS NOT NULL
+"""

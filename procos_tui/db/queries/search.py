@@ -44,10 +44,12 @@ SELECT to_regclass('procos_ai_search_words') IS NOT NULL
        current_setting('server_version_num')::int
 """
 
-# Rows newer than the word list's edge: their words are not (surely) in it yet.
+# Rows the word list's refresh has not read yet (readers also re-read an overlap before it).
 WORDS_BEHIND = """
 SELECT count(*) FROM procos_ai_context AS c
-WHERE coalesce(c.created_at, '-infinity'::timestamptz) >= procos_ai_search_words_edge()
+WHERE coalesce(c.created_at, '-infinity'::timestamptz) >= coalesce(
+    (SELECT covered_until FROM procos_ai_search_words_state) + interval '1 microsecond',
+    '-infinity'::timestamptz)
 """
 
 # The words close to a typed one: from the list through its trigram index, plus the words of
