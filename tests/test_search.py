@@ -118,24 +118,38 @@ def test_percent_underscore_backslash_are_literal(corpus: str) -> None:
     assert _pids(corpus, ids) == {"search-literal"}
 
 
-def test_common_term_first_page_is_the_newest_matches(corpus: str) -> None:
+@pytest.mark.parametrize(("look_first", "cap", "plan"), [
+    (600, None, "newest rows first"),  # "the" fills a page from the newest rows
+    (10, 100, "walking newest first"),  # too few there, over the cap: the index gives way
+])
+def test_common_term_first_page_is_the_newest_matches(
+        corpus: str, monkeypatch: pytest.MonkeyPatch, look_first: int, cap: int | None,
+        plan: str) -> None:
+    import procos_tui.db.search as search
+
+    monkeypatch.setattr(search, "LOOK_FIRST_ROWS", look_first)
     req = SearchRequest(("the",))
-    session_ids, run = asyncio.run(_first_page(corpus, req))
+    ids, run = asyncio.run(_pages(corpus, req, cap, pages=3))
     with psycopg.connect(corpus) as conn:
         expected = [r[0] for r in conn.execute(
             f"SELECT c.id::text FROM procos_ai_context AS c WHERE c.content_text ILIKE "
-            f"'%%the%%' ORDER BY {sql.ACTIVITY} DESC, c.id DESC LIMIT 50")]
-    assert session_ids == expected
-    assert run.plans and all(p for p in run.plans)
+            f"'%%the%%' ORDER BY {sql.ACTIVITY} DESC, c.id DESC LIMIT 150")]
+    assert ids == expected
+    assert plan in run.plans[0]
 
 
-async def _first_page(dsn: str, req: SearchRequest) -> tuple[list[str], SearchRun]:
+async def _pages(dsn: str, req: SearchRequest, cap: int | None, pages: int
+                 ) -> tuple[list[str], SearchRun]:
     session = BrowseSession(Target(dsn, "test"))
     await session.open()
     try:
         run = SearchRun(session, req)
-        run._cap = 100  # force the walk: "the" has hundreds of matches here
-        return [h.id for h in await run.next_page()], run
+        if cap is not None:
+            run._start_cap = cap
+        ids: list[str] = []
+        for _ in range(pages):
+            ids += [h.id for h in await run.next_page()]
+        return ids, run
     finally:
         await session.close()
 

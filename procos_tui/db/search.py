@@ -24,6 +24,8 @@ from procos_tui.db.session import BrowseSession
 PAGE = 50
 FUZZY_THRESHOLD = 0.3
 MAX_CLOSE_WORDS = 20
+# How many of the newest rows a search tests before it asks the trigram index.
+LOOK_FIRST_ROWS = 600
 # Rows the word list lags behind before a fuzzy search says so (their words are read live).
 BEHIND_WARNING = 10_000
 
@@ -53,6 +55,7 @@ class _Stream:
     indexed: bool
     matched: str | None = None
     similarity: float | None = None
+    look_first: bool = True  # test the newest rows before asking the index
     ids: list[str] | None = None  # every match, when the index found them all
     taken: int = 0
     after: tuple[str, str] | None = None
@@ -74,6 +77,7 @@ class SearchRun:
     elapsed: float = 0.0
     _streams: list[_Stream] | None = None
     _cap: int = 5000
+    _start_cap: int | None = None  # tests: a cap of their choosing
     _regex_functions: bool = True
 
     @property
@@ -128,7 +132,8 @@ class SearchRun:
         # Index plan or walk, whichever reads fewer rows: a cap near sqrt(page x rows)
         # bounds both (a probe reads at most cap matches; a walk past the cap finds a page
         # within rows x page / cap rows).
-        self._cap = max(1000, min(20000, int(math.sqrt(self.page * max(table_rows, 1)))))
+        self._cap = self._start_cap or max(
+            1000, min(20000, int(math.sqrt(self.page * max(table_rows, 1)))))
         short = req.short_terms()
         if short and req.mode is SearchMode.REGEX:
             self.notes.append("this pattern has no three plain characters in a row, so the "
@@ -177,14 +182,27 @@ class SearchRun:
             for word, similarity in self.close_words[first]:
                 cond = sql.filters(req)
                 sql.word_condition(word, list(earlier), alternatives, cond)
+                # The closest word may be a common one (a misspelt "compliance"); the others
+                # go straight to the index, or twenty looks would add up.
                 streams.append(_Stream(cond, word, SearchMode.FUZZY, len(word) >= 3,
-                                       matched=word, similarity=similarity))
+                                       matched=word, similarity=similarity,
+                                       look_first=not streams))
                 earlier.append(word)
         self._streams = streams
 
     # --- reading --------------------------------------------------------------------------
 
     async def _read(self, stream: _Stream, limit: int) -> list[Hit]:
+        if not stream.plan and stream.look_first:
+            # A common term fills the page from the newest few hundred rows: far cheaper than
+            # the index, which would recheck thousands of bodies first.
+            query, params = sql.walk(stream.cond, None, limit, stream.needle, stream.mode,
+                                     self._regex_functions, within=LOOK_FIRST_ROWS)
+            rows = await self._fetch(sql.PIN_WALK, query, params)
+            if len(rows) >= limit:
+                stream.plan = "newest rows first (a common term)"
+                stream.after = (rows[-1][7], rows[-1][0])
+                return [self._hit(stream, r) for r in rows]
         if stream.ids is None and not stream.plan and stream.indexed:
             await self._probe(stream)
         if stream.ids is not None:

@@ -7,7 +7,7 @@ It has a connection of its own, so a search never waits behind browsing and canc
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import work
@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from procos_tui.core.sanitize import sanitize_line, sanitize_plain
+from procos_tui.core.sanitize import clip, sanitize_line, sanitize_plain
 from procos_tui.core.search_syntax import (
     SearchMode,
     SearchRequest,
@@ -31,7 +31,10 @@ if TYPE_CHECKING:
     from procos_tui.db.session import BrowseSession
     from procos_tui.ui.app import ProcosApp
 
-COLUMNS = ("When", "Type", "Process", "Model", "Chars", "Match")
+# Wide terminals show every column; at 80 columns model and size give way to the match.
+WIDE = (("When", 16), ("Type", 6), ("Process", 24), ("Model", 15), ("Chars", 5),
+        ("Match", 0))
+NARROW = (("When", 11), ("Type", 6), ("Process", 14), ("Match", 0))
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 # Typing pauses this long before the search runs (each run cancels the one before).
 DEBOUNCE_S = 0.35
@@ -66,6 +69,7 @@ class SearchScreen(Screen[None]):
         self._ticker: Timer | None = None
         self._session: BrowseSession | None = None
         self._last_line: tuple[str, SearchMode] | None = None
+        self._match_width = 40
 
     @property
     def procos(self) -> ProcosApp:
@@ -85,13 +89,34 @@ class SearchScreen(Screen[None]):
         yield Static(id="mode")
         yield Static(id="progress")
         yield Static(id="notes")
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="hits")
-        table.add_columns(*COLUMNS)
-        yield table
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="hits")
         yield Static(id="status")
         yield Footer()
 
+    def on_resize(self) -> None:
+        self._layout()
+
+    def _columns(self) -> tuple[tuple[str, int], ...]:
+        return WIDE if self.size.width >= 110 else NARROW
+
+    def _layout(self) -> None:
+        """Fixed column widths, the match taking the rest: rows are cut to fit, with '…'."""
+        table = self.query_one("#hits", DataTable)
+        columns = self._columns()
+        # Each column has one cell of padding either side; the scrollbar takes 2.
+        fixed = sum(w for _, w in columns) + 2 * len(columns) + 2
+        self._match_width = max(10, self.size.width - fixed)
+        row = table.cursor_row
+        table.clear(columns=True)
+        for label, width in columns:
+            table.add_column(label, width=width or self._match_width)
+        for n, hit in enumerate(self.hits):
+            table.add_row(*hit_cells(hit, columns, self._match_width), key=str(n))
+        if self.hits:
+            table.move_cursor(row=min(row, len(self.hits) - 1))
+
     def on_mount(self) -> None:
+        self._layout()
         self.sub_title = "search"
         self.query_one("#status", Static).update(self.procos.status_text())
         self._show_mode()
@@ -287,10 +312,10 @@ class SearchScreen(Screen[None]):
 
     def _add_hits(self, hits: list[Hit]) -> None:
         table = self.query_one("#hits", DataTable)
-        width = max(20, self.size.width - 64)
         for hit in hits:
             self.hits.append(hit)
-            table.add_row(*hit_cells(hit, width), key=str(len(self.hits) - 1))
+            table.add_row(*hit_cells(hit, self._columns(), self._match_width),
+                          key=str(len(self.hits) - 1))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         run = self.run_state
@@ -311,18 +336,31 @@ class SearchScreen(Screen[None]):
                                                 landing=Landing(term, regex=regex)))
 
 
-def hit_cells(hit: Hit, width: int) -> tuple[Any, ...]:
-    when = hit.created_at.strftime("%Y-%m-%d %H:%M") if hit.created_at else "—"
-    size = chars(hit.chars) if hit.chars is not None else "—"
-    before, match, after = snippet_parts(hit.snippet, hit.match_start, hit.match_len)
+def hit_cells(hit: Hit, columns: tuple[tuple[str, int], ...], match_width: int
+              ) -> list[Text]:
+    before, match, after = snippet_parts(hit.snippet, hit.match_start, hit.match_len,
+                                         lead=max(8, min(30, match_width // 3)))
     line = sanitize_line(before)
     line.append_text(sanitize_line(match, style="bold reverse"))
     line.append_text(sanitize_line(after))
-    line.truncate(width, overflow="ellipsis")
-    pid = sanitize_plain(hit.process_instance_id)
-    return (Text(when), Text(hit.context_type), Text(pid if len(pid) <= 24 else
-                                                     pid[:23] + "…"),
-            Text(sanitize_plain(hit.model_used or "—")), Text(size, justify="right"), line)
+    line.truncate(match_width, overflow="ellipsis")
+    cells: list[Text] = []
+    for label, width in columns:
+        if label == "When":
+            fmt = "%Y-%m-%d %H:%M" if width >= 16 else "%m-%d %H:%M"
+            cells.append(Text(hit.created_at.strftime(fmt) if hit.created_at else "—"))
+        elif label == "Type":
+            cells.append(Text(hit.context_type[:width]))
+        elif label == "Process":
+            cells.append(Text(clip(hit.process_instance_id, width)))
+        elif label == "Model":
+            cells.append(Text(clip(hit.model_used or "—", width)))
+        elif label == "Chars":
+            cells.append(Text(chars(hit.chars) if hit.chars is not None else "—",
+                              justify="right"))
+        else:
+            cells.append(line)
+    return cells
 
 
 def chars(n: int) -> str:

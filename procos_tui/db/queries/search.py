@@ -88,10 +88,19 @@ class Condition:
 
     clauses: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    text_clauses: set[int] = field(default_factory=set)  # which clauses read content_text
 
     def add(self, clause: str, **params: Any) -> None:
+        if "content_text" in clause:
+            self.text_clauses.add(len(self.clauses))
         self.clauses.append(clause)
         self.params.update(params)
+
+    def split_text(self) -> tuple[Condition, Condition]:
+        """(the clauses on content_text, the others): filters first, bodies last."""
+        text = Condition([c for n, c in enumerate(self.clauses) if n in self.text_clauses])
+        rest = Condition([c for n, c in enumerate(self.clauses) if n not in self.text_clauses])
+        return text, rest
 
     @property
     def sql(self) -> str:
@@ -191,17 +200,30 @@ ORDER BY k.n
 
 
 def walk(cond: Condition, after: tuple[str, str] | None, limit: int, needle: str,
-         mode: SearchMode, regex_functions: bool) -> tuple[str, dict[str, Any]]:
-    """The next `limit` matches newest first after the (time, id) cursor, with snippets."""
+         mode: SearchMode, regex_functions: bool, within: int | None = None
+         ) -> tuple[str, dict[str, Any]]:
+    """The next `limit` matches newest first after the (time, id) cursor, with snippets.
+    With `within`, only the next `within` rows (filters applied) are tested: a cheap first
+    look that fills a page when the term is common."""
     keyset = ""
     params: dict[str, Any] = {**cond.params, "limit": limit, "s_needle": needle}
     if after is not None:
         keyset = f"AND ({ACTIVITY}, c.id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
         params.update(after_at=after[0], after_id=after[1])
+    text, rest = cond.split_text()
+    source = "procos_ai_context"
+    where = cond.sql
+    if within is not None:
+        source = f"""(SELECT c.* FROM procos_ai_context AS c
+        WHERE {rest.sql} {keyset}
+        ORDER BY {ACTIVITY} DESC, c.id DESC
+        LIMIT %(within)s)"""
+        where, keyset = text.sql, ""
+        params["within"] = within
     query = f"""
 SELECT {_hit_columns()}
-FROM (SELECT c.* FROM procos_ai_context AS c
-      WHERE {cond.sql} {keyset}
+FROM (SELECT c.* FROM {source} AS c
+      WHERE {where} {keyset}
       ORDER BY {ACTIVITY} DESC, c.id DESC
       LIMIT %(limit)s) AS c
 {_hit_joins(mode, regex_functions)}
