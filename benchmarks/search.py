@@ -75,7 +75,7 @@ async def cancel_latency(dsn: str, runs: int) -> None:
             session = BrowseSession(Target(dsn, "bench"))
             await session.open()
             pid = session.backend_pid
-            run = SearchRun(session, SearchRequest((r"(.)\1\1\1",), SearchMode.REGEX))
+            run = SearchRun(session, SearchRequest((r"(q)\1\1\1\1\1\1\1",), SearchMode.REGEX))
             task = asyncio.ensure_future(run.next_page())
             await asyncio.sleep(0.5)
             state = watch.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,))
@@ -99,7 +99,10 @@ async def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--needle", default="needle-000123")
     ap.add_argument("--common", default="the")
-    ap.add_argument("--fuzzy", default="recieve")
+    ap.add_argument("--middling", default="zenquade",
+                    help="a term in ~1%% of rows: over the index cap, too rare for a quick look")
+    ap.add_argument("--fuzzy", default="complaince")
+    ap.add_argument("--fuzzy-rare", default="zenquada")
     args = ap.parse_args(argv)
     with psycopg.connect(args.dsn) as conn:
         rows = conn.execute("SELECT count(*) FROM procos_ai_context").fetchone()
@@ -115,12 +118,22 @@ async def main(argv: list[str] | None = None) -> int:
                     SearchRequest((args.needle,)), args.repeat)
         await timed(session, f"substring, common ({args.common})",
                     SearchRequest((args.common,)), args.repeat)
+        await timed(session, f"substring, middling ({args.middling})",
+                    SearchRequest((args.middling,)), args.repeat)
         await timed(session, f"substring + filter (type:output {args.common})",
                     SearchRequest((args.common,), context_type="output"), args.repeat)
         await timed(session, "regex (needle-00012[0-9])",
                     SearchRequest(("needle-00012[0-9]",), SearchMode.REGEX), args.repeat)
         await timed(session, f"fuzzy, one misspelt word ({args.fuzzy})",
                     SearchRequest((args.fuzzy,), SearchMode.FUZZY), args.repeat)
+        await timed(session, f"fuzzy, a misspelt rare word ({args.fuzzy_rare})",
+                    SearchRequest((args.fuzzy_rare,), SearchMode.FUZZY), args.repeat)
+        # The hard case: rare, yet made of common trigrams. Both plans must read thousands
+        # of bodies; printed so that nobody is surprised by it.
+        await timed(session, '"zenquade cortangels" (a rare phrase)',
+                    SearchRequest(("zenquade cortangels",)), 1)
+        await timed(session, "zenquade cortangels (two words, rare together)",
+                    SearchRequest(("zenquade", "cortangels")), 1)
     finally:
         await session.close()
     await cancel_latency(args.dsn, 5)

@@ -13,6 +13,7 @@ from typing import Any
 
 from procos_tui.db.expected_schema import EXPECTED
 from procos_tui.db.queries import health as health_sql
+from procos_tui.db.queries import search as search_sql
 from procos_tui.db.truncation import CamundaMissing, camunda_indexes_missing, compare_instance
 
 SUSPECTS_LISTED = 50
@@ -141,11 +142,13 @@ def search_words_lag(conn: Any) -> list[Finding]:
     present = conn.execute(health_sql.SEARCH_WORDS_PRESENT).fetchone()
     if not present or not present[0]:
         return []  # schema drift names what is missing
-    row = conn.execute(health_sql.SEARCH_WORDS_LAG).fetchone()
-    if row is None:
+    state = conn.execute(health_sql.SEARCH_WORDS_STATE).fetchone()
+    if state is None:
         return [Finding("search_words_behind", "procos_ai_search_words_state",
                         "the word list's state row is missing", "procos-tui init-db")]
-    behind, covered, refreshed = row
+    bound, covered, refreshed = state
+    count = conn.execute(search_sql.WORDS_BEHIND, {"covered": bound}).fetchone()
+    behind = int(count[0]) if count else 0
     if behind < WORDS_LAG_FINDING:
         return []
     when = f"last refreshed {refreshed:%Y-%m-%d %H:%M %Z}" if refreshed else "never refreshed"

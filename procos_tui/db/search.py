@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 
 from procos_tui.core.search_syntax import SearchMode, SearchRequest, like_pattern
-from procos_tui.db.connect import DatabaseError
+from procos_tui.db.connect import DatabaseError, QueryTimedOut
 from procos_tui.db.queries import search as sql
 from procos_tui.db.session import BrowseSession
 
@@ -26,6 +26,10 @@ FUZZY_THRESHOLD = 0.3
 MAX_CLOSE_WORDS = 20
 # How many of the newest rows a search tests before it asks the trigram index.
 LOOK_FIRST_ROWS = 600
+# Then the index and the walk take turns with this budget, doubling, until the walk's hit
+# rate says it will fill the page soon (or says the term is rare: then the index finishes).
+PROBE_BUDGET_MS = 100
+WALK_CHUNK_ROWS = 1000
 # Rows the word list lags behind before a fuzzy search says so (their words are read live).
 BEHIND_WARNING = 10_000
 
@@ -45,6 +49,7 @@ class Hit:
     match_start: int  # where the match starts in snippet; -1 if unknown
     matched: str | None = None  # fuzzy: the close word this row holds
     similarity: float | None = None
+    key_at: str = ""  # the row's place in the newest-first order (PostgreSQL's text)
 
 
 @dataclass
@@ -161,11 +166,14 @@ class SearchRun:
         async def close(conn: psycopg.AsyncConnection[Any]
                         ) -> tuple[int, dict[str, list[tuple[str, float]]]]:
             await conn.execute(sql.SET_SIMILARITY, {"threshold": str(FUZZY_THRESHOLD)})
-            behind_row = await (await conn.execute(sql.WORDS_BEHIND)).fetchone()
+            state = await (await conn.execute(sql.WORDS_STATE)).fetchone()
+            covered, edge = state if state else ("-infinity", "-infinity")
+            behind_row = await (await conn.execute(sql.WORDS_BEHIND,
+                                                   {"covered": covered})).fetchone()
             words: dict[str, list[tuple[str, float]]] = {}
             for term in terms:
-                cur = await conn.execute(sql.CLOSE_WORDS,
-                                         {"term": term, "max_words": MAX_CLOSE_WORDS})
+                cur = await conn.execute(sql.CLOSE_WORDS, {
+                    "term": term, "max_words": MAX_CLOSE_WORDS, "edge": edge})
                 words[term] = [(w, float(s)) for w, s in await cur.fetchall()]
             return int(behind_row[0]) if behind_row else 0, words
 
@@ -193,18 +201,6 @@ class SearchRun:
     # --- reading --------------------------------------------------------------------------
 
     async def _read(self, stream: _Stream, limit: int) -> list[Hit]:
-        if not stream.plan and stream.look_first:
-            # A common term fills the page from the newest few hundred rows: far cheaper than
-            # the index, which would recheck thousands of bodies first.
-            query, params = sql.walk(stream.cond, None, limit, stream.needle, stream.mode,
-                                     self._regex_functions, within=LOOK_FIRST_ROWS)
-            rows = await self._fetch(sql.PIN_WALK, query, params)
-            if len(rows) >= limit:
-                stream.plan = "newest rows first (a common term)"
-                stream.after = (rows[-1][7], rows[-1][0])
-                return [self._hit(stream, r) for r in rows]
-        if stream.ids is None and not stream.plan and stream.indexed:
-            await self._probe(stream)
         if stream.ids is not None:
             ids = stream.ids[stream.taken:stream.taken + limit]
             stream.taken += len(ids)
@@ -213,33 +209,128 @@ class SearchRun:
                 return []
             query, params = sql.hits_by_id(ids, stream.needle, stream.mode,
                                            self._regex_functions)
-            rows = await self._fetch(None, query, params)
-            return [self._hit(stream, r) for r in rows]
+            return [self._hit(stream, r) for r in await self._fetch((), query, params)]
         if not stream.plan:
-            stream.plan = "walk (newest first, every row tested)"
+            return await self._first(stream, limit)
+        return await self._walk(stream, limit)
+
+    async def _first(self, stream: _Stream, limit: int) -> list[Hit]:
+        """The first page. How many rows match is unknown (PostgreSQL guesses LIKE's
+        selectivity from the pattern's length), and each plan has its trap: the trigram
+        index rechecks every candidate body (seconds when a term's trigrams are common),
+        a walk through the newest rows tests rows until a page is full (forever when the
+        term is rare). So: a short look at the newest rows, then the index and the walk in
+        turns with doubling budgets, the walk keeping its progress, until its own hit rate
+        says which will finish first."""
+        found: list[Hit] = []
+        walked = 0
+        walk_seconds = 0.0
+        cursor: tuple[str, str] | None = None
+
+        async def walk_for(seconds: float, chunk: int) -> bool:
+            """Walk chunks until the time is up; True once the page is full or the rows end."""
+            nonlocal cursor, walked, walk_seconds
+            deadline = time.monotonic() + seconds
+            while True:
+                started = time.monotonic()
+                hits, edge, examined = await self._chunk(stream, cursor, limit - len(found),
+                                                         chunk)
+                walk_seconds += time.monotonic() - started
+                walked += examined
+                found.extend(hits)
+                if len(found) >= limit:
+                    stream.after = (found[-1].key_at, found[-1].id)
+                    return True
+                if examined < chunk or edge is None:
+                    stream.done = True
+                    return True
+                cursor = edge
+                if time.monotonic() >= deadline:
+                    return False
+
+        if stream.look_first and await walk_for(0, LOOK_FIRST_ROWS):
+            stream.plan = "newest rows first (a common term)"
+            return found
+        if not stream.indexed:
+            stream.plan = "newest rows first, every row tested (no trigram to use)"
+            stream.after = cursor
+            return found + await self._walk(stream, limit - len(found))
+        budget_ms = PROBE_BUDGET_MS
+        while True:
+            if await self._probe(stream, budget_ms):
+                return await self._read(stream, limit)
+            if await walk_for(budget_ms / 1000, WALK_CHUNK_ROWS):
+                stream.plan = "newest rows first (many matches)"
+                return found
+            # The walk's hit rate so far says how long it would take to fill the page.
+            rate = len(found) / max(walked, 1)
+            remaining = (limit - len(found)) / rate * walk_seconds / max(walked, 1) \
+                if rate else float("inf")
+            if remaining <= 2 * budget_ms / 1000:
+                break
+            if not rate:  # nothing in thousands of rows: a rare term, the index's job
+                if await self._probe(stream, None):
+                    return await self._read(stream, limit)
+                break
+            budget_ms *= 2
+        stream.plan = "newest rows first (many matches)"
+        stream.after = cursor
+        return found + await self._walk(stream, limit - len(found))
+
+    async def _chunk(self, stream: _Stream, after: tuple[str, str] | None, limit: int,
+                     rows: int) -> tuple[list[Hit], tuple[str, str] | None, int]:
+        """Matches among the next `rows` rows after the cursor, and where those rows end."""
+        query, params = sql.walk(stream.cond, after, limit, stream.needle, stream.mode,
+                                 self._regex_functions, within=rows)
+        edge_query, edge_params = sql.window_edge(stream.cond, after, rows)
+
+        async def op(conn: psycopg.AsyncConnection[Any]
+                     ) -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
+            await conn.execute(sql.PIN_WALK)
+            hits = await (await conn.execute(query, params)).fetchall()
+            edge = await (await conn.execute(edge_query, edge_params)).fetchone()
+            return hits, edge
+
+        hits, edge = await self.session.read(op)
+        if edge is None:
+            return [self._hit(stream, r) for r in hits], None, 0
+        return [self._hit(stream, r) for r in hits], (edge[0], edge[1]), int(edge[2])
+
+    async def _walk(self, stream: _Stream, limit: int) -> list[Hit]:
+        if limit <= 0 or stream.done:
+            return []
         query, params = sql.walk(stream.cond, stream.after, limit, stream.needle, stream.mode,
                                  self._regex_functions)
-        rows = await self._fetch(sql.PIN_WALK, query, params)
+        rows = await self._fetch((sql.PIN_WALK,), query, params)
         if rows:
             stream.after = (rows[-1][7], rows[-1][0])
         stream.done = len(rows) < limit
         return [self._hit(stream, r) for r in rows]
 
-    async def _probe(self, stream: _Stream) -> None:
+    async def _probe(self, stream: _Stream, budget_ms: int | None) -> bool:
+        """Every match through the trigram index, if that takes at most budget_ms (None: the
+        statement timeout) and finds at most the cap; True when it did (the stream then
+        pages through the ids)."""
         query, params = sql.probe(stream.cond, self._cap + 1)
-        rows = await self._fetch(sql.PIN_BITMAP, query, params)
-        if len(rows) <= self._cap:
-            stream.ids = [r[0] for r in rows]
-            stream.plan = f"trigram index ({len(rows):,} matches)"
-            stream.done = not rows
-        else:
-            stream.plan = (f"trigram index found over {self._cap:,} matches; "
-                           "walking newest first")
+        pins = (sql.PIN_BITMAP,) if budget_ms is None else (sql.PIN_BITMAP,
+                                                            sql.budget(budget_ms))
+        try:
+            rows = await self._fetch(pins, query, params)
+        except QueryTimedOut:
+            if budget_ms is None:
+                raise
+            return False
+        if len(rows) > self._cap:
+            return False
+        stream.ids = [r[0] for r in rows]
+        stream.plan = f"trigram index ({len(rows):,} matches)"
+        stream.done = not rows
+        return True
 
-    async def _fetch(self, pin: str | None, query: str, params: dict[str, Any]
+    async def _fetch(self, pins: tuple[str, ...], query: str, params: dict[str, Any]
                      ) -> list[tuple[Any, ...]]:
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
-            if pin:
+            for pin in pins:
                 await conn.execute(pin)
             return await (await conn.execute(query, params)).fetchall()
 
@@ -252,7 +343,7 @@ class SearchRun:
         pos = int(pos or 0)
         return Hit(row_id, pid, kind, created, provider, model, chars, pos, int(length or 0),
                    snippet or "", pos - int(start) if pos > 0 else -1,
-                   stream.matched, stream.similarity)
+                   stream.matched, stream.similarity, _key)
 
 
 async def ground_truth_ids(session: BrowseSession, req: SearchRequest) -> set[str]:
@@ -275,7 +366,7 @@ async def ground_truth_ids(session: BrowseSession, req: SearchRequest) -> set[st
             cond.add(f"c.content_text ILIKE ANY (%(g_{n})s)",
                      **{f"g_{n}": [like_pattern(w) for w in words]})
     else:
-        sql.text_condition(req, cond)
+        sql.text_condition(req, cond, as_ilike=True)
     rows = await session.execute(f"SELECT c.id::text FROM procos_ai_context AS c "
                                  f"WHERE {cond.sql}", cond.params)
     return {r[0] for r in rows}

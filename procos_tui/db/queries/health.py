@@ -172,14 +172,12 @@ WHERE length({message_column}) = 666 GROUP BY 1 ORDER BY 1
 """
 
 
-# How far behind the fuzzy search's word list is (rows its refresh has not read yet).
-SEARCH_WORDS_LAG = """
-SELECT (SELECT count(*) FROM procos_ai_context AS c
-        WHERE coalesce(c.created_at, '-infinity'::timestamptz) >= coalesce(
-            (SELECT covered_until FROM procos_ai_search_words_state) + interval '1 microsecond',
-            '-infinity'::timestamptz)),
-       s.covered_until::text, s.refreshed_at
-FROM procos_ai_search_words_state AS s
+# How far behind the fuzzy search's word list is (rows its refresh has not read yet); the
+# bound travels as a parameter so that the planner sees it and uses the activity index.
+SEARCH_WORDS_STATE = """
+SELECT coalesce(covered_until, '-infinity'::timestamptz)::text, covered_until::text,
+       refreshed_at
+FROM procos_ai_search_words_state
 """
 
 SEARCH_WORDS_PRESENT = """
