@@ -122,18 +122,26 @@ def _json(hits: list[Any]) -> str:
 
 
 def _print_lines(hits: list[Any]) -> None:
+    import shutil
+
     from procos_tui.core.sanitize import sanitize_plain
     from procos_tui.core.snippets import snippet_parts
 
     bold = sys.stdout.isatty()
+    # A preview, not the text: cut to the terminal (or 200 columns), visibly.
+    width = shutil.get_terminal_size((200, 24)).columns if bold else 200
     for h in hits:
         when = h.created_at.strftime("%Y-%m-%d %H:%M:%S") if h.created_at else "-"
         before, match, after = (sanitize_plain(p) for p in
                                 snippet_parts(h.snippet, h.match_start, h.match_len))
         if bold and match:
             match = f"\x1b[1;7m{match}\x1b[0m"
-        print("  ".join((when, h.context_type, sanitize_plain(h.process_instance_id),
-                         sanitize_plain(h.model_used or "-"), before + match + after)))
+        head = "  ".join((when, h.context_type, sanitize_plain(h.process_instance_id),
+                          sanitize_plain(h.model_used or "-"), ""))
+        room = max(20, width - len(head) - len(before) - len(match))
+        if len(after) > room:
+            after = after[:room - 1] + "…"
+        print(head + before + match + after)
 
 
 def cmd_refresh_words(target: Any) -> int:

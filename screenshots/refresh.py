@@ -21,6 +21,7 @@ ORDER BY created_at DESC, id LIMIT 1
 """
 
 HERE = Path(__file__).resolve().parent
+WAIT = "<wait>"
 
 
 async def shoot(dsn: str, size: tuple[int, int], name: str, keys: tuple[str, ...] = (),
@@ -35,6 +36,9 @@ async def shoot(dsn: str, size: tuple[int, int], name: str, keys: tuple[str, ...
                     not process or (panes and panes.last().text)):
                 break
         for key in keys:
+            if key == WAIT:  # a search: its debounce and its queries
+                await pilot.pause(2.5)
+                continue
             await pilot.press(key)
             await pilot.pause(0.4 if key == "m" else 1.5 if key == "h" else 0.1)
         app.clear_notifications()
@@ -62,6 +66,9 @@ async def main() -> None:
     await shoot(dsn, (120, 40), "health-120x40.svg", ("h", "down", "down", "down", "down",
                                                       "down"))
     await shoot(dsn, (120, 40), "model-form-120x40.svg", ("m", "down", "down", "down", "e"))
+    await shoot(dsn, (120, 40), "search-120x40.svg", ("s", *"refund type:output", WAIT,
+                                                      "enter", "down", "down"))
+    await shoot(dsn, (80, 24), "search-fuzzy-80x24.svg", ("s", *"custmer mode:fuzzy", WAIT))
 
 
 if __name__ == "__main__":
