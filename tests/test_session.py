@@ -465,3 +465,22 @@ async def test_content_is_text_only_when_content_data_repeats_the_text(db: str) 
         flags[row_id] = row.content_is_text
     assert flags == {tool: False, other: False, number: False, same: True}
     await session.close()
+
+
+async def test_a_read_its_caller_gives_up_on_keeps_the_connection(db: str) -> None:
+    """A worker replaced by a newer one cancels its read: the query stops at the server and
+    the connection stays, with no 'closed by the server' notice."""
+    notices: list[str] = []
+    session = BrowseSession(Target(db, "test"), on_reconnect=notices.append)
+    await session.open()
+    pid = session.backend_pid
+    task = asyncio.ensure_future(session.execute("SELECT pg_sleep(10)"))
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - started < 3
+    assert await session.execute("SELECT 1") == [(1,)]
+    assert session.backend_pid == pid and notices == [] and session.reconnects == 0
+    await session.close()

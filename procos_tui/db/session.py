@@ -78,6 +78,7 @@ class BrowseSession:
         self.facts: ServerFacts | None = None
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self._cancel_requested = False
+        self._dropped_by_us = False
         self._lock = asyncio.Lock()
 
     async def open(self) -> ServerFacts:
@@ -157,7 +158,10 @@ class BrowseSession:
         conn = self._conn
         if conn is not None and not self._gone_while_idle(conn):
             return conn
-        had_one = self.facts is not None
+        # Report a reconnect only when the server (or the network) closed the connection, not
+        # when this session dropped it itself after giving up on a read.
+        had_one = self.facts is not None and not self._dropped_by_us
+        self._dropped_by_us = False
         if conn is not None:
             await self._drop(conn)
         conn = await self._connect()
@@ -180,8 +184,9 @@ class BrowseSession:
             try:
                 done, _ = await asyncio.wait({task}, timeout=limit)
             except asyncio.CancelledError:
-                # The caller gave up (a worker replaced by a newer one): stop the query too.
-                await self._abandon(conn, task)
+                # The caller gave up (a worker replaced by a newer one): stop the query too,
+                # and keep the connection if the server confirms quickly.
+                await self._stop(conn, task)
                 raise
             if not done:
                 # The server (or something between us) swallows our packets: close the socket
@@ -208,9 +213,23 @@ class BrowseSession:
                 # psycopg's loaders on odd server settings or hostile values
                 raise DatabaseError(f"cannot read the result: {one_line(exc)}") from None
 
+    async def _stop(self, conn: psycopg.AsyncConnection[Any], task: asyncio.Future[Any]
+                    ) -> None:
+        """Cancel the running read; keep the connection when the read ends within a moment
+        (a reconnect would cost a handshake, and once said the server had closed it)."""
+        with contextlib.suppress(Exception):  # any trouble: drop the socket instead
+            await asyncio.wait_for(conn.cancel_safe(timeout=2.0), 3.0)
+            await asyncio.wait({task}, timeout=2.0)
+        if task.done() and not (conn.closed or conn.broken):
+            if not task.cancelled():
+                task.exception()  # retrieved: no "exception was never retrieved" warning
+            return
+        await self._abandon(conn, task)
+
     async def _abandon(self, conn: psycopg.AsyncConnection[Any], task: asyncio.Future[Any]
                        ) -> None:
         self._conn = None
+        self._dropped_by_us = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(conn.cancel_safe(timeout=2.0), 3.0)
         conn.pgconn.finish()  # closes the socket at once; the task then fails and is dropped

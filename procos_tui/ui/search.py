@@ -52,7 +52,7 @@ class SearchScreen(Screen[None]):
     SearchScreen #query { margin: 0 0; }
     SearchScreen #mode { height: 1; padding: 0 1; color: $text-muted; }
     SearchScreen #progress { height: 1; padding: 0 1; }
-    SearchScreen #notes { height: auto; max-height: 3; padding: 0 1; color: $warning; }
+    SearchScreen #notes { height: auto; max-height: 3; padding: 0 1; }
     SearchScreen #hits { height: 1fr; }
     """
 
@@ -133,8 +133,9 @@ class SearchScreen(Screen[None]):
     def _show_mode(self) -> None:
         others = ", ".join(m.value for m in SearchMode if m is not self.mode)
         self.query_one("#mode", Static).update(Text.assemble(
-            ("mode ", "dim"), (self.mode.value, "bold"), (f"  (ctrl+t: {others})   ", "dim"),
-            ("Enter: hits · Enter on a hit: open it at the match · Esc: cancel, back", "dim")))
+            ("mode ", "dim"), (self.mode.value, "bold"), (f"  ^t: {others} · ", "dim"),
+            ("Enter: hits, open at the match · Esc: cancel, back · F1: keys", "dim"),
+            no_wrap=True, overflow="ellipsis"))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "query":
@@ -189,6 +190,7 @@ class SearchScreen(Screen[None]):
         if request.mode is not self.mode:  # mode: in the line wins
             self.mode = request.mode
             self._show_mode()
+        self._last_line = (line, self.mode)
         self.generation += 1
         self.request = request
         self._clear_hits()
@@ -288,21 +290,22 @@ class SearchScreen(Screen[None]):
         if total is not None:
             head = f"{total:,} hit{'s' if total != 1 else ''}"
             if shown < total:
-                head += f" · {shown:,} shown, more load as you scroll"
+                head += f" · {shown:,} shown, more as you scroll"
         else:
-            head = f"{shown:,} hits so far · more load as you scroll"
-        order = "closest word first, then newest" if run.request.mode is SearchMode.FUZZY \
+            head = f"{shown:,} hits so far, more as you scroll"
+        order = "closest word, then newest" if run.request.mode is SearchMode.FUZZY \
             else "newest first"
-        text = Text.assemble((head, "bold"), f" · {order} · {run.elapsed:.2f} s")
+        self._say(Text.assemble((head, "bold"), f" · {order} · {run.elapsed:.2f} s",
+                                no_wrap=True, overflow="ellipsis"))
+        notes = Text()
         if run.close_words:
             words = "; ".join(
-                f"{t} → " + (", ".join(f"{w} {s:.2f}" for w, s in found[:6]) or "no close word")
+                f"{t} → " + (", ".join(f"{w} {s:.2f}" for w, s in found[:8]) or "no close word")
                 for t, found in run.close_words.items())
-            text.append(f" · {sanitize_plain(words)}", style="dim")
-        self._say(text)
-        if run.notes:
-            self.query_one("#notes", Static).update(
-                Text("\n".join(sanitize_plain(n) for n in run.notes)))
+            notes.append(sanitize_plain(words), style="bold")
+        for note in run.notes:
+            notes.append(("\n" if notes else "") + sanitize_plain(note), style="yellow")
+        self.query_one("#notes", Static).update(notes)
 
     # --- hits ------------------------------------------------------------------------------
 
