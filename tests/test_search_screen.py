@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,14 @@ pytestmark = pytest.mark.db
 
 BASE = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 BIG = 4 * 1024 * 1024
+SLOW = r"mode:regex (.)\1\1\1\1\1"
+
+
+def _active(dsn: str, pid: int | None) -> bool:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute("SELECT state FROM pg_stat_activity WHERE pid = %s",
+                           (pid,)).fetchone()
+    return row is not None and row[0] == "active"
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +47,9 @@ def searchable(db: str) -> str:
                  BASE + timedelta(days=1, seconds=1)))
     rows.append(("pi-evil", "output", "{}", "evil \x1b]52;c;aGk=\x07\u202e marmotfest-evil",
                  BASE + timedelta(days=2)))
+    # No character six times in a row: SLOW reads all 16 MB of it (over a second).
+    rows.append(("pi-slow", "output", "{}", "abcdefgh " * (16 * 1024 * 1024 // 9),
+                 BASE - timedelta(days=1)))
     with psycopg.connect(db, autocommit=True) as conn:
         with conn.cursor() as cur:
             cur.executemany(
@@ -111,14 +123,36 @@ async def test_modes_filters_errors_and_short_terms(searchable: str) -> None:
         await wait_for(pilot, lambda: "under 3 characters" in screen_text(app))
 
 
-async def test_escape_cancels_a_slow_search(searchable: str) -> None:
+async def test_escape_cancels_a_slow_search_at_the_server(searchable: str) -> None:
     app = ProcosApp(Target(searchable, "test"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
-        screen.query_one("#query", Input).value = r"mode:regex (.)\1\1\1\1\1"
-        await wait_for(pilot, lambda: "searching" in screen_text(app))
+        screen.query_one("#query", Input).value = SLOW
+        await wait_for(pilot, lambda: "searching" in screen_text(app)
+                       and screen.session.backend_pid is not None)
+        pid = screen.session.backend_pid
+        await wait_for(pilot, lambda: _active(searchable, pid))
         await pilot.press("escape")
         await wait_for(pilot, lambda: "cancelled" in screen_text(app))
+        await wait_for(pilot, lambda: not _active(searchable, pid), timeout=0.5)
         assert screen.busy_since is None
         await pilot.press("escape")  # nothing runs now: back to the list
         await wait_for(pilot, lambda: not isinstance(app.screen, SearchScreen))
+
+
+async def test_typing_a_new_query_cancels_the_running_one(searchable: str) -> None:
+    app = ProcosApp(Target(searchable, "test"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_search(app, pilot)
+        query = screen.query_one("#query", Input)
+        query.value = SLOW
+        await wait_for(pilot, lambda: "searching" in screen_text(app)
+                       and screen.session.backend_pid is not None)
+        pid = screen.session.backend_pid
+        await wait_for(pilot, lambda: _active(searchable, pid))
+        started = asyncio.get_running_loop().time()
+        query.value = "marmotfest"
+        await wait_for(pilot, lambda: "2 hits" in screen_text(app))
+        # the debounce, the cancel and the new search: well under the slow one's second
+        assert asyncio.get_running_loop().time() - started < 1.0
+        assert screen.query_one("#hits", DataTable).row_count == 2
