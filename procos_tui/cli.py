@@ -62,7 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--stop", action="store_true", help="stop a demo server left running")
     _tui_options(demo, top=False)
 
-    init = sub.add_parser("init-db", help="apply scripts/init-db.sql to the database")
+    init = sub.add_parser("init-db", help="apply scripts/init-db.sql to the database, then "
+                                           "fill the fuzzy search's word list")
+    init.add_argument("--no-words", action="store_true",
+                      help="skip filling the word list (minutes on millions of rows; "
+                           "`procos-tui refresh-words` does it later)")
     _connection_options(init, top=False)
 
     check = sub.add_parser(
@@ -140,6 +144,9 @@ def cmd_init_db(args: argparse.Namespace) -> int:
           f"(PostgreSQL {result.server_version}, database {result.database}):")
     for notice in result.notices:
         print(f"  {notice}")
+    if args.no_words:
+        print("Skipped the search word list (--no-words): run procos-tui refresh-words")
+        return EXIT_OK
     from procos_tui.cli_search import cmd_refresh_words
 
     return cmd_refresh_words(target)

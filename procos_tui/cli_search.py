@@ -148,7 +148,8 @@ def cmd_refresh_words(target: Any) -> int:
     from procos_tui.db.connect import DatabaseError, connect_sync, one_line
 
     started = time.monotonic()
-    print(f"procos-tui refresh-words: reading new rows of {target.display}…", file=sys.stderr,
+    print(f"procos-tui refresh-words: adding the words of new rows of {target.display} to "
+          "the fuzzy search's word list (about 3 s per 10 MB of new text)…", file=sys.stderr,
           flush=True)
     try:
         with connect_sync(target, read_only=False, statement_timeout_ms=0) as conn:

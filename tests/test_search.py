@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -305,3 +305,31 @@ def test_cli_output_never_carries_raw_controls(corpus: str) -> None:
     for out in (text.stdout, data.stdout):
         assert not any(ch in out for ch in "\x1b\x07\u202e\x9b")
     assert json.loads(data.stdout)[0]["snippet"].startswith("hostile\x1b]52")
+
+
+def test_init_db_fills_the_word_list_unless_told_not_to(empty_db: Callable[[], str]
+                                                        ) -> None:
+    for skip in (False, True):
+        dsn = empty_db()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE procos_ai_context (id uuid PRIMARY KEY DEFAULT "
+                         "gen_random_uuid(), process_instance_id varchar(64) NOT NULL,"
+                         " task_id varchar(64), activity_id varchar(255),"
+                         " context_type varchar(50) NOT NULL, content_data jsonb NOT NULL,"
+                         " content_text text, ai_provider varchar(50), model_used varchar(100),"
+                         " token_usage jsonb, created_at timestamptz DEFAULT now(),"
+                         " updated_at timestamptz DEFAULT now())")
+            conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                         " content_data, content_text) VALUES ('p', 'output', '{}',"
+                         " 'an existing answer about thermodynamics')")
+        done = subprocess.run([sys.executable, "-m", "procos_tui", "init-db", "--dsn", dsn,
+                               *(["--no-words"] if skip else [])],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        with psycopg.connect(dsn) as conn:
+            row = conn.execute("SELECT count(*) FILTER (WHERE word = 'thermodynamics'),"
+                               " (SELECT covered_until IS NOT NULL"
+                               "  FROM procos_ai_search_words_state)"
+                               " FROM procos_ai_search_words").fetchone()
+        assert row == ((0, False) if skip else (1, True)), (skip, row, done.stdout)
+        assert ("refresh-words" in done.stdout) == skip
