@@ -154,7 +154,9 @@ $$;
 
 -- The words of a text as the search sees them: lower case, split at white space and
 -- punctuation (ASCII, Latin-1, general and CJK), 3 to 100 characters (a word must have a
--- trigram to be found, and a longer one is never similar enough to a typed term).
+-- trigram to be found, and a longer one is never similar enough to a typed term). Numbers and
+-- hex runs with a digit (ids, hashes, UUID parts) are left out: nobody misspells them, and
+-- AI context is full of them, which would swell the list with words used once.
 CREATE OR REPLACE FUNCTION procos_ai_words(body TEXT)
 RETURNS SETOF TEXT
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -163,6 +165,7 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         lower(body),
         '[[:space:][:punct:]\u00a0-\u00bf\u2000-\u206f\u3000-\u303f\ufeff]+') AS w
     WHERE length(w) BETWEEN 3 AND 100
+      AND NOT (w ~ '^[0-9a-f]+$' AND w ~ '[0-9]')
 $$;
 
 CREATE TABLE IF NOT EXISTS procos_ai_search_words (

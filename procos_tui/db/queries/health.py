@@ -118,7 +118,8 @@ TABLE_SIZES = """
 SELECT c.relname, pg_total_relation_size(c.oid), c.reltuples::bigint,
        greatest(s.last_analyze, s.last_autoanalyze)
 FROM pg_class AS c LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
-WHERE c.relname IN ('procos_ai_context', 'procos_ai_models') AND c.relkind = 'r'
+WHERE c.relname IN ('procos_ai_context', 'procos_ai_models', 'procos_ai_search_words')
+  AND c.relkind = 'r'
 ORDER BY 1
 """
 
