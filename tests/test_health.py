@@ -34,8 +34,8 @@ def test_a_fresh_database_is_clean_and_matches_init_db(fresh: str) -> None:
         report = run_check(conn)
     assert report.findings == []
     assert report.camunda.startswith("skipped: no Camunda tables")
-    assert {t["table"] for t in report.stats["tables"]} == {"procos_ai_context",
-                                                            "procos_ai_models"}
+    assert {t["table"] for t in report.stats["tables"]} == {
+        "procos_ai_context", "procos_ai_models", "procos_ai_search_words"}
 
 
 def test_drift_is_named_with_the_statement_that_fixes_it(fresh: str) -> None:
