@@ -156,3 +156,21 @@ async def test_typing_a_new_query_cancels_the_running_one(searchable: str) -> No
         # the debounce, the cancel and the new search: well under the slow one's second
         assert asyncio.get_running_loop().time() - started < 1.0
         assert screen.query_one("#hits", DataTable).row_count == 2
+
+
+async def test_more_hits_load_as_the_cursor_nears_the_end(searchable: str) -> None:
+    app = ProcosApp(Target(searchable, "test"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_search(app, pilot)
+        screen.query_one("#query", Input).value = "type:output invoice total"
+        table = screen.query_one("#hits", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 50)
+        assert "more as you scroll" in screen_text(app)
+        await pilot.press("enter", "G")
+        await wait_for(pilot, lambda: table.row_count == 100)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: table.row_count == 120)
+        await wait_for(pilot, lambda: "120 hits" in screen_text(app))
+        # newest first across the pages
+        pids = [screen.hits[n].process_instance_id for n in range(120)]
+        assert pids == [f"pi-{i:04d}" for i in range(119, -1, -1)]

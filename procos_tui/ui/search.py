@@ -47,6 +47,7 @@ class SearchScreen(Screen[None]):
         Binding("ctrl+t", "cycle_mode", "Mode"),
         Binding("ctrl+l", "focus_query", "Edit query", show=False),
         Binding("ctrl+r", "rerun", "Run again", show=False),
+        Binding("G", "last", "Last hit (loads more)", show=False),
     ]
     DEFAULT_CSS = """
     SearchScreen #query { margin: 0 0; }
@@ -161,6 +162,12 @@ class SearchScreen(Screen[None]):
 
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
+
+    def action_last(self) -> None:
+        table = self.query_one("#hits", DataTable)
+        if self.hits:
+            table.focus()
+            table.move_cursor(row=len(self.hits) - 1)  # near the end: the next page loads
 
     def action_rerun(self) -> None:
         self.start_search(force=True)
