@@ -136,7 +136,8 @@ def _print_lines(hits: list[Any]) -> None:
                                 snippet_parts(h.snippet, h.match_start, h.match_len))
         if bold and match:
             match = f"\x1b[1;7m{match}\x1b[0m"
-        head = "  ".join((when, h.context_type, sanitize_plain(h.process_instance_id),
+        head = "  ".join((when, sanitize_plain(h.context_type),
+                          sanitize_plain(h.process_instance_id),
                           sanitize_plain(h.model_used or "-"), ""))
         room = max(20, width - len(head) - len(before) - len(match))
         if len(after) > room:

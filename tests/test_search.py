@@ -298,7 +298,7 @@ def test_cli_json_and_exit_codes(corpus: str) -> None:
 
 def test_cli_output_never_carries_raw_controls(corpus: str) -> None:
     with psycopg.connect(corpus, autocommit=True) as conn:
-        _insert(conn, "search-hostile", "output",
+        _insert(conn, "search-hostile", "output\x1b]2;pwned\x07",
                 "hostile\x1b]52;c;aGk=\x07 \u202eevil\x9b2J marker-hostile", 700)
     text = _cli("marker-hostile", "--dsn", corpus)
     data = _cli("marker-hostile", "--json", "--dsn", corpus)
@@ -333,3 +333,30 @@ def test_init_db_fills_the_word_list_unless_told_not_to(empty_db: Callable[[], s
                                " FROM procos_ai_search_words").fetchone()
         assert row == ((0, False) if skip else (1, True)), (skip, row, done.stdout)
         assert ("refresh-words" in done.stdout) == skip
+
+
+@pytest.mark.parametrize(("term", "page"), [("discount", 2), ("the", 400)])
+def test_a_failed_page_loses_no_hit(corpus: str, term: str, page: int) -> None:
+    """Esc mid-page, then paging on: every hit still comes, once (index ids and walk)."""
+    req = SearchRequest((term,))
+
+    async def go() -> tuple[list[str], int | None]:
+        session = BrowseSession(Target(corpus, "test"))
+        await session.open()
+        try:
+            run = SearchRun(session, req)
+            run.page = page
+            ids = [h.id for h in await run.next_page()]
+            run.cancel()
+            with pytest.raises(QueryCancelled):
+                await run.next_page()
+            run.cancelled = False
+            while not run.done:
+                ids += [h.id for h in await run.next_page()]
+            return ids, run.total
+        finally:
+            await session.close()
+
+    ids, _total = asyncio.run(go())
+    assert len(ids) == len(set(ids))
+    assert set(ids) == asyncio.run(_truth(corpus, req))

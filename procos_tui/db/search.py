@@ -8,6 +8,7 @@ word, best word first, each newest first; a row shows up under the closest word 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 import psycopg
 
 from procos_tui.core.search_syntax import SearchMode, SearchRequest, like_pattern
-from procos_tui.db.connect import DatabaseError, QueryTimedOut
+from procos_tui.db.connect import DatabaseError, QueryCancelled, QueryTimedOut
 from procos_tui.db.queries import search as sql
 from procos_tui.db.session import BrowseSession
 
@@ -81,6 +82,7 @@ class SearchRun:
     found: int = 0
     elapsed: float = 0.0
     _streams: list[_Stream] | None = None
+    cancelled: bool = False
     _cap: int = 5000
     _start_cap: int | None = None  # tests: a cap of their choosing
     _regex_functions: bool = True
@@ -102,8 +104,16 @@ class SearchRun:
     def plans(self) -> list[str]:
         return [s.plan for s in self._streams or () if s.plan]
 
+    def cancel(self) -> None:
+        """Stop at the next read (a page takes several; the server only stops the running
+        one): the page in progress fails with QueryCancelled."""
+        self.cancelled = True
+
     async def next_page(self) -> list[Hit]:
+        """The next page, all or nothing: a page that fails (cancelled, timed out) leaves the
+        run where it was, so asking again loses no hit."""
         started = time.monotonic()
+        saved = [dataclasses.replace(s) for s in self._streams] if self._streams else None
         try:
             if self._streams is None:
                 await self._start()
@@ -113,15 +123,19 @@ class SearchRun:
                     hits += await self._read(stream, self.page - len(hits))
                 if len(hits) >= self.page:
                     break
-            self.found += len(hits)
-            return hits
+        except BaseException:
+            self._streams = saved  # None: the first page starts over
+            raise
         finally:
             self.elapsed += time.monotonic() - started
+        self.found += len(hits)
+        return hits
 
     # --- starting -------------------------------------------------------------------------
 
     async def _start(self) -> None:
         req = self.request
+        self.notes = []
         if req.empty:
             self._streams = []
             return
@@ -132,7 +146,7 @@ class SearchRun:
             assert support is not None
             return (rows[0] if rows else 0, *support)
 
-        table_rows, has_words, version_num = await self.session.read(facts)
+        table_rows, has_words, version_num = await self._read_db(facts)
         self._regex_functions = int(version_num) >= 150000
         # Index plan or walk, whichever reads fewer rows: a cap near sqrt(page x rows)
         # bounds both (a probe reads at most cap matches; a walk past the cap finds a page
@@ -177,7 +191,7 @@ class SearchRun:
                 words[term] = [(w, float(s)) for w, s in await cur.fetchall()]
             return int(behind_row[0]) if behind_row else 0, words
 
-        behind, self.close_words = await self.session.read(close)
+        behind, self.close_words = await self._read_db(close)
         self.words_behind = behind
         if behind >= BEHIND_WARNING:
             self.notes.append(f"the word list is {behind:,} rows behind; their "
@@ -279,21 +293,24 @@ class SearchRun:
 
     async def _chunk(self, stream: _Stream, after: tuple[str, str] | None, limit: int,
                      rows: int) -> tuple[list[Hit], tuple[str, str] | None, int]:
-        """Matches among the next `rows` rows after the cursor, and where those rows end."""
-        query, params = sql.walk(stream.cond, after, limit, stream.needle, stream.mode,
-                                 self._regex_functions, within=rows)
+        """Matches among the next `rows` rows after the cursor, and where those rows end.
+        The end is found first and the walk bounded by it, so a row committed in between
+        can neither be tested twice nor slip between two chunks."""
         edge_query, edge_params = sql.window_edge(stream.cond, after, rows)
 
         async def op(conn: psycopg.AsyncConnection[Any]
                      ) -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
-            await conn.execute(sql.PIN_WALK)
-            hits = await (await conn.execute(query, params)).fetchall()
             edge = await (await conn.execute(edge_query, edge_params)).fetchone()
-            return hits, edge
+            if edge is None:
+                return [], None
+            query, params = sql.walk(stream.cond, after, limit, stream.needle, stream.mode,
+                                     self._regex_functions, down_to=(edge[0], edge[1]))
+            await conn.execute(sql.PIN_WALK)
+            return await (await conn.execute(query, params)).fetchall(), edge
 
-        hits, edge = await self.session.read(op)
+        hits, edge = await self._read_db(op)
         if edge is None:
-            return [self._hit(stream, r) for r in hits], None, 0
+            return [], None, 0
         return [self._hit(stream, r) for r in hits], (edge[0], edge[1]), int(edge[2])
 
     async def _walk(self, stream: _Stream, limit: int) -> list[Hit]:
@@ -327,6 +344,11 @@ class SearchRun:
         stream.done = not rows
         return True
 
+    async def _read_db(self, op: Any) -> Any:
+        if self.cancelled:
+            raise QueryCancelled("search cancelled")
+        return await self.session.read(op)
+
     async def _fetch(self, pins: tuple[str, ...], query: str, params: dict[str, Any]
                      ) -> list[tuple[Any, ...]]:
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
@@ -334,7 +356,8 @@ class SearchRun:
                 await conn.execute(pin)
             return await (await conn.execute(query, params)).fetchall()
 
-        return await self.session.read(op)
+        rows: list[tuple[Any, ...]] = await self._read_db(op)
+        return rows
 
     @staticmethod
     def _hit(stream: _Stream, row: tuple[Any, ...]) -> Hit:

@@ -71,6 +71,7 @@ class SearchScreen(Screen[None]):
         self._session: BrowseSession | None = None
         self._last_line: tuple[str, SearchMode] | None = None
         self._match_width = 40
+        self._previous: SearchRun | None = None  # a search still running when a new one starts
 
     @property
     def procos(self) -> ProcosApp:
@@ -174,7 +175,7 @@ class SearchScreen(Screen[None]):
 
     def action_escape(self) -> None:
         if self.busy_since is not None:
-            self.cancel_search("cancelled")
+            self.cancel_search("cancelled (ctrl+r runs it again)")
             return
         if self.focused is not None and self.focused.id == "hits":
             self.action_focus_query()
@@ -209,12 +210,16 @@ class SearchScreen(Screen[None]):
             return
         from procos_tui.db.search import SearchRun
 
+        if self.run_state is not None and self.busy_since is not None:
+            self._previous = self.run_state
         self.run_state = SearchRun(self.session, request)
         self.fetch_page(self.generation, first=True)
 
     def cancel_search(self, message: str | None) -> None:
         """Stop the running query at the server; its worker ends with QueryCancelled."""
         self.generation += 1
+        if self.run_state is not None:
+            self.run_state.cancel()  # no further reads, even between two of them
         self._stop_ticker()
         if message:
             self._say(Text(message, style="yellow"))
@@ -234,13 +239,15 @@ class SearchScreen(Screen[None]):
         from procos_tui.db.session import DatabaseError, QueryCancelled, QueryTimedOut
 
         run = self.run_state
-        if run is None or run.done:
-            return
-        if first and self.busy_since is not None:
-            await self.session.cancel()  # the previous search: it gives way at once
+        if run is None or run.done or run.cancelled:
+            return  # a cancelled search stays as it is: ctrl+r runs it again
         self.busy_since = time.monotonic()
         self._start_ticker()
         try:
+            if first and self._previous is not None:
+                self._previous.cancel()  # the previous search gives way at once
+                self._previous = None
+                await self.session.cancel()
             hits = await run.next_page()
         except QueryCancelled:
             return
@@ -360,7 +367,7 @@ def hit_cells(hit: Hit, columns: tuple[tuple[str, int], ...], match_width: int
             fmt = "%Y-%m-%d %H:%M" if width >= 16 else "%m-%d %H:%M"
             cells.append(Text(hit.created_at.strftime(fmt) if hit.created_at else "—"))
         elif label == "Type":
-            cells.append(Text(hit.context_type[:width]))
+            cells.append(Text(clip(hit.context_type, width)))
         elif label == "Process":
             cells.append(Text(clip(hit.process_instance_id, width)))
         elif label == "Model":

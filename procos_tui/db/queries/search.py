@@ -193,8 +193,7 @@ def _position(mode: SearchMode, regex_functions: bool) -> tuple[str, str]:
     if regex_functions:
         return ("regexp_instr(c.content_text, %(s_needle)s, 1, 1, 0, 'i')",
                 "coalesce(length(regexp_substr(c.content_text, %(s_needle)s, 1, 1, 'i')), 0)")
-    matched = "(regexp_match(c.content_text, '(' || %(s_needle)s || ')', 'i'))[1]"
-    return f"strpos(c.content_text, {matched})", f"coalesce(length({matched}), 0)"
+    return "0", "0"  # before PostgreSQL 15: the snippet is the text's start, unmarked
 
 
 def _hit_columns() -> str:
@@ -232,30 +231,23 @@ ORDER BY k.n
 
 
 def walk(cond: Condition, after: tuple[str, str] | None, limit: int, needle: str,
-         mode: SearchMode, regex_functions: bool, within: int | None = None
+         mode: SearchMode, regex_functions: bool, down_to: tuple[str, str] | None = None
          ) -> tuple[str, dict[str, Any]]:
-    """The next `limit` matches newest first after the (time, id) cursor, with snippets.
-    With `within`, only the next `within` rows (filters applied) are tested: a cheap first
-    look that fills a page when the term is common."""
+    """The next `limit` matches newest first after the (time, id) cursor, with snippets;
+    with down_to, only among rows at or after that key (a chunk of a bounded walk)."""
     keyset = ""
     params: dict[str, Any] = {**cond.params, "limit": limit, "s_needle": _needle(needle, mode)}
     if after is not None:
         keyset = f"AND ({ACTIVITY}, c.id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
         params.update(after_at=after[0], after_id=after[1])
-    text, rest = cond.split_text()
-    source = "procos_ai_context"
-    where = cond.sql
-    if within is not None:
-        source = f"""(SELECT c.* FROM procos_ai_context AS c
-        WHERE {rest.sql} {keyset}
-        ORDER BY {ACTIVITY} DESC, c.id DESC
-        LIMIT %(within)s)"""
-        where, keyset = text.sql, ""
-        params["within"] = within
+    if down_to is not None:
+        keyset += (f" AND ({ACTIVITY}, c.id) >= (%(down_at)s::timestamptz, "
+                   f"%(down_id)s::uuid)")
+        params.update(down_at=down_to[0], down_id=down_to[1])
     query = f"""
 SELECT {_hit_columns()}
-FROM (SELECT c.* FROM {source} AS c
-      WHERE {where} {keyset}
+FROM (SELECT c.* FROM procos_ai_context AS c
+      WHERE {cond.sql} {keyset}
       ORDER BY {ACTIVITY} DESC, c.id DESC
       LIMIT %(limit)s) AS c
 {_hit_joins(mode, regex_functions)}
