@@ -145,6 +145,10 @@ def _print_lines(hits: list[Any]) -> None:
         print(head + before + match + after)
 
 
+# Rows per committed step: progress survives Ctrl+C, and no transaction lasts minutes.
+REFRESH_STEP_ROWS = 20_000
+
+
 def cmd_refresh_words(target: Any) -> int:
     from procos_tui.db.connect import DatabaseError, connect_sync, one_line
 
@@ -152,9 +156,23 @@ def cmd_refresh_words(target: Any) -> int:
     print(f"procos-tui refresh-words: adding the words of new rows of {target.display} to "
           "the fuzzy search's word list (about 3 s per 10 MB of new text)…", file=sys.stderr,
           flush=True)
+    total = 0
     try:
         with connect_sync(target, read_only=False, statement_timeout_ms=0) as conn:
-            rows = conn.execute("SELECT procos_ai_refresh_search_words()").fetchone()
+            resume = False
+            while True:
+                row = conn.execute("SELECT procos_ai_refresh_search_words(%s, %s)",
+                                   (REFRESH_STEP_ROWS, resume)).fetchone()
+                read = int(row[0]) if row else 0
+                if read < 0:
+                    print("another refresh is running; nothing done")
+                    return 0
+                total += read
+                if read < REFRESH_STEP_ROWS:
+                    break
+                resume = True
+                print(f"procos-tui refresh-words: {total:,} rows read "
+                      f"({time.monotonic() - started:.0f} s)…", file=sys.stderr, flush=True)
             words = conn.execute("SELECT count(*) FROM procos_ai_search_words").fetchone()
     except DatabaseError as exc:
         print(f"procos-tui refresh-words: {exc}", file=sys.stderr)
@@ -162,11 +180,6 @@ def cmd_refresh_words(target: Any) -> int:
     except Exception as exc:  # psycopg.Error: missing function, rights
         print(f"procos-tui refresh-words: {one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
-    assert rows is not None and words is not None
-    if rows[0] < 0:
-        print("another refresh is running; nothing done")
-        return 0
-    print(f"read {rows[0]:,} rows in {time.monotonic() - started:.1f} s; "
-          f"the word list holds {words[0]:,} words")
+    print(f"read {total:,} rows in {time.monotonic() - started:.1f} s; "
+          f"the word list holds {(words or (0,))[0]:,} words")
     return 0
-

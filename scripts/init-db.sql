@@ -176,11 +176,17 @@ CREATE INDEX IF NOT EXISTS idx_procos_ai_search_words_trgm
 
 -- How far the word list reaches: the words of every row created at or before covered_until
 -- are in it. Rows are read again from OVERLAP before it, for transactions that commit late.
+-- read_at/read_id is exactly where the last refresh stopped reading (a resumed refresh goes on
+-- from there); covered_until is the same moment, but never later than when it was read (a row
+-- dated in the future must not hide the rows that come before it).
 CREATE TABLE IF NOT EXISTS procos_ai_search_words_state (
     singleton BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton),
     covered_until TIMESTAMP WITH TIME ZONE,
     refreshed_at TIMESTAMP WITH TIME ZONE
 );
+ALTER TABLE procos_ai_search_words_state
+    ADD COLUMN IF NOT EXISTS read_at TIMESTAMP WITH TIME ZONE,
+    ADD COLUMN IF NOT EXISTS read_id UUID;
 INSERT INTO procos_ai_search_words_state (singleton) VALUES (true) ON CONFLICT DO NOTHING;
 
 -- Where readers start adding words of their own: rows at or after this are not (surely) in
@@ -193,15 +199,20 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                      FROM procos_ai_search_words_state), '-infinity'::timestamptz)
 $$;
 
--- Add the words of the rows created since the last refresh; returns how many rows it read.
--- A refresh already running elsewhere makes this one return -1 at once. Rows are read in
--- created_at order, batch_rows at a time, through idx_procos_ai_context_activity.
-CREATE OR REPLACE FUNCTION procos_ai_refresh_search_words(batch_rows INTEGER DEFAULT 2000)
+-- Add the words of the rows created since the last refresh; returns how many rows it read, or
+-- -1 at once when a refresh is already running elsewhere. Rows are read in created_at order,
+-- batch_rows at a time, through idx_procos_ai_context_activity; rows without created_at (which
+-- sort first) are read on every refresh. max_rows stops it early, and resume => true goes on
+-- exactly where the last call stopped: the command line fills a large table that way, one
+-- committed step at a time. (An earlier development version had another signature.)
+DROP FUNCTION IF EXISTS procos_ai_refresh_search_words(INTEGER);
+CREATE OR REPLACE FUNCTION procos_ai_refresh_search_words(
+    max_rows BIGINT DEFAULT NULL, resume BOOLEAN DEFAULT false, batch_rows INTEGER DEFAULT 2000)
 RETURNS BIGINT
 LANGUAGE plpgsql AS $$
 DECLARE
-    from_at TIMESTAMP WITH TIME ZONE := procos_ai_search_words_edge();
-    from_id UUID := NULL;
+    from_at TIMESTAMP WITH TIME ZONE;
+    from_id UUID;
     batch_at TIMESTAMP WITH TIME ZONE;
     batch_id UUID;
     batch_count INTEGER;
@@ -210,7 +221,22 @@ BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtext('procos_ai_refresh_search_words')) THEN
         RETURN -1;
     END IF;
+    IF resume THEN
+        SELECT coalesce(s.read_at, '-infinity'::timestamptz), s.read_id INTO from_at, from_id
+        FROM procos_ai_search_words_state AS s;
+    ELSE
+        from_at := procos_ai_search_words_edge();
+        IF from_at > '-infinity'::timestamptz THEN
+            INSERT INTO procos_ai_search_words (word)
+            SELECT DISTINCT w.word
+            FROM procos_ai_context AS c, procos_ai_words(c.content_text) AS w(word)
+            WHERE coalesce(c.created_at, '-infinity'::timestamptz) = '-infinity'::timestamptz
+            ORDER BY 1
+            ON CONFLICT DO NOTHING;
+        END IF;
+    END IF;
     LOOP
+        EXIT WHEN max_rows IS NOT NULL AND total >= max_rows;
         WITH batch AS MATERIALIZED (
             SELECT c.id, coalesce(c.created_at, '-infinity'::timestamptz) AS at, c.content_text
             FROM procos_ai_context AS c
@@ -218,7 +244,8 @@ BEGIN
               AND (from_id IS NULL
                    OR (coalesce(c.created_at, '-infinity'::timestamptz), c.id) > (from_at, from_id))
             ORDER BY coalesce(c.created_at, '-infinity'::timestamptz), c.id
-            LIMIT batch_rows
+            LIMIT CASE WHEN max_rows IS NULL THEN batch_rows
+                       ELSE least(batch_rows, max_rows - total) END
         ), added AS (
             INSERT INTO procos_ai_search_words (word)
             SELECT DISTINCT w.word
@@ -236,7 +263,9 @@ BEGIN
         from_at := batch_at;
         from_id := batch_id;
         UPDATE procos_ai_search_words_state
-        SET covered_until = greatest(covered_until, batch_at), refreshed_at = now();
+        SET read_at = batch_at, read_id = batch_id,
+            covered_until = greatest(covered_until, least(batch_at, now())),
+            refreshed_at = now();
     END LOOP;
     UPDATE procos_ai_search_words_state SET refreshed_at = now();
     RETURN total;
@@ -318,7 +347,7 @@ BEGIN
         GRANT SELECT, UPDATE ON procos_ai_search_words_state TO procos;
         GRANT EXECUTE ON FUNCTION optimize_camunda_for_ai(), procos_ai_token_total(JSONB),
             procos_ai_words(TEXT), procos_ai_search_words_edge(),
-            procos_ai_refresh_search_words(INTEGER) TO procos;
+            procos_ai_refresh_search_words(BIGINT, BOOLEAN, INTEGER) TO procos;
         RAISE NOTICE 'granted ProcOS tables to role procos';
     END IF;
 END

@@ -360,3 +360,48 @@ def test_a_failed_page_loses_no_hit(corpus: str, term: str, page: int) -> None:
     ids, _total = asyncio.run(go())
     assert len(ids) == len(set(ids))
     assert set(ids) == asyncio.run(_truth(corpus, req))
+
+
+def test_word_list_refresh_steps_future_and_undated_rows(empty_db: Callable[[], str]) -> None:
+    from procos_tui.db.schema import apply_schema
+
+    dsn = empty_db()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        apply_schema(conn)
+
+        def add(text: str, when: str | None) -> None:
+            conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                         " content_data, content_text, created_at)"
+                         " VALUES ('p', 'output', '{}', %s, %s::timestamptz)", (text, when))
+
+        def refresh(max_rows: int | None = None, resume: bool = False) -> int:
+            row = conn.execute("SELECT procos_ai_refresh_search_words(%s, %s)",
+                               (max_rows, resume)).fetchone()
+            return int(row[0]) if row else -2
+
+        def has(word: str) -> bool:
+            row = conn.execute("SELECT count(*) FROM procos_ai_search_words WHERE word = %s",
+                               (word,)).fetchone()
+            return bool(row and row[0])
+
+        # A large fill goes step by step, each step committed, exactly where the last stopped.
+        for n in range(50):
+            add(f"stepword{chr(97 + n % 26)}{chr(97 + n // 26)} filler", f"2026-01-01 00:{n:02d}")
+        assert [refresh(20), refresh(20, True), refresh(20, True), refresh(20, True)] == \
+            [20, 20, 10, 0]
+        assert has("stepwordaa") and has("stepwordxb")
+        # A row dated in the future must not hide the rows written after it.
+        add("zebrafish from the future", "2099-01-01")
+        refresh()
+        add("thermodynamics lecture", "now")
+        refresh()
+        assert has("zebrafish") and has("thermodynamics")
+        # A row without created_at sorts before everything: still found, live and refreshed.
+        add("photosynthesis without a date", None)
+    req = SearchRequest(("fotosynthesis",), SearchMode.FUZZY)
+    ids, run = asyncio.run(_all_hits(dsn, req))
+    assert len(ids) == 1 and run.close_words["fotosynthesis"][0][0] == "photosynthesis"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT procos_ai_refresh_search_words()")
+        assert conn.execute("SELECT count(*) FROM procos_ai_search_words"
+                            " WHERE word = 'photosynthesis'").fetchone() == (1,)

@@ -45,7 +45,7 @@ def searchable(db: str) -> str:
     rows.append(("pi-big", "output", json.dumps({"content": "x"}),
                  head + "here is the marmotfest line\n" + head + "marmotfest again at the end",
                  BASE + timedelta(days=1, seconds=1)))
-    rows.append(("pi-evil", "output", "{}", "evil \x1b]52;c;aGk=\x07\u202e marmotfest-evil",
+    rows.append(("pi-evil", "out\x1b[2J", "{}", "evil \x1b]52;c;aGk=\x07\u202e marmotfest-evil",
                  BASE + timedelta(days=2)))
     # No character six times in a row: SLOW reads all 16 MB of it (over a second).
     rows.append(("pi-slow", "output", "{}", "abcdefgh " * (16 * 1024 * 1024 // 9),

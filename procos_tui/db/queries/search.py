@@ -60,7 +60,8 @@ WHERE coalesce(c.created_at, '-infinity'::timestamptz)
 """
 
 # The words close to a typed one: from the list through its trigram index, plus the words of
-# rows the list does not reach yet. pg_trgm.similarity_threshold is set for this transaction.
+# rows the list does not reach yet (and of rows without created_at, which no edge reaches).
+# pg_trgm.similarity_threshold is set for this transaction.
 CLOSE_WORDS = """
 SELECT close.word, similarity(close.word, %(term)s) AS sim
 FROM (
@@ -68,7 +69,8 @@ FROM (
     UNION
     SELECT n.word
     FROM procos_ai_context AS c, procos_ai_words(c.content_text) AS n(word)
-    WHERE coalesce(c.created_at, '-infinity'::timestamptz) >= %(edge)s::timestamptz
+    WHERE (coalesce(c.created_at, '-infinity'::timestamptz) >= %(edge)s::timestamptz
+           OR coalesce(c.created_at, '-infinity'::timestamptz) = '-infinity'::timestamptz)
       AND n.word %% %(term)s
 ) AS close
 ORDER BY sim DESC, close.word
