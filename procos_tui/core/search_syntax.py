@@ -117,6 +117,8 @@ def parse_search(line: str, mode: SearchMode = SearchMode.SUBSTRING) -> SearchRe
             values[key] = value
             kept.append(line[last:match.start()])
             last = match.end()
+            if line[last:last + 1] == " ":  # "a type:output b" leaves "a b", not "a  b"
+                last += 1
             continue
         phrase = match.group("phrase")
         terms.append(phrase if phrase is not None else match.group(0))
