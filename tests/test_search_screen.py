@@ -174,3 +174,22 @@ async def test_more_hits_load_as_the_cursor_nears_the_end(searchable: str) -> No
         # newest first across the pages
         pids = [screen.hits[n].process_instance_id for n in range(120)]
         assert pids == [f"pi-{i:04d}" for i in range(119, -1, -1)]
+
+
+@pytest.mark.parametrize("pattern", [r"\mmarmotfest\M",  # Python cannot read \m, \M
+                                     r"[[:alpha:]]+fest line"])  # Python reads it otherwise
+async def test_a_postgresql_only_regex_still_lands_on_the_match(searchable: str,
+                                                                 pattern: str) -> None:
+    app = ProcosApp(Target(searchable, "test"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_search(app, pilot)
+        screen.query_one("#query", Input).value = f"mode:regex id:pi-big {pattern}"
+        table = screen.query_one("#hits", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        pane = app.screen.query_one("#response", TextPane)
+        await wait_for(pilot, lambda: pane.matches is not None and len(pane.matches) >= 1
+                       and app.screen.landing is None, timeout=30)
+        first = pane.text[pane.matches.starts[0]:pane.matches.ends[0]]
+        assert first.startswith("marmotfest") and pane.scroll_y > 100

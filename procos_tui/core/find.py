@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -52,7 +53,9 @@ def find_all(doc: Document, term: str, *, regex: bool = False,
         if ignore_case is None:
             ignore_case = not any(ch.isupper() for ch in term)
         flags = re.IGNORECASE if ignore_case else 0
-        pattern = re.compile(term if regex else re.escape(term), flags)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # "possible nested set" and kin
+            pattern = re.compile(term if regex else re.escape(term), flags)
         for match in pattern.finditer(doc.text):
             if match.end() > match.start():
                 starts.append(match.start())

@@ -38,6 +38,7 @@ class Landing:
 
     term: str
     regex: bool = False
+    fallback: str = ""  # literal text to find when the term finds nothing (a regex)
     tries: int = 0
 
 
@@ -305,6 +306,10 @@ class ConversationScreen(Screen[None]):
             if event.pane.matches is not None and len(event.pane.matches) == 0 \
                     and self.mode is not ViewMode.RAW and landing.tries == 1:
                 self.action_mode("raw")  # refills the panes, which land again
+            elif event.pane.matches is not None and len(event.pane.matches) == 0 \
+                    and landing.fallback:
+                event.pane.find(landing.fallback, ignore_case=True)
+                landing.fallback = ""
             else:
                 self.landing = None
         self._refresh_titles()

@@ -6,7 +6,9 @@ It has a connection of its own, so a search never waits behind browsing and canc
 
 from __future__ import annotations
 
+import re
 import time
+import warnings
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from procos_tui.db.search import Hit, SearchRun
     from procos_tui.db.session import BrowseSession
     from procos_tui.ui.app import ProcosApp
+    from procos_tui.ui.conversation import Landing
 
 # Wide terminals show every column; at 80 columns model and size give way to the match.
 WIDE = (("When", 16), ("Type", 6), ("Process", 24), ("Model", 15), ("Chars", 5),
@@ -343,14 +346,11 @@ class SearchScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id != "hits" or not 0 <= event.cursor_row < len(self.hits):
             return
-        from procos_tui.ui.conversation import ConversationScreen, Landing
+        from procos_tui.ui.conversation import ConversationScreen
 
         hit = self.hits[event.cursor_row]
-        request = self.request
-        regex = request is not None and request.mode is SearchMode.REGEX
-        term = hit.matched or (request.terms[0] if request and request.terms else "")
         self.app.push_screen(ConversationScreen(hit.process_instance_id, focus_row=hit.id,
-                                                landing=Landing(term, regex=regex)))
+                                                landing=landing_for(hit, self.request)))
 
 
 def hit_cells(hit: Hit, columns: tuple[tuple[str, int], ...], match_width: int
@@ -378,6 +378,28 @@ def hit_cells(hit: Hit, columns: tuple[tuple[str, int], ...], match_width: int
         else:
             cells.append(line)
     return cells
+
+
+def landing_for(hit: Hit, request: SearchRequest | None) -> Landing:
+    """What the conversation finds for a hit: the term (the close word in fuzzy mode). A
+    regex goes with the text the server matched: where Python reads the pattern differently
+    (PostgreSQL's dialect differs in places), the pane still lands on that text."""
+    from procos_tui.ui.conversation import Landing
+
+    term = hit.matched or (request.terms[0] if request and request.terms else "")
+    if request is None or request.mode is not SearchMode.REGEX:
+        return Landing(term)
+    found = hit.snippet[hit.match_start:hit.match_start + hit.match_len] \
+        if hit.match_start >= 0 and hit.match_len > 0 else ""
+    try:
+        with warnings.catch_warnings():
+            # Python warns where it will read a pattern differently (POSIX classes like
+            # [[:alpha:]]): PostgreSQL's meaning then stands, through the matched text.
+            warnings.simplefilter("error", FutureWarning)
+            re.compile(term)
+    except (re.error, RecursionError, FutureWarning):
+        return Landing(found or term, regex=not found)
+    return Landing(term, regex=True, fallback=found)
 
 
 def chars(n: int) -> str:
