@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import sys
 import time
@@ -64,6 +65,8 @@ def _request(args: argparse.Namespace) -> Any:
         until = parse_when("--until", args.until) if args.until else None
     except SearchSyntaxError as exc:
         raise ValueError(str(exc)) from None
+    if since and until and since >= until:
+        raise ValueError("--since must be before --until")
     return SearchRequest((args.term,), SearchMode(args.mode), args.context_type,
                          args.provider, args.model, since, until, args.process_prefix)
 
@@ -77,21 +80,35 @@ def cmd_search(args: argparse.Namespace, target: Any) -> int:
     from procos_tui.db.connect import DatabaseError
 
     try:
-        hits, notes = asyncio.run(_search(target, req, args.limit, args.timeout))
+        hits, notes, more = asyncio.run(_search(target, req, args.limit, args.timeout))
     except DatabaseError as exc:
         print(f"procos-tui search: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    for note in notes:
-        print(f"procos-tui search: note: {note}", file=sys.stderr)
-    if args.json:
-        print(_json(hits))
-    else:
-        _print_lines(hits)
+    from procos_tui.core.sanitize import sanitize_plain
+
+    for note in notes:  # close words come from stored text
+        print(f"procos-tui search: {sanitize_plain(note)}", file=sys.stderr)
+    try:
+        if args.json:
+            print(_json(hits))
+        else:
+            _print_lines(hits)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `| head`: the reader has what it wanted; say nothing more (Python's advice).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_HITS if hits else EXIT_NONE
+    if not hits:
+        print("procos-tui search: no hits", file=sys.stderr)
+    elif more:
+        print(f"procos-tui search: the first {len(hits)} hits; there are more "
+              "(--limit N shows more)", file=sys.stderr)
     return EXIT_HITS if hits else EXIT_NONE
 
 
 async def _search(target: Any, req: Any, limit: int, timeout: float
-                  ) -> tuple[list[Any], list[str]]:
+                  ) -> tuple[list[Any], list[str], bool]:
     from procos_tui.db.search import SearchRun
     from procos_tui.db.session import BrowseSession
 
@@ -102,7 +119,11 @@ async def _search(target: Any, req: Any, limit: int, timeout: float
         hits: list[Any] = []
         while len(hits) < limit and not run.done:
             hits += await run.next_page()
-        return hits[:limit], run.notes
+        notes = list(run.notes)
+        for term, close in run.close_words.items():
+            words = ", ".join(f"{w} {s:.2f}" for w, s in close) or "no close word"
+            notes.insert(0, f"fuzzy: {term} → {words}")
+        return hits[:limit], notes, len(hits) > limit or not run.done
     finally:
         await session.close()
 

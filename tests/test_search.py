@@ -293,7 +293,17 @@ def test_cli_json_and_exit_codes(corpus: str) -> None:
     bad = _cli("zyx(wv", "--mode", "regex", "--dsn", corpus)
     assert bad.returncode == 2 and "invalid regular expression" in bad.stderr
     assert _cli("x", "--dsn", "host=127.0.0.1 port=1 dbname=x").returncode == 2
-    assert _cli("the", "--limit", "3", "--dsn", corpus).stdout.count("\n") == 3
+    three = _cli("the", "--limit", "3", "--dsn", corpus)
+    assert three.stdout.count("\n") == 3 and "there are more" in three.stderr
+    assert "no hits" in _cli("no-such-text-anywhere", "--dsn", corpus).stderr
+    fuzzy = _cli("thermodinamics", "--mode", "fuzzy", "--dsn", corpus)
+    assert "fuzzy: thermodinamics → thermodynamics" in fuzzy.stderr
+    late = _cli("x", "--since", "2026-02-01", "--until", "2026-01-01", "--dsn", corpus)
+    assert late.returncode == 2 and "--since must be before --until" in late.stderr
+    piped = subprocess.run(f"{sys.executable} -m procos_tui search the --limit 500 "
+                           f"--dsn '{corpus}' | head -1", shell=True, capture_output=True,
+                           text=True, timeout=120)
+    assert piped.stdout.count("\n") == 1 and "Traceback" not in piped.stderr
 
 
 def test_cli_output_never_carries_raw_controls(corpus: str) -> None:

@@ -42,6 +42,7 @@ def test_regex_mode_keeps_the_pattern_as_typed() -> None:
     ("model:a model:b x", "model: given twice"),
     ("mode:sloppy x", "mode: 'sloppy' is not one of"),
     ('model:"" x', "model: needs a value"),
+    ("refund model:", "model: needs a value"),
 ])
 def test_mistakes_are_named(line: str, message: str) -> None:
     with pytest.raises(SearchSyntaxError, match=message):

@@ -121,7 +121,10 @@ def parse_search(line: str, mode: SearchMode = SearchMode.SUBSTRING) -> SearchRe
                 last += 1
             continue
         phrase = match.group("phrase")
-        terms.append(phrase if phrase is not None else match.group(0))
+        word = match.group(0)
+        if phrase is None and word.endswith(":") and word[:-1].lower() in KEYS:
+            raise SearchSyntaxError(f"{word[:-1].lower()}: needs a value")
+        terms.append(phrase if phrase is not None else word)
     kept.append(line[last:])
     if "mode" in values:
         try:

@@ -146,7 +146,10 @@ class SearchRun:
             assert support is not None
             return (rows[0] if rows else 0, *support)
 
-        table_rows, has_words, version_num = await self._read_db(facts)
+        table_rows, has_table, has_words, version_num = await self._read_db(facts)
+        if not has_table:
+            raise DatabaseError("this database has no procos_ai_context table: is it the "
+                                "ProcOS database? (procos-tui init-db creates the schema)")
         self._regex_functions = int(version_num) >= 150000
         # Index plan or walk, whichever reads fewer rows: a cap near sqrt(page x rows)
         # bounds both (a probe reads at most cap matches; a walk past the cap finds a page

@@ -52,6 +52,7 @@ class ProcosApp(App[None]):
         self._prefetched_facts: ServerFacts | None = None
         self.fatal_error: str | None = None
         self._session: BrowseSession | None = None
+        self.last_search: tuple[str, Any] = ("", None)  # the last Search screen's line, mode
 
     @property
     def session(self) -> BrowseSession:
@@ -181,7 +182,7 @@ class ProcosApp(App[None]):
                     self.pop_screen()
                 found.action_focus_query()
                 return
-        self.push_screen(SearchScreen())
+        self.push_screen(SearchScreen(*self.last_search))
 
     def action_models(self) -> None:
         from procos_tui.ui.models import ModelsScreen

@@ -312,6 +312,12 @@ class ConversationScreen(Screen[None]):
                 landing.fallback = ""
             else:
                 self.landing = None
+                pane = event.pane
+                if pane.matches:
+                    # Scrolled there once the pane's size has settled: the find may end
+                    # before the first layout, when the whole pane still seems visible.
+                    pane.current = 0
+                    self.call_after_refresh(pane.go_to_offset, pane.matches.starts[0])
         self._refresh_titles()
 
     def palette_widget(self) -> TextPane:

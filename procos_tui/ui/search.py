@@ -42,6 +42,8 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 # Typing pauses this long before the search runs (each run cancels the one before).
 DEBOUNCE_S = 0.35
 PLACEHOLDER = 'words or "a phrase"; filters: type:output model: provider: since: until: id:'
+EMPTY_HELP = ('Every word must occur, any case; "a phrase" is one. Filters: type:input|output '
+              "model: provider: since: until: (ISO dates) id:PREFIX mode:fuzzy|regex")
 
 
 class SearchScreen(Screen[None]):
@@ -50,20 +52,21 @@ class SearchScreen(Screen[None]):
         Binding("ctrl+t", "cycle_mode", "Mode"),
         Binding("ctrl+l", "focus_query", "Edit query", show=False),
         Binding("ctrl+r", "rerun", "Run again", show=False),
-        Binding("G", "last", "Last hit (loads more)", show=False),
+        Binding("G", "last", "Last loaded hit (loads the next page)", show=False),
+        Binding("down", "focus_hits", "To the hits", show=False),
     ]
     DEFAULT_CSS = """
     SearchScreen #query { margin: 0 0; }
     SearchScreen #mode { height: 1; padding: 0 1; color: $text-muted; }
-    SearchScreen #progress { height: 1; padding: 0 1; }
+    SearchScreen #progress { height: auto; max-height: 2; padding: 0 1; }
     SearchScreen #notes { height: auto; max-height: 3; padding: 0 1; }
     SearchScreen #hits { height: 1fr; }
     """
 
-    def __init__(self, line: str = "", mode: SearchMode = SearchMode.SUBSTRING) -> None:
+    def __init__(self, line: str = "", mode: SearchMode | None = None) -> None:
         super().__init__()
         self.initial = line
-        self.mode = mode
+        self.mode = mode or SearchMode.SUBSTRING
         self.request: SearchRequest | None = None
         self.run_state: SearchRun | None = None
         self.hits: list[Hit] = []
@@ -75,6 +78,7 @@ class SearchScreen(Screen[None]):
         self._last_line: tuple[str, SearchMode] | None = None
         self._match_width = 40
         self._previous: SearchRun | None = None  # a search still running when a new one starts
+        self._focus_hits = False  # Enter came before the hits
 
     @property
     def procos(self) -> ProcosApp:
@@ -138,8 +142,8 @@ class SearchScreen(Screen[None]):
     def _show_mode(self) -> None:
         others = ", ".join(m.value for m in SearchMode if m is not self.mode)
         self.query_one("#mode", Static).update(Text.assemble(
-            ("mode ", "dim"), (self.mode.value, "bold"), (f"  ^t: {others} · ", "dim"),
-            ("Enter: hits, open at the match · Esc: cancel, back · F1: keys", "dim"),
+            ("mode ", "dim"), (self.mode.value, "bold"), (f" (^t: {others}) · ", "dim"),
+            ("F1 keys · Enter/↓ hits · Esc cancel, back", "dim"),
             no_wrap=True, overflow="ellipsis"))
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -154,10 +158,13 @@ class SearchScreen(Screen[None]):
             return
         if self._debounce is not None:
             self._debounce.stop()
-        if self._last_line != (event.value, self.mode):
-            self.start_search()
-        if self.hits:
+        if self._last_line != (event.value, self.mode) or (
+                self.run_state is not None and self.run_state.cancelled):
+            self.start_search(force=True)
+        if self.hits and self.busy_since is None:
             self.query_one("#hits", DataTable).focus()
+        else:
+            self._focus_hits = True  # when they come
 
     def action_cycle_mode(self) -> None:
         self.mode = self.mode.next()
@@ -166,6 +173,10 @@ class SearchScreen(Screen[None]):
 
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
+
+    def action_focus_hits(self) -> None:
+        if self.hits:
+            self.query_one("#hits", DataTable).focus()
 
     def action_last(self) -> None:
         table = self.query_one("#hits", DataTable)
@@ -196,19 +207,24 @@ class SearchScreen(Screen[None]):
             request = parse_search(line, self.mode)
         except SearchSyntaxError as exc:
             self.cancel_search(None)
+            self.run_state = None
+            self._clear_hits()  # the hits of an earlier line would look like this one's
+            self.query_one("#notes", Static).update("")
             self._say(Text(sanitize_plain(str(exc)), style="bold red"))
             return
         if request.mode is not self.mode:  # mode: in the line wins
             self.mode = request.mode
             self._show_mode()
         self._last_line = (line, self.mode)
+        self.procos.last_search = (line, self.mode)  # the next Search opens on it again
         self.generation += 1
         self.request = request
         self._clear_hits()
         self.query_one("#notes", Static).update("")
         if request.empty:
             self._stop_ticker()
-            self._say(Text("Type to search every stored prompt and response.", style="dim"))
+            self._say(Text("Filters narrow a search: add a word or a \"phrase\" to find."
+                           if line.strip() else EMPTY_HELP, style="dim"))
             self.cancel_at_server()
             return
         from procos_tui.db.search import SearchRun
@@ -256,8 +272,10 @@ class SearchScreen(Screen[None]):
             return
         except QueryTimedOut as exc:
             if generation == self.generation:
-                self._failed(f"stopped by the statement timeout ({sanitize_plain(str(exc))}); "
-                             "narrow it with type:, since:, model:, id: or a longer term")
+                seconds = self.session.statement_timeout_ms / 1000
+                self._failed(f"stopped after {seconds:g} s (statement timeout): narrow it with "
+                             "type:, since:, model:, id: or a longer term")
+            del exc
             return
         except DatabaseError as exc:
             if generation == self.generation:
@@ -269,6 +287,9 @@ class SearchScreen(Screen[None]):
         self._stop_ticker()
         self._add_hits(hits)
         self._summary()
+        if self._focus_hits and self.hits:
+            self._focus_hits = False
+            self.query_one("#hits", DataTable).focus()
 
     def _failed(self, message: str) -> None:
         self.busy_since = None
@@ -350,7 +371,7 @@ class SearchScreen(Screen[None]):
 
         hit = self.hits[event.cursor_row]
         self.app.push_screen(ConversationScreen(hit.process_instance_id, focus_row=hit.id,
-                                                landing=landing_for(hit, self.request)))
+                                                landing=landing_for(hit, self.run_state)))
 
 
 def hit_cells(hit: Hit, columns: tuple[tuple[str, int], ...], match_width: int
@@ -380,15 +401,28 @@ def hit_cells(hit: Hit, columns: tuple[tuple[str, int], ...], match_width: int
     return cells
 
 
-def landing_for(hit: Hit, request: SearchRequest | None) -> Landing:
-    """What the conversation finds for a hit: the term (the close word in fuzzy mode). A
-    regex goes with the text the server matched: where Python reads the pattern differently
-    (PostgreSQL's dialect differs in places), the pane still lands on that text."""
+def landing_for(hit: Hit, run: SearchRun | None) -> Landing:
+    """What the conversation finds for a hit: every term (in fuzzy mode the close word the
+    row holds, and the close words of the other terms). A regex goes with the text the
+    server matched: where Python reads the pattern differently (PostgreSQL's dialect differs
+    in places), the pane still lands on that text."""
     from procos_tui.ui.conversation import Landing
 
-    term = hit.matched or (request.terms[0] if request and request.terms else "")
-    if request is None or request.mode is not SearchMode.REGEX:
-        return Landing(term)
+    request = run.request if run is not None else None
+    if request is None or not request.terms:
+        return Landing(hit.matched or "")
+    if run is not None and request.mode is SearchMode.FUZZY:
+        words = [hit.matched or ""]
+        for _term, close in list(run.close_words.items())[1:]:
+            words += [w for w, _ in close]
+        return Landing("|".join(re.escape(w) for w in words if w), regex=True)
+    if request.mode is SearchMode.SUBSTRING:
+        if len(request.terms) == 1:
+            return Landing(request.terms[0])
+        # longest first: "refund" before "ref" where one term holds another
+        terms = sorted(request.terms, key=len, reverse=True)
+        return Landing("|".join(re.escape(t) for t in terms), regex=True)
+    term = request.terms[0]
     found = hit.snippet[hit.match_start:hit.match_start + hit.match_len] \
         if hit.match_start >= 0 and hit.match_len > 0 else ""
     try:

@@ -38,7 +38,8 @@ WHERE oid = to_regclass('procos_ai_context')
 """
 
 SEARCH_SUPPORT = """
-SELECT to_regclass('procos_ai_search_words') IS NOT NULL
+SELECT to_regclass('procos_ai_context') IS NOT NULL,
+       to_regclass('procos_ai_search_words') IS NOT NULL
        AND to_regprocedure('procos_ai_search_words_edge()') IS NOT NULL
        AND to_regprocedure('procos_ai_words(text)') IS NOT NULL,
        current_setting('server_version_num')::int
@@ -73,7 +74,8 @@ FROM (
            OR coalesce(c.created_at, '-infinity'::timestamptz) = '-infinity'::timestamptz)
       AND n.word %% %(term)s
 ) AS close
-ORDER BY sim DESC, close.word
+WHERE length(close.word) BETWEEN length(%(term)s) / 2 AND length(%(term)s) * 2
+ORDER BY sim DESC, abs(length(close.word) - length(%(term)s)), close.word
 LIMIT %(max_words)s
 """
 
@@ -85,7 +87,8 @@ SELECT close.word, similarity(close.word, %(term)s) AS sim
 FROM (SELECT DISTINCT n.word
       FROM procos_ai_context AS c, procos_ai_words(c.content_text) AS n(word)
       WHERE n.word %% %(term)s) AS close
-ORDER BY sim DESC, close.word
+WHERE length(close.word) BETWEEN length(%(term)s) / 2 AND length(%(term)s) * 2
+ORDER BY sim DESC, abs(length(close.word) - length(%(term)s)), close.word
 LIMIT %(max_words)s
 """
 
@@ -122,10 +125,11 @@ def filters(req: SearchRequest) -> Condition:
     cond = Condition()
     if req.context_type:
         cond.add("c.context_type = %(f_type)s", f_type=req.context_type)
+    # exact names, any case: model:GPT-4o is gpt-4o (and not gpt-4o-mini)
     if req.provider:
-        cond.add("c.ai_provider = %(f_provider)s", f_provider=req.provider)
+        cond.add("lower(c.ai_provider) = lower(%(f_provider)s)", f_provider=req.provider)
     if req.model:
-        cond.add("c.model_used = %(f_model)s", f_model=req.model)
+        cond.add("lower(c.model_used) = lower(%(f_model)s)", f_model=req.model)
     if req.since:
         cond.add("c.created_at >= %(f_since)s", f_since=req.since)
     if req.until:
