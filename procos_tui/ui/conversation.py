@@ -172,7 +172,8 @@ class ConversationScreen(Screen[None]):
                 style="bold yellow"))
             return
         tokens = sum(i.total_tokens for i in self.interactions)
-        heading = (f"Process instance {pid} · {len(self.interactions)} interactions · "
+        count = len(self.interactions)
+        heading = (f"Process instance {pid} · {count} interaction{'s' if count != 1 else ''} · "
                    f"{tokens:,} tokens")
         if event.camunda is not None:
             c = event.camunda

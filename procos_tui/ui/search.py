@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from procos_tui.ui.conversation import Landing
 
 # Wide terminals show every column; at 80 columns model and size give way to the match.
-WIDE = (("When", 16), ("Type", 6), ("Process", 24), ("Model", 15), ("Chars", 5),
+WIDE = (("When", 16), ("Type", 6), ("Process", 20), ("Model", 14), ("Chars", 5),
         ("Match", 0))
 NARROW = (("When", 11), ("Type", 6), ("Process", 14), ("Match", 0))
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
