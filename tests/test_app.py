@@ -168,4 +168,4 @@ async def test_go_to_process_opens_its_conversation(seeded: str) -> None:
         app.screen.query_one(Input).value = "  pi-0007 "
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
-                       and "1 interactions" in screen_text(app))
+                       and "1 interaction ·" in screen_text(app))
