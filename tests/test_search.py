@@ -219,8 +219,9 @@ def test_plans_use_the_indexes(corpus: str) -> None:
     assert "Index Scan Backward using idx_procos_ai_context_activity" in plan
     assert "JIT" not in plan
     with psycopg.connect(corpus) as conn:  # rolled back: a word list of a real size
-        conn.execute("INSERT INTO procos_ai_search_words"
-                     " SELECT md5(g::text) FROM generate_series(1, 30000) AS g")
+        # word-like entries of a word's length: at this size the planner must pick the index
+        conn.execute("INSERT INTO procos_ai_search_words SELECT substr(md5(g::text), 1, 9)"
+                     " FROM generate_series(1, 300000) AS g ON CONFLICT DO NOTHING")
         conn.execute("ANALYZE procos_ai_search_words")
         plan = "\n".join(r[0] for r in conn.execute(
             sql.explain(sql.CLOSE_WORDS), {"term": "thermo", "max_words": 20,
