@@ -7,8 +7,9 @@ exclusive. Unknown keys and bad dates are errors that name the offending word.
 from __future__ import annotations
 
 import shlex
-from datetime import UTC, datetime
+from datetime import datetime
 
+from procos_tui.core.search_syntax import SearchSyntaxError, parse_when
 from procos_tui.db.types import ProcessFilter
 
 KEYS = ("provider", "model", "since", "until", "id")
@@ -20,11 +21,9 @@ class FilterError(ValueError):
 
 def _when(key: str, value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise FilterError(f"{key}: {value!r} is not an ISO date or time "
-                          "(for example 2026-11-01 or 2026-11-01T08:30)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_when(key, value)
+    except SearchSyntaxError as exc:
+        raise FilterError(str(exc)) from None
 
 
 def parse_filter(line: str) -> ProcessFilter:
