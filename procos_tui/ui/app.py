@@ -18,6 +18,7 @@ from procos_tui.db.types import ProcessFilter, ServerFacts
 from procos_tui.ui.processes import ProcessesScreen
 
 if TYPE_CHECKING:
+    from procos_tui.core.search_syntax import SearchMode
     from procos_tui.db.conninfo import Target
     from procos_tui.db.prefetch import Prefetch
     from procos_tui.db.session import BrowseSession
@@ -52,7 +53,8 @@ class ProcosApp(App[None]):
         self._prefetched_facts: ServerFacts | None = None
         self.fatal_error: str | None = None
         self._session: BrowseSession | None = None
-        self.last_search: tuple[str, Any] = ("", None)  # the last Search screen's line, mode
+        # The last Search screen's line and mode: the next one opens on them.
+        self.last_search: tuple[str, SearchMode | None] = ("", None)
 
     @property
     def session(self) -> BrowseSession:

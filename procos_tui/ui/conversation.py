@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -27,19 +27,11 @@ from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.db.types import CamundaDetails, InteractionContent, InteractionHeader
 from procos_tui.ui import actions
 from procos_tui.ui.interaction_view import COLUMNS, interaction_cells, pane_title
+from procos_tui.ui.search_hits import Landing
 from procos_tui.ui.textpane import TextPane, match_status
 
 if TYPE_CHECKING:
     from procos_tui.ui.app import ProcosApp
-
-@dataclass
-class Landing:
-    """Where a search hit sends the reader: its match, to find and highlight."""
-
-    term: str
-    regex: bool = False
-    fallback: str = ""  # literal text to find when the term finds nothing (a regex)
-    tries: int = 0
 
 
 class ConversationScreen(Screen[None]):
@@ -301,19 +293,17 @@ class ConversationScreen(Screen[None]):
                     self._title(role, header, note=self._notes.get(role, "")))
 
     def on_text_pane_find_changed(self, event: TextPane.FindChanged) -> None:
-        landing = self.landing
-        if landing is not None and event.pane.finding is None \
-                and event.pane.id == self.find_target:
-            if event.pane.matches is not None and len(event.pane.matches) == 0 \
-                    and self.mode is not ViewMode.RAW and landing.tries == 1:
+        landing, pane = self.landing, event.pane
+        if landing is not None and pane.finding is None and pane.id == self.find_target:
+            found = len(pane.matches) if pane.matches is not None else None
+            step = landing.next_step(found, raw=self.mode is ViewMode.RAW)
+            if step == "raw":
                 self.action_mode("raw")  # refills the panes, which land again
-            elif event.pane.matches is not None and len(event.pane.matches) == 0 \
-                    and landing.fallback:
-                event.pane.find(landing.fallback, ignore_case=True)
+            elif step == "fallback":
+                pane.find(landing.fallback, ignore_case=True)
                 landing.fallback = ""
             else:
                 self.landing = None
-                pane = event.pane
                 if pane.matches:
                     # Scrolled there once the pane's size has settled: the find may end
                     # before the first layout, when the whole pane still seems visible.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -14,12 +15,30 @@ from procos_tui.core.snippets import snippet_parts
 
 if TYPE_CHECKING:
     from procos_tui.db.search import Hit, SearchRun
-    from procos_tui.ui.conversation import Landing
 
 # Wide terminals show every column; at 80 columns model and size give way to the match.
 WIDE = (("When", 16), ("Type", 6), ("Process", 20), ("Model", 14), ("Chars", 5),
         ("Match", 0))
 NARROW = (("When", 11), ("Type", 6), ("Process", 14), ("Match", 0))
+
+
+@dataclass
+class Landing:
+    """Where a search hit sends the reader: its match, to find and highlight."""
+
+    term: str
+    regex: bool = False
+    fallback: str = ""  # literal text to find when the term finds nothing (a regex)
+    tries: int = 0
+
+    def next_step(self, found: int | None, *, raw: bool) -> str:
+        """After a find of `found` matches: "raw" (the rendered view lacks the text: try the
+        raw one), "fallback" (find the literal instead), or "done"."""
+        if found == 0 and not raw and self.tries == 1:
+            return "raw"
+        if found == 0 and self.fallback:
+            return "fallback"
+        return "done"
 
 
 def hit_cells(hit: Hit, columns: tuple[tuple[str, int], ...], match_width: int
@@ -54,8 +73,6 @@ def landing_for(hit: Hit, run: SearchRun | None) -> Landing:
     row holds, and the close words of the other terms). A regex goes with the text the
     server matched: where Python reads the pattern differently (PostgreSQL's dialect differs
     in places), the pane still lands on that text."""
-    from procos_tui.ui.conversation import Landing
-
     request = run.request if run is not None else None
     if request is None or not request.terms:
         return Landing(hit.matched or "")

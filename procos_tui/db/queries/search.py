@@ -202,8 +202,8 @@ def _position(mode: SearchMode, regex_functions: bool) -> tuple[str, str]:
     return "0", "0"  # before PostgreSQL 15: the snippet is the text's start, unmarked
 
 
-def _hit_columns() -> str:
-    return f"""
+# A hit row, in the order SearchRun._hit reads it.
+HIT_COLUMNS = f"""
     c.id::text, c.process_instance_id, c.context_type, {shown_time('c.created_at')},
     c.ai_provider, c.model_used, length(c.content_text),
     {ACTIVITY}::text, m.pos, m.len, s.start,
@@ -227,7 +227,7 @@ def hits_by_id(ids: list[str], needle: str, mode: SearchMode, regex_functions: b
                ) -> tuple[str, dict[str, Any]]:
     """The hit rows of a known id list, in that order, with snippets."""
     query = f"""
-SELECT {_hit_columns()}
+SELECT {HIT_COLUMNS}
 FROM unnest(%(ids)s::uuid[]) WITH ORDINALITY AS k(id, n)
 JOIN procos_ai_context AS c ON c.id = k.id
 {_hit_joins(mode, regex_functions)}
@@ -251,7 +251,7 @@ def walk(cond: Condition, after: tuple[str, str] | None, limit: int, needle: str
                    f"%(down_id)s::uuid)")
         params.update(down_at=down_to[0], down_id=down_to[1])
     query = f"""
-SELECT {_hit_columns()}
+SELECT {HIT_COLUMNS}
 FROM (SELECT c.* FROM procos_ai_context AS c
       WHERE {cond.sql} {keyset}
       ORDER BY {ACTIVITY} DESC, c.id DESC
