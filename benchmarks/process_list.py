@@ -16,10 +16,10 @@ from typing import Any
 
 import psycopg
 
+from procos_tui.core.types import ProcessCursor, ProcessFilter
 from procos_tui.db import queries
 from procos_tui.db.conninfo import Target
 from procos_tui.db.session import BrowseSession
-from procos_tui.db.types import ProcessCursor, ProcessFilter
 
 
 async def page_times(dsn: str, pages: int, limit: int) -> tuple[list[float], list[float]]:

@@ -21,11 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import contextlib
 
+from procos_tui.core.errors import QueryCancelled
 from procos_tui.core.search_syntax import SearchMode, SearchRequest
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import search as sql
 from procos_tui.db.search import SearchRun
-from procos_tui.db.session import BrowseSession, QueryCancelled
+from procos_tui.db.session import BrowseSession
 
 
 async def first_page(session: BrowseSession, req: SearchRequest) -> tuple[float, int, str]:

@@ -1,3 +1,3 @@
-from procos_tui.cli import main
+from procos_tui.cli.main import main
 
 raise SystemExit(main())

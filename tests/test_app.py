@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
+from procos_tui.core.types import ProcessFilter
 from procos_tui.db.conninfo import Target
 from procos_tui.db.schema import apply_schema
-from procos_tui.db.types import ProcessFilter
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.help import HelpScreen
 from procos_tui.ui.processes import ProcessesScreen

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from procos_tui.core.filters import FilterError, format_filter, parse_filter
-from procos_tui.db.types import ProcessFilter
+from procos_tui.core.types import ProcessFilter
 
 
 def test_keys_dates_and_bare_words() -> None:

@@ -9,17 +9,17 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from procos_tui.db.conninfo import Target
-from procos_tui.db.models import (
+from procos_tui.core.registry import (
     DuplicateModel,
     InvalidModel,
     ModelConflict,
     ModelDraft,
     ModelRow,
-    ModelWriter,
     WritesRefused,
     validate,
 )
+from procos_tui.db.conninfo import Target
+from procos_tui.db.models import ModelWriter
 from procos_tui.db.session import BrowseSession
 
 pytestmark = pytest.mark.db

@@ -9,10 +9,10 @@ import time
 import psycopg
 import pytest
 
+from procos_tui.core.types import ProcessFilter
 from procos_tui.db.conninfo import Target
 from procos_tui.db.prefetch import Prefetch, fetch_first_page
 from procos_tui.db.session import BrowseSession
-from procos_tui.db.types import ProcessFilter
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 

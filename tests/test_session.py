@@ -13,16 +13,16 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from procos_tui.db.conninfo import Target
-from procos_tui.db.session import (
-    BrowseSession,
+from procos_tui.core.errors import (
     ConnectionFailed,
     ConnectionLost,
     DatabaseError,
     QueryCancelled,
     QueryTimedOut,
 )
-from procos_tui.db.types import ProcessFilter
+from procos_tui.core.types import ProcessFilter
+from procos_tui.db.conninfo import Target
+from procos_tui.db.session import BrowseSession
 
 pytestmark = pytest.mark.db
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from procos_tui.db.types import InteractionContent, InteractionHeader
+from procos_tui.core.types import InteractionContent, InteractionHeader
 
 
 class ViewMode(Enum):

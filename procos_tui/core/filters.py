@@ -10,7 +10,7 @@ import shlex
 from datetime import datetime
 
 from procos_tui.core.search_syntax import SearchSyntaxError, parse_when
-from procos_tui.db.types import ProcessFilter
+from procos_tui.core.types import ProcessFilter
 
 KEYS = ("provider", "model", "since", "until", "id")
 

@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 from psycopg import conninfo as pg_conninfo
 
+from procos_tui.core.errors import ConnectionFailed
 from procos_tui.db.conninfo import APP_NAME, Target
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
@@ -15,26 +16,6 @@ CONNECT_TIMEOUT_S = 10
 # A server that stops answering mid-query (network partition) is given up after this long,
 # instead of TCP's own quarter of an hour.
 TCP_USER_TIMEOUT_MS = 60_000
-
-
-class DatabaseError(Exception):
-    """A database problem put in one line for the user (no traceback, no password)."""
-
-
-class ConnectionFailed(DatabaseError):
-    pass
-
-
-class QueryCancelled(DatabaseError):
-    pass
-
-
-class QueryTimedOut(DatabaseError):
-    pass
-
-
-class ConnectionLost(DatabaseError):
-    pass
 
 
 def one_line(exc: BaseException) -> str:

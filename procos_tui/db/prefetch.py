@@ -16,7 +16,7 @@ import signal
 import sys
 from dataclasses import dataclass
 
-from procos_tui.db.types import ProcessFilter, ProcessPage, ServerFacts
+from procos_tui.core.types import ProcessFilter, ProcessPage, ServerFacts
 
 PAGE_SIZE = 100
 
@@ -47,8 +47,9 @@ def fetch_first_page(dsn: str | None, profile: str | None, flt: ProcessFilter) -
     nothing else to do, and skipping asyncio saves it a tenth of its time."""
     import psycopg
 
+    from procos_tui.core.errors import DatabaseError
     from procos_tui.db import queries
-    from procos_tui.db.connect import DatabaseError, connect_sync, one_line
+    from procos_tui.db.connect import connect_sync, one_line
     from procos_tui.db.conninfo import ConnInfoError, resolve
 
     try:

@@ -17,8 +17,8 @@ from typing import Any
 
 import psycopg
 
+from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
 from procos_tui.core.search_syntax import SearchMode, SearchRequest, like_pattern
-from procos_tui.db.connect import DatabaseError, QueryCancelled, QueryTimedOut
 from procos_tui.db.queries import search as sql
 from procos_tui.db.session import BrowseSession
 

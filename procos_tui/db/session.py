@@ -14,22 +14,15 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.pq import ConnStatus
 
-from procos_tui.db import queries
-from procos_tui.db.connect import (
-    DEFAULT_STATEMENT_TIMEOUT_MS,
+from procos_tui.core.errors import (
     ConnectionFailed,
     ConnectionLost,
     DatabaseError,
     QueryCancelled,
     QueryTimedOut,
-    connection_kwargs,
-    one_line,
-    session_options,
 )
-from procos_tui.db.conninfo import Target
-from procos_tui.db.models import ModelRow
-from procos_tui.db.queries import registry as registry_sql
-from procos_tui.db.types import (
+from procos_tui.core.registry import ModelRow
+from procos_tui.core.types import (
     CamundaDetails,
     CamundaVariable,
     InteractionContent,
@@ -39,6 +32,15 @@ from procos_tui.db.types import (
     ProcessPage,
     ServerFacts,
 )
+from procos_tui.db import queries
+from procos_tui.db.connect import (
+    DEFAULT_STATEMENT_TIMEOUT_MS,
+    connection_kwargs,
+    one_line,
+    session_options,
+)
+from procos_tui.db.conninfo import Target
+from procos_tui.db.queries import registry as registry_sql
 
 __all__ = ["BrowseSession", "ConnectionFailed", "ConnectionLost", "DatabaseError",
            "QueryCancelled", "QueryTimedOut", "ServerFacts"]

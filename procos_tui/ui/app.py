@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from procos_tui.core.sanitize import sanitize_plain
-from procos_tui.db.types import ProcessFilter, ServerFacts
+from procos_tui.core.types import ProcessFilter, ServerFacts
 from procos_tui.ui.processes import ProcessesScreen
 
 if TYPE_CHECKING:

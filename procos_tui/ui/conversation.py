@@ -24,7 +24,7 @@ from procos_tui.core.conversation import (
 from procos_tui.core.document import Document
 from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
 from procos_tui.core.sanitize import sanitize_plain
-from procos_tui.db.types import CamundaDetails, InteractionContent, InteractionHeader
+from procos_tui.core.types import CamundaDetails, InteractionContent, InteractionHeader
 from procos_tui.ui import actions
 from procos_tui.ui.interaction_view import COLUMNS, interaction_cells, pane_title
 from procos_tui.ui.search_hits import Landing
@@ -134,7 +134,7 @@ class ConversationScreen(Screen[None]):
 
     @work(exclusive=True, group="conversation")
     async def load_interactions(self) -> None:
-        from procos_tui.db.session import DatabaseError
+        from procos_tui.core.errors import DatabaseError
 
         try:
             session = self.procos.session
@@ -199,7 +199,7 @@ class ConversationScreen(Screen[None]):
     @work(exclusive=True, group="content")
     async def load_content(self, index: int, mode: ViewMode | None = None) -> None:
         """The interaction's rows in full, with content_data where the view needs it."""
-        from procos_tui.db.session import DatabaseError
+        from procos_tui.core.errors import DatabaseError
 
         mode = mode or self.mode
         rows: dict[str, InteractionContent] = {}

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from procos_tui.core.conversation import Interaction, ViewMode, token_summary
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
-from procos_tui.db.types import InteractionHeader
+from procos_tui.core.types import InteractionHeader
 
 COLUMNS = ("#", "Time", "Activity", "Model", "Tokens", "Sizes in → out", "Task")
 

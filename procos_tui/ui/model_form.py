@@ -15,8 +15,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static, TextArea
 
+from procos_tui.core.registry import FieldError, ModelDraft, ModelRow, validate
 from procos_tui.core.sanitize import sanitize_plain, sanitize_text
-from procos_tui.db.models import FieldError, ModelDraft, ModelRow, validate
 
 FIELDS = (("model_name", "Name"), ("provider", "Provider"), ("version", "Version"))
 

@@ -15,14 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from procos_tui.core.registry import ModelConflict, ModelDraft, ModelRow, WritesRefused
 from procos_tui.core.sanitize import clip, sanitize_plain
-from procos_tui.db.models import (
-    ModelConflict,
-    ModelDraft,
-    ModelRow,
-    ModelWriter,
-    WritesRefused,
-)
+from procos_tui.db.models import ModelWriter
 from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.model_form import ModelForm, conflict_body, preview_body
 
@@ -119,7 +114,7 @@ class ModelsScreen(Screen[None]):
         async def fetch() -> None:
             from dataclasses import replace
 
-            from procos_tui.db.session import DatabaseError
+            from procos_tui.core.errors import DatabaseError
 
             try:
                 session = self.procos.session

@@ -14,8 +14,8 @@ from textual.widgets import Footer, Static
 
 from procos_tui.core.filters import FilterError, format_filter, parse_filter
 from procos_tui.core.sanitize import clip, sanitize_plain
+from procos_tui.core.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
 from procos_tui.db.prefetch import PAGE_SIZE, Prefetched, schema_problem
-from procos_tui.db.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
 from procos_tui.ui.processlist import ProcessList
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class ProcessesScreen(Screen[None]):
         self.fetching = True
         if first and await self._take_prefetched():
             return
-        from procos_tui.db.session import ConnectionFailed, DatabaseError
+        from procos_tui.core.errors import ConnectionFailed, DatabaseError
 
         try:
             session = self.procos.session

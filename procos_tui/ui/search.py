@@ -239,7 +239,7 @@ class SearchScreen(Screen[None]):
 
     @work(group="search-cancel")
     async def cancel_at_server(self) -> None:
-        from procos_tui.db.session import DatabaseError
+        from procos_tui.core.errors import DatabaseError
 
         try:
             await self.session.cancel()
@@ -248,7 +248,7 @@ class SearchScreen(Screen[None]):
 
     @work(group="search")
     async def fetch_page(self, generation: int, first: bool = False) -> None:
-        from procos_tui.db.session import DatabaseError, QueryCancelled, QueryTimedOut
+        from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
 
         run = self.run_state
         if run is None or run.done or run.cancelled:

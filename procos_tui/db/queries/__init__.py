@@ -10,7 +10,7 @@ from typing import Any
 
 from psycopg import sql
 
-from procos_tui.db.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
+from procos_tui.core.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
 
 # --- session ------------------------------------------------------------------------------------
 

@@ -77,7 +77,7 @@ def cmd_search(args: argparse.Namespace, target: Any) -> int:
     except ValueError as exc:
         print(f"procos-tui search: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    from procos_tui.db.connect import DatabaseError
+    from procos_tui.core.errors import DatabaseError
 
     try:
         hits, notes, more = asyncio.run(_search(target, req, args.limit, args.timeout))
@@ -171,7 +171,8 @@ REFRESH_STEP_ROWS = 20_000
 
 
 def cmd_refresh_words(target: Any) -> int:
-    from procos_tui.db.connect import DatabaseError, connect_sync, one_line
+    from procos_tui.core.errors import DatabaseError
+    from procos_tui.db.connect import connect_sync, one_line
 
     started = time.monotonic()
     print(f"procos-tui refresh-words: adding the words of new rows of {target.display} to "

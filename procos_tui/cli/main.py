@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: stdout)")
     _connection_options(export, top=False)
 
-    from procos_tui.cli_search import add_parsers
+    from procos_tui.cli.search import add_parsers
 
     add_parsers(sub, _connection_options)
     return parser
@@ -104,11 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return cmd_export(args)
         if args.command == "search":
-            from procos_tui.cli_search import cmd_search
+            from procos_tui.cli.search import cmd_search
 
             return cmd_search(args, _target(args))
         if args.command == "refresh-words":
-            from procos_tui.cli_search import cmd_refresh_words
+            from procos_tui.cli.search import cmd_refresh_words
 
             return cmd_refresh_words(_target(args))
         return cmd_tui(args)
@@ -129,7 +129,8 @@ def _target(args: argparse.Namespace) -> Target:
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
-    from procos_tui.db.connect import DatabaseError, connect_sync, one_line
+    from procos_tui.core.errors import DatabaseError
+    from procos_tui.db.connect import connect_sync, one_line
     from procos_tui.db.schema import apply_schema, init_sql_path
 
     target = _target(args)
@@ -147,7 +148,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     if args.no_words:
         print("Skipped the search word list (--no-words): run procos-tui refresh-words")
         return EXIT_OK
-    from procos_tui.cli_search import cmd_refresh_words
+    from procos_tui.cli.search import cmd_refresh_words
 
     return cmd_refresh_words(target)
 
@@ -155,8 +156,9 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import psycopg
 
+    from procos_tui.core.errors import DatabaseError
     from procos_tui.core.sanitize import sanitize_plain
-    from procos_tui.db.connect import DatabaseError, connect_sync, one_line
+    from procos_tui.db.connect import connect_sync, one_line
     from procos_tui.db.export import UnknownProcess, export_process, export_to_file
 
     target = _target(args)
@@ -205,8 +207,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     import psycopg
 
+    from procos_tui.core.errors import DatabaseError
     from procos_tui.core.sanitize import sanitize_plain
-    from procos_tui.db.connect import DatabaseError, connect_sync, one_line
+    from procos_tui.db.connect import connect_sync, one_line
     from procos_tui.db.health import run_check
 
     target = _target(args)

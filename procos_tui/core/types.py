@@ -1,4 +1,4 @@
-"""Typed results of the data layer: what the screens receive, never a raw row."""
+"""Domain types: what the data layer returns and the screens show, never a raw row."""
 
 from __future__ import annotations
 
