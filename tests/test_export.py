@@ -21,10 +21,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from procos_tui.core.errors import UnknownProcess
 from procos_tui.core.sanitize import visible_escape
 from procos_tui.db.export import (
     COLUMNS,
-    UnknownProcess,
     export_process,
     export_to_file,
     write_atomically,

@@ -156,10 +156,10 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import psycopg
 
-    from procos_tui.core.errors import DatabaseError
+    from procos_tui.core.errors import DatabaseError, UnknownProcess
     from procos_tui.core.sanitize import sanitize_plain
     from procos_tui.db.connect import connect_sync, one_line
-    from procos_tui.db.export import UnknownProcess, export_process, export_to_file
+    from procos_tui.db.export import export_process, export_to_file
 
     target = _target(args)
     to_file = args.output not in (None, "-")
@@ -289,10 +289,11 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None = None
              ) -> int:
+    from procos_tui.db.gateway import Gateway
     from procos_tui.ui.app import ProcosApp
 
-    app = ProcosApp(target, read_only=args.read_only, process_id=args.process,
-                    prefetch=prefetch)
+    app = ProcosApp(Gateway(target, read_only=args.read_only, prefetch=prefetch),
+                    process_id=args.process)
     app.run()
     if app.fatal_error:
         print(f"procos-tui: {app.fatal_error}", file=sys.stderr)

@@ -22,3 +22,11 @@ class QueryTimedOut(DatabaseError):
 
 class ConnectionLost(DatabaseError):
     pass
+
+
+class UnknownProcess(DatabaseError):
+    """No procos_ai_context row has this process_instance_id."""
+
+    def __init__(self, process_instance_id: str) -> None:
+        super().__init__(f"no AI context for process instance '{process_instance_id}'")
+        self.process_instance_id = process_instance_id

@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from procos_tui.core.conversation import pretty_json
 from procos_tui.core.errors import DatabaseError
@@ -41,6 +41,14 @@ class ModelRow:
     def label(self) -> str:
         version = f" {self.version}" if self.version else " (no version)"
         return f"{self.provider} / {self.model_name}{version}"
+
+
+class ModelUsage(NamedTuple):
+    """A model's use in procos_ai_context."""
+
+    calls: int
+    total_tokens: int
+    last_used: datetime | None
 
 
 @dataclass(frozen=True)

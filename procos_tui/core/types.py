@@ -122,3 +122,20 @@ class CamundaDetails:
     started_at: datetime | None
     ended_at: datetime | None
     variables: tuple[CamundaVariable, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class CutView:
+    """Where a Camunda copy ends: its last characters, and ProcOS's text around that point."""
+
+    name: str
+    camunda_tail: str
+    procos_around: str  # starts at the same character as camunda_tail
+    cut_at: int  # characters Camunda kept
+    procos_length: int
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    rows: int
+    bytes_written: int

@@ -15,13 +15,14 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, BinaryIO, Literal, TypeVar, cast
 
 import psycopg
 
+from procos_tui.core.errors import UnknownProcess
 from procos_tui.core.sanitize import sanitize_plain, sanitize_text, visible_escape
+from procos_tui.core.types import ExportResult
 from procos_tui.db.queries import EXPORT_ROWS_OF_PROCESS
 
 # Table column order: the JSON keys, and the order EXPORT_ROWS_OF_PROCESS returns them in.
@@ -37,20 +38,6 @@ _BARE = re.compile(r"[A-Za-z0-9.:@+/-]+")
 _TOKEN_PARTS = ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens")
 
 T = TypeVar("T")
-
-
-class UnknownProcess(Exception):
-    """No procos_ai_context row has this process_instance_id."""
-
-    def __init__(self, process_instance_id: str) -> None:
-        super().__init__(f"no AI context for process instance '{process_instance_id}'")
-        self.process_instance_id = process_instance_id
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    rows: int
-    bytes_written: int
 
 
 class _Sink:

@@ -21,7 +21,7 @@ from procos_tui.core.errors import (
     QueryCancelled,
     QueryTimedOut,
 )
-from procos_tui.core.registry import ModelRow
+from procos_tui.core.registry import ModelRow, ModelUsage
 from procos_tui.core.types import (
     CamundaDetails,
     CamundaVariable,
@@ -313,13 +313,14 @@ class BrowseSession:
 
         return [ModelRow(*r) for r in await self._run(op)]
 
-    async def model_usage(self) -> dict[tuple[str, str], tuple[int, int, Any]]:
+    async def model_usage(self) -> dict[tuple[str, str], ModelUsage]:
         """(provider, model) -> (calls, total tokens, last used), one grouped pass."""
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
             cur = await conn.execute(registry_sql.MODEL_USAGE)
             return await cur.fetchall()
 
-        return {(r[0], r[1]): (int(r[2]), int(r[3]), r[4]) for r in await self._run(op)}
+        return {(r[0], r[1]): ModelUsage(int(r[2]), int(r[3]), r[4])
+                for r in await self._run(op)}
 
     async def content_data(self, row_id: str) -> str | None:
         """content_data as PostgreSQL prints it, for rows content() left it out of."""

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from procos_tui.core.types import CutView
 from procos_tui.db.queries import health as health_sql
 
 VERDICTS = ("same", "cut", "differs", "only_camunda", "only_procos")
@@ -91,17 +92,6 @@ def compare_instance(conn: Any, process_instance_id: str) -> list[CopyFinding]:
             if name not in kept:
                 findings.append(CopyFinding(pid, name, "procos", "only_procos", None, length))
     return findings
-
-
-@dataclass(frozen=True)
-class CutView:
-    """Where a Camunda copy ends: its last characters, and ProcOS's text around that point."""
-
-    name: str
-    camunda_tail: str
-    procos_around: str  # starts at the same character as camunda_tail
-    cut_at: int  # characters Camunda kept
-    procos_length: int
 
 
 def cut_view(conn: Any, process_instance_id: str, name: str, before: int = 300,

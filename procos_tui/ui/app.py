@@ -1,34 +1,33 @@
-"""The Textual application: owns the browsing session, shows which database, hosts screens."""
+"""The Textual application: owns the gateway and the screen stack, shows which database."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.dom import DOMNode
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
 
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.types import ProcessFilter, ServerFacts
+from procos_tui.ui.messages import OpenProcess, ShowCutView, ShowProcessList
 from procos_tui.ui.processes import ProcessesScreen
+from procos_tui.ui.status import DatabaseState
 
 if TYPE_CHECKING:
     from procos_tui.core.search_syntax import SearchMode
-    from procos_tui.db.conninfo import Target
-    from procos_tui.db.prefetch import Prefetch
-    from procos_tui.db.session import BrowseSession
+    from procos_tui.db.gateway import Gateway
 
 
 class ProcosApp(App[None]):
+    """Screens other than the home screen are imported when first opened (inside the
+    handlers below): the first frame should not pay for them."""
+
     TITLE = "procos-tui"
-    CSS = """
-    #status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
@@ -37,99 +36,73 @@ class ProcosApp(App[None]):
         Binding("s", "search", "Search"),
     ]
 
-    def __init__(self, target: Target, *, read_only: bool = False,
-                 process_id: str | None = None, flt: ProcessFilter | None = None,
-                 label: str | None = None, prefetch: Prefetch | None = None) -> None:
+    # What every status line shows; screens' StatusLine widgets watch it.
+    database: reactive[DatabaseState] = reactive(DatabaseState(""), always_update=True)
+
+    def __init__(self, gateway: Gateway, *, process_id: str | None = None,
+                 flt: ProcessFilter | None = None, label: str | None = None) -> None:
         super().__init__()
-        self.target = target
-        self.read_only_flag = read_only
+        self.gateway = gateway
+        gateway.on_reconnect = self._reconnected
         self.process_id = process_id
         self.initial_filter = flt or ProcessFilter()
-        # What the status line calls the database (default: the masked conninfo, which the
-        # prefetching child works out, so that psycopg stays out of the first frame).
-        self._label = label
-        self._prefetch = prefetch
-        self._prefetch_taken: Prefetch | None = None  # kept to stop its child on quit
-        self._prefetched_facts: ServerFacts | None = None
         self.fatal_error: str | None = None
-        self._session: BrowseSession | None = None
         # The last Search screen's line and mode: the next one opens on them.
         self.last_search: tuple[str, SearchMode | None] = ("", None)
+        # What the status line calls the database: given, else the masked conninfo, which the
+        # prefetching child works out (so that psycopg stays out of the first frame).
+        self._label = label
+        self.set_reactive(ProcosApp.database, DatabaseState(
+            self._label or f"({gateway.target.source})", None, gateway.read_only))
 
     @property
-    def session(self) -> BrowseSession:
-        if self._session is None:
-            # psycopg loads here, after the first frame is on its way, not at import time.
-            from procos_tui.db.session import BrowseSession
+    def read_only_flag(self) -> bool:
+        return self.gateway.read_only
 
-            self._session = BrowseSession(self.target, on_reconnect=self._reconnected)
-        return self._session
-
-    @property
-    def label(self) -> str:
+    def server_facts(self, facts: ServerFacts | None, label: str | None = None) -> None:
+        """The server has said what it is (or the prefetching child has, with its label)."""
         if self._label is None:
-            if self._prefetch is not None:
-                return f"({self.target.source})"
-            self._label = self.target.display
-        return self._label
-
-    @property
-    def facts(self) -> ServerFacts | None:
-        if self._session is not None and self._session.facts is not None:
-            return self._session.facts
-        return self._prefetched_facts
-
-    def peek_prefetch(self, flt: ProcessFilter) -> Prefetch | None:
-        return self._prefetch if self._prefetch is not None and \
-            self._prefetch.filter == flt else None
-
-    def take_prefetch(self, flt: ProcessFilter) -> Prefetch | None:
-        prefetch, self._prefetch = self._prefetch, None
-        self._prefetch_taken = prefetch
-        if prefetch is not None and prefetch.filter != flt:
-            prefetch.abandon()
-            return None
-        return prefetch
-
-    def prefetched(self, label: str, facts: ServerFacts | None) -> None:
-        if self._label is None and label:
-            self._label = label
-        self._prefetched_facts = facts
-        self.facts_changed()
-
-    def facts_changed(self) -> None:
-        """What the status line and title say of the database may have changed."""
+            self._label = label or self.gateway.display
+        self.database = DatabaseState(self._label, facts or self.database.facts,
+                                      self.gateway.read_only)
         if not self.process_id:
-            self.sub_title = sanitize_plain(self.label)
-        for status in self.screen.query("#status"):
-            if isinstance(status, Static):
-                status.update(self.status_text())
+            self.sub_title = sanitize_plain(self._label)
 
     def on_mount(self) -> None:
-        self.sub_title = sanitize_plain(self.label)
+        self.sub_title = sanitize_plain(self.database.label)
         self.push_screen(ProcessesScreen(self.initial_filter))
         if self.process_id:
-            from procos_tui.ui.conversation import ConversationScreen
+            self.post_message(OpenProcess(self.process_id))
 
-            self.push_screen(ConversationScreen(self.process_id))
+    # --- navigation: screens post, the app moves -------------------------------------------
 
-    def status_text(self) -> Text:
-        facts = self.facts
-        text = Text()
-        # What the server says of this session, once it has said it.
-        if facts is None:
-            text.append("connecting…", style="dim")
-        elif facts.read_only:
-            text.append("read-only", style="bold green")
-        else:
-            text.append("NOT read-only", style="bold red")
-        if self.read_only_flag:
-            text.append(" (--read-only: no writes at all)")
-        text.append("  " + sanitize_plain(self.label), style="bold")
-        if facts is not None:
-            text.append(f"  PostgreSQL {facts.server_version.split()[0].split('.')[0]}")
-            text.append("  Camunda: " + ("yes" if facts.has_camunda_history else "no"))
-        return text
+    def on_open_process(self, message: OpenProcess) -> None:
+        from procos_tui.ui.conversation import ConversationScreen
+
+        self.push_screen(ConversationScreen(message.process_instance_id,
+                                            focus_row=message.focus_row,
+                                            landing=message.landing))
+
+    def on_show_process_list(self, message: ShowProcessList) -> None:
+        self.switch_screen(ProcessesScreen())
+
+    def on_show_cut_view(self, message: ShowCutView) -> None:
+        from procos_tui.ui.cut_view import CutScreen
+
+        self.push_screen(CutScreen(message.process_instance_id, message.view))
+
+    def action_go_to_process(self) -> None:
+        """Ask for a process instance id (pasted from Cockpit or a log) and open it."""
+        from procos_tui.ui.dialogs import PromptScreen
+
+        def chosen(value: str | None) -> None:
+            if value and value.strip():
+                self.post_message(OpenProcess(value.strip()))
+
+        self.push_screen(PromptScreen("Go to process instance", "",
+                                      hint="the full process instance id; Esc cancels",
+                                      check=lambda v: None if v.strip() else "give an id"),
+                         chosen)
 
     def _reconnected(self, message: str) -> None:
         self.notify(sanitize_plain(message), title="Database", severity="warning", markup=False)
@@ -141,10 +114,8 @@ class ProcosApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        from procos_tui.ui.processes import go_to_process
-
         yield SystemCommand("Go to process instance…", "Open one process instance by its id",
-                            lambda: go_to_process(self))
+                            self.action_go_to_process)
         yield SystemCommand("Models", "The model registry (procos_ai_models): edit, toggle, "
                             "delete", self.action_models)
         yield SystemCommand("Search", "Find any prompt or response by what it says "
@@ -212,11 +183,7 @@ class ProcosApp(App[None]):
         self.push_screen(HelpScreen(shown))
 
     async def on_unmount(self) -> None:
-        for prefetch in (self._prefetch, self._prefetch_taken):
-            if prefetch is not None:
-                prefetch.abandon()
-        if self._session is not None:
-            await self._session.close()
+        await self.gateway.close()
 
 
 def _palette_bindings(node: DOMNode) -> list[Binding]:

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from procos_tui.core.sanitize import sanitize_plain, sanitize_text
-from procos_tui.db.truncation import CutView
+from procos_tui.core.types import CutView
 
 
 class CutScreen(ModalScreen[None]):
