@@ -9,6 +9,7 @@ import psycopg
 from psycopg import conninfo as pg_conninfo
 
 from procos_tui.core.errors import ConnectionFailed
+from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.db.conninfo import APP_NAME, Target
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
@@ -19,9 +20,11 @@ TCP_USER_TIMEOUT_MS = 60_000
 
 
 def one_line(exc: BaseException) -> str:
+    """The first line of an error, safe for a terminal: a server's (or anything answering on
+    its port) message is outside text like any stored row, and may carry escape sequences."""
     text = str(exc).strip()
     first = text.splitlines()[0].strip() if text else type(exc).__name__
-    return first.removeprefix("ERROR:").strip()
+    return sanitize_plain(first.removeprefix("ERROR:").strip())
 
 
 def session_options(read_only: bool, statement_timeout_ms: int, lock_timeout_ms: int = 0
@@ -51,6 +54,11 @@ def connection_kwargs(conninfo: str, ours: str, env: dict[str, str] | None = Non
     where neither the DSN nor libpq's environment sets them.
     """
     environ = os.environ if env is None else env
+    if env is None:
+        # libpq sends PGDATESTYLE after our startup options, so it would win over the
+        # DateStyle the result parsers need (with 'SQL, DMY' no timestamp parses). It only
+        # shapes how dates are printed, which is ours to choose: drop it for our connections.
+        os.environ.pop("PGDATESTYLE", None)
     given = pg_conninfo.conninfo_to_dict(conninfo)
     theirs = str(given.get("options") or environ.get("PGOPTIONS") or "").strip()
     kwargs: dict[str, Any] = {"options": f"{theirs} {ours}".strip()}

@@ -25,7 +25,15 @@ APP_NAME = "procos-tui"
 
 
 class ConnInfoError(ValueError):
-    """A DSN, profile or config that cannot be used; the message is one line for the user."""
+    """A DSN, profile or config that cannot be used; the message is one line for the user.
+
+    It quotes outside text (profile names, paths, a config file's own words), so it is made
+    safe for a terminal here, once, whatever each caller puts in it."""
+
+    def __init__(self, message: str) -> None:
+        from procos_tui.core.sanitize import sanitize_plain
+
+        super().__init__(sanitize_plain(message))
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,7 @@ def load_profiles(path: Path | None = None) -> dict[str, dict[str, str]]:
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConnInfoError(f"cannot read {path}: {exc}") from None
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
