@@ -112,3 +112,72 @@ async def test_pgdatestyle_in_the_environment_breaks_no_parser(
         await session.close()
     assert [h.created_at.isoformat()[:19] for h in headers if h.created_at] == [
         "2026-11-13T14:15:16"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-3", "1e9", "soon"])
+def test_search_timeout_must_be_a_sensible_number(value: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from procos_tui.cli.main import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["search", "x", "--timeout", value])
+    assert done.value.code == 2
+    assert "--timeout" in capsys.readouterr().err
+
+
+def test_an_argument_that_is_not_utf8_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from procos_tui.cli.main import main
+
+    assert main(["export", "x\udcff"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("procos-tui: process instance id is not valid UTF-8")
+    assert err.count("\n") == 1
+
+
+@pytest.fixture
+def hostile_row(db: str) -> str:
+    pid = f"hostile-{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_text, content_data) VALUES (%s, 'output', %s, '{}')",
+                     (pid, f"answer {ESCAPES} end"))
+    return pid
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("dangling", [True, False])
+def test_export_never_writes_through_a_link(db: str, hostile_row: str, tmp_path: Path,
+                                            dangling: bool) -> None:
+    from procos_tui.db.export import ExportToLink, export_to_file
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    owned = elsewhere / "owned.md"
+    if not dangling:
+        owned.write_text("theirs", encoding="utf-8")
+    link = tmp_path / f"procos-{hostile_row}.md"
+    link.symlink_to(owned)
+    with psycopg.connect(db) as conn, pytest.raises(ExportToLink, match="symbolic link"):
+        export_to_file(conn, hostile_row, "md", link)
+    assert link.is_symlink()
+    assert owned.read_text(encoding="utf-8") == "theirs" if not dangling else not owned.exists()
+    assert sorted(p.name for p in elsewhere.iterdir()) == ([] if dangling else ["owned.md"])
+
+
+@pytest.mark.db
+def test_export_to_a_terminal_by_name_shows_controls(db: str, hostile_row: str) -> None:
+    """`-o /dev/tty` (here a pseudo-terminal named through /proc) is a terminal too."""
+    import os
+
+    from procos_tui.db.export import export_to_file
+
+    leader, follower = os.openpty()
+    try:
+        with psycopg.connect(db) as conn:
+            export_to_file(conn, hostile_row, "md", f"/proc/self/fd/{follower}")
+        shown = os.read(leader, 1 << 16).decode("utf-8")
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert "answer" in shown and "end" in shown
+    assert_safe(shown)

@@ -95,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _refuse_undecodable(args)
         if args.command == "init-db":
             return cmd_init_db(args)
         if args.command == "check":
@@ -117,6 +118,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _refuse_undecodable(args: argparse.Namespace) -> None:
+    """An argument whose bytes are not UTF-8 arrives with surrogate escapes, which no query
+    and no file name of ours can carry: say so at once rather than fail halfway."""
+    for name, value in vars(args).items():
+        if isinstance(value, str) and any("\udc80" <= c <= "\udcff" for c in value):
+            from procos_tui.core.sanitize import sanitize_plain
+
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            raise CliError(f"{name.replace('_', ' ')} is not valid UTF-8: "
+                           f"{sanitize_plain(shown)!r}")
 
 
 def _target(args: argparse.Namespace) -> Target:

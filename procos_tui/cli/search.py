@@ -18,6 +18,21 @@ EXIT_HITS, EXIT_NONE, EXIT_ERROR = 0, 1, 2
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+def _seconds(value: str) -> float:
+    """A statement timeout: a finite number of seconds above zero (0 would mean none)."""
+    import argparse
+    import math
+
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > 86_400:
+        raise argparse.ArgumentTypeError(
+            f"give a number of seconds above 0 and at most 86400, not {value!r}")
+    return seconds
+
+
 def add_parsers(sub: Any, connection_options: Any) -> None:
     search = sub.add_parser(
         "search", help="search every stored prompt and response "
@@ -37,7 +52,7 @@ def add_parsers(sub: Any, connection_options: Any) -> None:
                         help="process instance ids starting with PREFIX")
     search.add_argument("--limit", type=int, default=50, metavar="N",
                         help="at most N hits (default 50)")
-    search.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+    search.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
                         help="statement_timeout for each query (default 30)")
     search.add_argument("--json", action="store_true", help="a JSON array of hits on stdout")
     connection_options(search, top=False)

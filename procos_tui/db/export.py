@@ -83,21 +83,38 @@ def export_to_file(conn: psycopg.Connection[Any], process_instance_id: str, fmt:
     if fmt not in ("md", "json"):
         raise ValueError(f"unknown export format: {fmt!r}")
     checked = cast('Literal["md", "json"]', fmt)
+    # A terminal gets visible stand-ins for controls however it is named (-o /dev/tty);
+    # a file gets the exact bytes.
     return write_atomically(path, lambda out: export_process(
-        conn, process_instance_id, checked, out))
+        conn, process_instance_id, checked, out, visible_controls=out.isatty()))
+
+
+class ExportToLink(OSError):
+    """The export's name is a symbolic link: nothing was written."""
+
+    def __init__(self, path: str, points_to: str) -> None:
+        super().__init__(f"{sanitize_plain(path)} is a symbolic link (to "
+                         f"{sanitize_plain(points_to)}); exports never write through a link: "
+                         "remove it or choose another name")
+        self.path = path
 
 
 def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], T]) -> T:
     """Call write() on a temporary file beside path, then rename it over path: readers see the
-    old file or the complete new one, and a failed export leaves no half file behind."""
-    # Through symlinks to the real file; a device or pipe (/dev/stdout, a FIFO) has no
-    # "beside" to write to: it gets the bytes directly.
+    old file or the complete new one, and a failed export leaves no half file behind.
+
+    A device or pipe (/dev/stdout, /dev/tty, a FIFO) has no "beside" to write to: it gets the
+    bytes directly. A symbolic link as the final name is refused (ExportToLink), dangling or
+    not: following it would write where the user did not name, and replacing it would
+    silently turn someone's link into a file."""
     real = os.path.realpath(path)
     if os.path.exists(real) and not os.path.isfile(real):
         with open(real, "wb") as direct:
             return write(direct)
-    directory, name = os.path.split(real)
-    path = real
+    if os.path.islink(path):
+        raise ExportToLink(os.fspath(path), os.readlink(path))
+    directory, name = os.path.split(os.path.abspath(path))
+    path = os.path.join(directory, name)
     fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as out:
