@@ -168,7 +168,7 @@ async def test_health_screen_shows_the_cut_and_creates_missing_indexes(
 
 
 def test_error_messages_cut_at_666_are_listed(fresh: str) -> None:
-    # The shared Camunda subset has no job tables: these stand in with Camunda's names.
+    # The project's Camunda schema has no job tables: these stand in with Camunda's names.
     with psycopg.connect(fresh, autocommit=True) as conn:
         conn.execute("CREATE TABLE act_ru_ext_task (id_ varchar(64) PRIMARY KEY,"
                      " proc_inst_id_ varchar(64), error_msg_ varchar(4000))")
