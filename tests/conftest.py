@@ -102,6 +102,15 @@ def empty_db(pg_server: Server) -> Callable[[], str]:
 
 
 @pytest.fixture
+def fresh(empty_db: Callable[[], str]) -> str:
+    """Conninfo of a database of its own for one test, with init-db.sql applied."""
+    conninfo = empty_db()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        apply_schema(conn)
+    return conninfo
+
+
+@pytest.fixture
 def camunda_ddl() -> str:
     """Camunda's tables as the project declares them (procos_tui/demo/camunda.py)."""
     return CAMUNDA_SUBSET_DDL

@@ -13,10 +13,20 @@ import asyncio
 import html
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.cells import cell_len
 from textual.app import App
 from textual.pilot import Pilot
+
+if TYPE_CHECKING:
+    from procos_tui.ui.app import ProcosApp
+
+
+class AppFactory(Protocol):
+    """The `procos_app` fixture of tests/ui: ProcosApp on a conninfo, with ProcosApp's options."""
+
+    def __call__(self, conninfo: str, **options: Any) -> ProcosApp: ...
 
 _TEXT = re.compile(r'<text class="[^"]*" x="([0-9.]+)" y="[0-9.]+" textLength="[0-9.]+"'
                    r' clip-path="url\(#[^)]*-line-([0-9]+)\)">([^<]*)</text>')
@@ -24,7 +34,7 @@ _LINE_CLIP = re.compile(r'<clipPath id="[^"]*-line-0">\s*<rect x="0" y="[0-9.]+"
                         r' width="([0-9.]+)"')
 
 
-def screen_text(app: App[object]) -> str:
+def screen_text(app: App[Any]) -> str:
     """The screen's lines as plain text, one per terminal row, blank cells as spaces."""
     svg = app.export_screenshot()
     width, height = app.size
@@ -33,18 +43,19 @@ def screen_text(app: App[object]) -> str:
     cell = float(clip.group(1)) / width
     rows: list[list[tuple[int, str]]] = [[] for _ in range(height)]
     for x, line, escaped in _TEXT.findall(svg):
-        rows[int(line)].append((round(float(x) / cell), html.unescape(escaped.replace("&#160;", " "))))
+        text = html.unescape(escaped.replace("&#160;", " "))  # Rich writes spaces as &#160;
+        rows[int(line)].append((round(float(x) / cell), text))
     out: list[str] = []
     for runs in rows:
-        text, at = "", 0
+        shown, at = "", 0
         for column, run in sorted(runs):
-            text += " " * (column - at) + run
+            shown += " " * (column - at) + run
             at = column + cell_len(run)
-        out.append(text + " " * (width - at))
+        out.append(shown + " " * (width - at))
     return "\n".join(out)
 
 
-async def wait_for(pilot: Pilot[object], predicate: Callable[[], bool],
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool],
                    timeout: float = 10.0) -> None:
     """Let the app work (workers, messages) until predicate holds; fail with the screen."""
     loop = asyncio.get_running_loop()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +10,7 @@ import pytest
 
 from procos_tui.db.schema import apply_schema
 from procos_tui.demo.camunda import CAMUNDA_SUBSET_DDL
-from procos_tui.demo.content import demo_dataset
-from procos_tui.demo.load import demo_mark, load_demo_data, prepare_demo
+from procos_tui.demo.load import load_demo_data
 
 pytestmark = pytest.mark.db
 
@@ -24,12 +20,6 @@ def demo_db(db: str) -> str:
     with psycopg.connect(db, autocommit=True) as conn:
         load_demo_data(conn)
     return db
-
-
-def test_dataset_is_deterministic() -> None:
-    a, b = demo_dataset(), demo_dataset()
-    assert a.processes == b.processes and a.camunda_variables == b.camunda_variables
-    assert [r.content_text for r in a.rows()][:50] == [r.content_text for r in b.rows()][:50]
 
 
 def test_looks_like_real_traffic(demo_db: str) -> None:
@@ -162,34 +152,6 @@ def test_demo_loads_next_to_camunda_tables_made_first(empty_db: Callable[[], str
         assert counts["camunda_variables"] > 0
         row = conn.execute("SELECT count(*) FROM act_hi_procinst").fetchone()
         assert row is not None and row[0] == counts["processes"]
-
-
-def test_prepare_demo_builds_once_and_reuses() -> None:
-    pgdata = Path(tempfile.mkdtemp(prefix="procos-demo-test-")) / "pg"
-    messages: list[str] = []
-    server, conninfo = prepare_demo(pgdata, progress=messages.append)
-    try:
-        assert any("building the demo database" in m for m in messages)
-        with psycopg.connect(conninfo) as conn:
-            mark = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database"
-                                " WHERE datname = current_database()").fetchone()
-            assert mark == (demo_mark(),)
-        messages.clear()
-        started = time.perf_counter()
-        _, again = prepare_demo(pgdata, progress=messages.append)
-        assert again == conninfo and time.perf_counter() - started < 5
-        assert not any("building" in m for m in messages)
-        assert re.search(r"host=", conninfo)
-        server.stop()
-        # --reset starts from an empty data directory and builds everything again.
-        messages.clear()
-        server, conninfo = prepare_demo(pgdata, reset=True, progress=messages.append)
-        assert any("first start: initdb" in m for m in messages)
-        assert any("building the demo database" in m for m in messages)
-    finally:
-        server.stop()
-        import shutil
-        shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 def test_export_of_the_demo_biggest_and_hostile_rows_equals_the_database(
