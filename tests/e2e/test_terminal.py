@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
-pytestmark = [pytest.mark.db,
+pytestmark = [pytest.mark.db, pytest.mark.e2e,
               pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")]
 
 HOSTILE = ("before \x1b]52;c;SEVMTE8=\x07 \x1b]2;pwned\x07 \x1b[2J \u202eevil\u202c "

@@ -10,13 +10,11 @@ import psycopg
 import pytest
 
 from procos_tui.core.types import ProcessFilter
-from procos_tui.db.conninfo import Target
 from procos_tui.db.schema import apply_schema
-from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.help import HelpScreen
 from procos_tui.ui.processes import ProcessesScreen
 from procos_tui.ui.processlist import ProcessList
-from tests.screen import screen_text, wait_for
+from tests.screen import AppFactory, screen_text, wait_for
 
 pytestmark = pytest.mark.db
 
@@ -42,8 +40,9 @@ def seeded(db: str) -> str:
     return db
 
 
-async def test_process_list_shows_newest_first_and_pages_on_scroll(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"))
+async def test_process_list_shows_newest_first_and_pages_on_scroll(seeded: str,
+                                                                   procos_app: AppFactory) -> None:
+    app = procos_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(ProcessList)
         await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
@@ -60,16 +59,17 @@ async def test_process_list_shows_newest_first_and_pages_on_scroll(seeded: str) 
         assert "more below" not in screen_text(app)
 
 
-async def test_suspect_mark(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), flt=ProcessFilter(id_prefix="pi-0200"))
+async def test_suspect_mark(seeded: str, procos_app: AppFactory) -> None:
+    app = procos_app(seeded, flt=ProcessFilter(id_prefix="pi-0200"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: " pi-0200 " in screen_text(app))
         line = next(ln for ln in screen_text(app).splitlines() if " pi-0200 " in ln)
         assert "⚠ 1" in line
 
 
-async def test_hostile_process_id_is_shown_escaped_and_harmless(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), flt=ProcessFilter(id_prefix="evil"))
+async def test_hostile_process_id_is_shown_escaped_and_harmless(seeded: str,
+                                                                procos_app: AppFactory) -> None:
+    app = procos_app(seeded, flt=ProcessFilter(id_prefix="evil"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "evil<U+202E>" in screen_text(app))
         text = screen_text(app)
@@ -80,8 +80,8 @@ async def test_hostile_process_id_is_shown_escaped_and_harmless(seeded: str) -> 
         assert app.is_running
 
 
-async def test_help_lists_the_keys_of_the_screen(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"))
+async def test_help_lists_the_keys_of_the_screen(seeded: str, procos_app: AppFactory) -> None:
+    app = procos_app(seeded)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
@@ -91,8 +91,8 @@ async def test_help_lists_the_keys_of_the_screen(seeded: str) -> None:
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
 
 
-async def test_unreachable_database_ends_with_one_message() -> None:
-    app = ProcosApp(Target("host=127.0.0.1 port=1 connect_timeout=2 password=s3cret", "test"))
+async def test_unreachable_database_ends_with_one_message(procos_app: AppFactory) -> None:
+    app = procos_app("host=127.0.0.1 port=1 connect_timeout=2 password=s3cret")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.fatal_error is not None)
     assert app.fatal_error is not None and "cannot connect" in app.fatal_error
@@ -100,8 +100,8 @@ async def test_unreachable_database_ends_with_one_message() -> None:
 
 
 async def test_database_without_procos_tables_says_what_to_do(
-        empty_db: Callable[[], str]) -> None:
-    app = ProcosApp(Target(empty_db(), "test"))
+        empty_db: Callable[[], str], procos_app: AppFactory) -> None:
+    app = procos_app(empty_db())
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.fatal_error is not None)
     assert app.fatal_error is not None
@@ -109,20 +109,20 @@ async def test_database_without_procos_tables_says_what_to_do(
 
 
 async def test_schema_without_list_indexes_asks_for_init_db(
-        empty_db: Callable[[], str]) -> None:
+        empty_db: Callable[[], str], procos_app: AppFactory) -> None:
     conninfo = empty_db()
     with psycopg.connect(conninfo, autocommit=True) as conn:
         apply_schema(conn)
         conn.execute("DROP INDEX idx_procos_ai_context_activity")
-    app = ProcosApp(Target(conninfo, "test"))
+    app = procos_app(conninfo)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.fatal_error is not None)
     assert app.fatal_error is not None and "run `procos-tui init-db`" in app.fatal_error
 
 
-async def test_filtered_list_scans_on_until_the_end(seeded: str) -> None:
+async def test_filtered_list_scans_on_until_the_end(seeded: str, procos_app: AppFactory) -> None:
     """A filter the list cannot answer from one window keeps fetching by itself."""
-    app = ProcosApp(Target(seeded, "test"), flt=ProcessFilter(id_prefix="pi-00"))
+    app = procos_app(seeded, flt=ProcessFilter(id_prefix="pi-00"))
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(ProcessList)
         await wait_for(pilot, lambda: "100 process instances" in screen_text(app))
@@ -135,12 +135,13 @@ async def test_filtered_list_scans_on_until_the_end(seeded: str) -> None:
         assert "more below" not in screen_text(app)
 
 
-async def test_filter_line_narrows_the_list_and_rejects_bad_input(seeded: str) -> None:
+async def test_filter_line_narrows_the_list_and_rejects_bad_input(seeded: str,
+                                                                  procos_app: AppFactory) -> None:
     from textual.widgets import Input
 
     from procos_tui.ui.dialogs import PromptScreen
 
-    app = ProcosApp(Target(seeded, "test"))
+    app = procos_app(seeded)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
         await pilot.press("f")
@@ -155,12 +156,12 @@ async def test_filter_line_narrows_the_list_and_rejects_bad_input(seeded: str) -
         assert "pi-0229" not in screen_text(app)
 
 
-async def test_go_to_process_opens_its_conversation(seeded: str) -> None:
+async def test_go_to_process_opens_its_conversation(seeded: str, procos_app: AppFactory) -> None:
     from textual.widgets import Input
 
     from procos_tui.ui.conversation import ConversationScreen
 
-    app = ProcosApp(Target(seeded, "test"))
+    app = procos_app(seeded)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
         await pilot.press("g")

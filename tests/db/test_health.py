@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import psycopg
 import pytest
 
 from procos_tui.db.health import run_check
-from procos_tui.db.schema import apply_schema
-from tests.test_cli import run
+from tests.cli import run
 
 pytestmark = pytest.mark.db
-
-
-@pytest.fixture
-def fresh(empty_db: Callable[[], str]) -> str:
-    conninfo = empty_db()
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        apply_schema(conn)
-    return conninfo
 
 
 def kinds(conninfo: str) -> list[tuple[str, str]]:
@@ -98,77 +88,8 @@ def test_check_command_exit_codes_and_json(fresh: str) -> None:
     assert down.returncode == 2 and down.stderr.startswith("procos-tui: cannot connect")
 
 
-async def test_health_screen_lists_findings_and_opens_the_instance(fresh: str,
-                                                                   camunda_ddl: str) -> None:
-    from procos_tui.db.conninfo import Target
-    from procos_tui.ui.app import ProcosApp
-    from procos_tui.ui.conversation import ConversationScreen
-    from procos_tui.ui.health import HealthScreen
-    from tests.screen import screen_text, wait_for
-
-    long = "y" * 6000
-    with psycopg.connect(fresh, autocommit=True) as conn:
-        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
-                     " content_data, content_text) VALUES ('cut-2', 'output', %s, %s)",
-                     (json.dumps({"content": long}), long))
-        conn.execute(camunda_ddl.encode())
-        conn.execute("INSERT INTO act_hi_varinst (id_, proc_inst_id_, name_, var_type_, text_)"
-                     " VALUES ('v1', 'cut-2', 'content', 'string', %s)", (long[:4000],))
-    app = ProcosApp(Target(fresh, "test"))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: "process instances" in screen_text(app))
-        await pilot.press("h")
-        await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen)
-                       and "1 finding(s)" in screen_text(app))
-        text = screen_text(app)
-        assert "cut (Camunda 4,000 of 6,000 characters)" in text
-        assert "compared 1 instances" in text
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
-                       and "cut-2" in screen_text(app))
-
-
-async def test_health_screen_shows_the_cut_and_creates_missing_indexes(
-        fresh: str, camunda_ddl: str) -> None:
-    from procos_tui.db.conninfo import Target
-    from procos_tui.ui.app import ProcosApp
-    from procos_tui.ui.cut_view import CutScreen
-    from procos_tui.ui.dialogs import ChoiceScreen
-    from procos_tui.ui.health import HealthScreen
-    from tests.screen import screen_text, wait_for
-
-    long = "0123456789" * 700
-    with psycopg.connect(fresh, autocommit=True) as conn:
-        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
-                     " content_data, content_text) VALUES ('cut-3', 'output', %s, %s)",
-                     (json.dumps({"content": long}), long))
-        conn.execute(camunda_ddl.encode())  # after init-db: its Camunda indexes are missing
-        conn.execute("INSERT INTO act_hi_varinst (id_, proc_inst_id_, name_, var_type_, text_)"
-                     " VALUES ('v1', 'cut-3', 'content', 'string', %s)", (long[:4000],))
-    app = ProcosApp(Target(fresh, "test"))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: "process instances" in screen_text(app))
-        await pilot.press("h")
-        await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen)
-                       and "o creates them" in screen_text(app))
-        await pilot.press("v")
-        await wait_for(pilot, lambda: isinstance(app.screen, CutScreen))
-        assert "Camunda kept 4,000 of 7,000 characters" in screen_text(app)
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen))
-        await pilot.press("o")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen)
-                       and "o creates them" not in screen_text(app)
-                       and "1 finding(s)" in screen_text(app), timeout=20)
-    with psycopg.connect(fresh) as conn:
-        assert conn.execute("SELECT to_regclass('idx_act_hi_varinst_proc_inst_ai') IS NOT NULL"
-                            ).fetchone() == (True,)
-
-
 def test_error_messages_cut_at_666_are_listed(fresh: str) -> None:
-    # The shared Camunda subset has no job tables: these stand in with Camunda's names.
+    # The project's Camunda schema has no job tables: these stand in with Camunda's names.
     with psycopg.connect(fresh, autocommit=True) as conn:
         conn.execute("CREATE TABLE act_ru_ext_task (id_ varchar(64) PRIMARY KEY,"
                      " proc_inst_id_ varchar(64), error_msg_ varchar(4000))")

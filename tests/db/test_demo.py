@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +10,7 @@ import pytest
 
 from procos_tui.db.schema import apply_schema
 from procos_tui.demo.camunda import CAMUNDA_SUBSET_DDL
-from procos_tui.demo.content import demo_dataset
-from procos_tui.demo.load import demo_mark, load_demo_data, prepare_demo
+from procos_tui.demo.load import load_demo_data
 
 pytestmark = pytest.mark.db
 
@@ -24,12 +20,6 @@ def demo_db(db: str) -> str:
     with psycopg.connect(db, autocommit=True) as conn:
         load_demo_data(conn)
     return db
-
-
-def test_dataset_is_deterministic() -> None:
-    a, b = demo_dataset(), demo_dataset()
-    assert a.processes == b.processes and a.camunda_variables == b.camunda_variables
-    assert [r.content_text for r in a.rows()][:50] == [r.content_text for r in b.rows()][:50]
 
 
 def test_looks_like_real_traffic(demo_db: str) -> None:
@@ -92,28 +82,69 @@ def test_camunda_holds_a_cut_copy(demo_db: str) -> None:
         assert running is not None and running[0] > 0
 
 
-def _columns(conn: psycopg.Connection[tuple[object, ...]]) -> dict[tuple[str, str], str]:
-    return {(r[0], r[1]): r[2] for r in conn.execute(
-        "SELECT table_name, column_name, format_type(a.atttypid, a.atttypmod)"
-        " FROM information_schema.columns c JOIN pg_attribute a"
-        " ON a.attrelid = c.table_name::regclass AND a.attname = c.column_name"
-        " WHERE c.table_schema = 'public' AND c.table_name LIKE 'act\\_%'")}
+Conn = psycopg.Connection[tuple[object, ...]]
 
 
-def test_demo_camunda_columns_match_camunda(empty_db: Callable[[], str],
-                                            camunda_ddl: str) -> None:
+def _columns(conn: Conn) -> dict[tuple[str, str], tuple[str, bool, bool]]:
+    """(table, column) -> (type, not null, has a default) of Camunda's tables."""
+    return {(str(r[0]), str(r[1])): (str(r[2]), bool(r[3]), bool(r[4])) for r in conn.execute(
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+        " a.atthasdef FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname LIKE 'act\\_%'"
+        " AND a.attnum > 0 AND NOT a.attisdropped")}
+
+
+def _indexes(conn: Conn) -> dict[str, str]:
+    return {str(r[0]): str(r[1]) for r in conn.execute(
+        "SELECT indexname, indexdef FROM pg_indexes"
+        " WHERE schemaname = 'public' AND tablename LIKE 'act\\_%'")}
+
+
+def _constraints(conn: Conn) -> dict[tuple[str, str], str]:
+    """Keys, unique constraints and foreign keys of Camunda's tables, by (table, name)."""
+    return {(str(r[0]), str(r[1])): str(r[2]) for r in conn.execute(
+        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)"
+        " FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace"
+        " WHERE n.nspname = 'public' AND c.contype IN ('p', 'u', 'f')"
+        " AND c.conrelid::regclass::text LIKE 'act\\_%'")}
+
+
+def test_demo_camunda_schema_matches_camunda(empty_db: Callable[[], str],
+                                             real_camunda_ddl: str) -> None:
+    """The project's Camunda schema against Camunda 7.23's own create scripts: every column,
+    index, key and constraint we declare is Camunda's, under the same name, and every column
+    Camunda requires (NOT NULL without a default) is one we declare, so what we insert into
+    our tables goes into Camunda's too."""
     with psycopg.connect(empty_db(), autocommit=True) as real, \
             psycopg.connect(empty_db(), autocommit=True) as ours:
-        real.execute(camunda_ddl.encode())
+        real.execute(real_camunda_ddl.encode())
         ours.execute(CAMUNDA_SUBSET_DDL)
         camunda, subset = _columns(real), _columns(ours)
-    assert subset, "the demo declares no Camunda columns"
-    for key, typ in subset.items():
-        assert camunda.get(key) == typ, f"{key}: demo {typ}, Camunda {camunda.get(key)}"
+        real_indexes, our_indexes = _indexes(real), _indexes(ours)
+        real_keys, our_keys = _constraints(real), _constraints(ours)
+    assert subset, "the project declares no Camunda columns"
+    assert {t for t, _ in subset} == {t for t, _ in camunda}
+    for key, (typ, not_null, _) in subset.items():
+        assert key in camunda, f"{key}: not a Camunda column"
+        assert camunda[key][:2] == (typ, not_null), f"{key}: ours {typ, not_null}, " \
+            f"Camunda {camunda[key][:2]}"
+    required = {key for key, (_, not_null, has_default) in camunda.items()
+                if not_null and not has_default}
+    assert required <= subset.keys(), f"Camunda requires {sorted(required - subset.keys())}"
+    assert our_indexes, "the project declares no Camunda indexes"
+    for name, definition in our_indexes.items():
+        assert real_indexes.get(name) == definition, f"{name}: ours {definition!r}, " \
+            f"Camunda {real_indexes.get(name)!r}"
+    assert our_keys, "the project declares no Camunda keys or constraints"
+    for key, definition in our_keys.items():
+        assert real_keys.get(key) == definition, f"{key}: ours {definition!r}, " \
+            f"Camunda {real_keys.get(key)!r}"
 
 
-def test_demo_loads_next_to_real_camunda_tables(empty_db: Callable[[], str],
-                                                camunda_ddl: str) -> None:
+def test_demo_loads_next_to_camunda_tables_made_first(empty_db: Callable[[], str],
+                                                      camunda_ddl: str) -> None:
+    """Camunda installed before init-db, then the demo data: its rows meet Camunda's keys."""
     with psycopg.connect(empty_db(), autocommit=True) as conn:
         conn.execute(camunda_ddl.encode())
         apply_schema(conn)
@@ -121,34 +152,6 @@ def test_demo_loads_next_to_real_camunda_tables(empty_db: Callable[[], str],
         assert counts["camunda_variables"] > 0
         row = conn.execute("SELECT count(*) FROM act_hi_procinst").fetchone()
         assert row is not None and row[0] == counts["processes"]
-
-
-def test_prepare_demo_builds_once_and_reuses() -> None:
-    pgdata = Path(tempfile.mkdtemp(prefix="procos-demo-test-")) / "pg"
-    messages: list[str] = []
-    server, conninfo = prepare_demo(pgdata, progress=messages.append)
-    try:
-        assert any("building the demo database" in m for m in messages)
-        with psycopg.connect(conninfo) as conn:
-            mark = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database"
-                                " WHERE datname = current_database()").fetchone()
-            assert mark == (demo_mark(),)
-        messages.clear()
-        started = time.perf_counter()
-        _, again = prepare_demo(pgdata, progress=messages.append)
-        assert again == conninfo and time.perf_counter() - started < 5
-        assert not any("building" in m for m in messages)
-        assert re.search(r"host=", conninfo)
-        server.stop()
-        # --reset starts from an empty data directory and builds everything again.
-        messages.clear()
-        server, conninfo = prepare_demo(pgdata, reset=True, progress=messages.append)
-        assert any("first start: initdb" in m for m in messages)
-        assert any("building the demo database" in m for m in messages)
-    finally:
-        server.stop()
-        import shutil
-        shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 def test_export_of_the_demo_biggest_and_hostile_rows_equals_the_database(

@@ -13,7 +13,7 @@ from procos_tui.core.document import _SPECIAL, Document, WrapLayout, shown
 from procos_tui.core.find import find_all
 from procos_tui.core.highlight import MarkdownStyler, find_blocks, json_line_spans
 
-texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
+texts = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=400)
 mixed = st.lists(st.sampled_from(["word ", "longerword ", "x" * 30, "\n", "\t", "\x1b[2J",
                                   "漢字", "e\u0301", "\u202e", "🙏🏽", " ", "a", "⚠\ufe0f",
                                   "✔\ufe0f", "1\ufe0f\u20e3", "\u200d", "👩\u200d💻",

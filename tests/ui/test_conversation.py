@@ -10,7 +10,6 @@ import psycopg
 import pytest
 from textual.widgets import Input
 
-from procos_tui.db.conninfo import Target
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.conversation import ConversationScreen
 from procos_tui.ui.dialogs import PromptScreen
@@ -18,7 +17,7 @@ from procos_tui.ui.help import HelpScreen
 from procos_tui.ui.processes import ProcessesScreen
 from procos_tui.ui.processlist import ProcessList
 from procos_tui.ui.textpane import TextPane
-from tests.screen import screen_text, wait_for
+from tests.screen import AppFactory, screen_text, wait_for
 
 pytestmark = pytest.mark.db
 
@@ -68,8 +67,9 @@ async def open_conversation(app: ProcosApp, pilot: object, pid: str) -> None:
                                        or "(" in screen_text(app)))
 
 
-async def test_enter_opens_the_conversation_and_escape_goes_back(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"))
+async def test_enter_opens_the_conversation_and_escape_goes_back(seeded: str,
+                                                                 procos_app: AppFactory) -> None:
+    app = procos_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: PID in screen_text(app))
         table = app.screen.query_one(ProcessList)
@@ -86,8 +86,8 @@ async def test_enter_opens_the_conversation_and_escape_goes_back(seeded: str) ->
         await wait_for(pilot, lambda: isinstance(app.screen, ProcessesScreen))
 
 
-async def test_view_modes_raw_json_and_odd_shapes(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+async def test_view_modes_raw_json_and_odd_shapes(seeded: str, procos_app: AppFactory) -> None:
+    app = procos_app(seeded, process_id=PID)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(app, pilot, PID)
         await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
@@ -107,8 +107,8 @@ async def test_view_modes_raw_json_and_odd_shapes(seeded: str) -> None:
         assert app.is_running
 
 
-async def test_find_counts_and_moves_between_matches(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+async def test_find_counts_and_moves_between_matches(seeded: str, procos_app: AppFactory) -> None:
+    app = procos_app(seeded, process_id=PID)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_conversation(app, pilot, PID)
         await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
@@ -128,8 +128,8 @@ async def test_find_counts_and_moves_between_matches(seeded: str) -> None:
         assert "# Plan" in screen_text(app)
 
 
-async def test_copy_whole_pane_and_selected_lines(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+async def test_copy_whole_pane_and_selected_lines(seeded: str, procos_app: AppFactory) -> None:
+    app = procos_app(seeded, process_id=PID)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(app, pilot, PID)
         await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
@@ -145,8 +145,9 @@ async def test_copy_whole_pane_and_selected_lines(seeded: str) -> None:
         assert app.clipboard == "# Plan\n\nSome **bold** text and `code`."
 
 
-async def test_hostile_response_is_shown_as_visible_escapes(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id="conv-hostile")
+async def test_hostile_response_is_shown_as_visible_escapes(seeded: str,
+                                                            procos_app: AppFactory) -> None:
+    app = procos_app(seeded, process_id="conv-hostile")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(app, pilot, "conv-hostile")
         await wait_for(pilot, lambda: "after" in screen_text(app))
@@ -159,8 +160,9 @@ async def test_hostile_response_is_shown_as_visible_escapes(seeded: str) -> None
         assert app.is_running
 
 
-async def test_two_megabyte_line_wraps_and_reaches_its_end(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id="conv-huge")
+async def test_two_megabyte_line_wraps_and_reaches_its_end(seeded: str,
+                                                           procos_app: AppFactory) -> None:
+    app = procos_app(seeded, process_id="conv-huge")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_conversation(app, pilot, "conv-huge")
         await wait_for(pilot, lambda: pane(app, "response").text == HUGE_LINE)
@@ -170,8 +172,8 @@ async def test_two_megabyte_line_wraps_and_reaches_its_end(seeded: str) -> None:
         await wait_for(pilot, lambda: "match 1/1" in screen_text(app))
 
 
-async def test_unknown_process_says_so(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id="no-such-process")
+async def test_unknown_process_says_so(seeded: str, procos_app: AppFactory) -> None:
+    app = procos_app(seeded, process_id="no-such-process")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "No AI context stored" in screen_text(app))
         await pilot.press("escape")
@@ -179,9 +181,10 @@ async def test_unknown_process_says_so(seeded: str) -> None:
 
 
 async def test_export_from_the_screen_writes_every_row(seeded: str, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       procos_app: AppFactory) -> None:
     monkeypatch.chdir(tmp_path)
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    app = procos_app(seeded, process_id=PID)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(app, pilot, PID)
         await pilot.press("e")
@@ -197,8 +200,9 @@ async def test_export_from_the_screen_writes_every_row(seeded: str, tmp_path: Pa
     assert [r["content_text"] for r in exported["rows"]][1] == ANSWER
 
 
-async def test_help_and_palette_list_the_conversation_actions(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+async def test_help_and_palette_list_the_conversation_actions(seeded: str,
+                                                              procos_app: AppFactory) -> None:
+    app = procos_app(seeded, process_id=PID)
     async with app.run_test(size=(100, 50)) as pilot:
         await open_conversation(app, pilot, PID)
         await pilot.press("f1")
@@ -214,8 +218,9 @@ async def test_help_and_palette_list_the_conversation_actions(seeded: str) -> No
             assert any(title in t for t in titles), title
 
 
-async def test_large_content_data_is_fetched_when_a_view_needs_it(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+async def test_large_content_data_is_fetched_when_a_view_needs_it(seeded: str,
+                                                                  procos_app: AppFactory) -> None:
+    app = procos_app(seeded, process_id=PID)
     async with app.run_test(size=(120, 40)) as pilot:
         app.session.inline_data_bytes = 0  # every content_data counts as large
         await open_conversation(app, pilot, PID)

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable
-
-import psycopg
 import pytest
 
 from procos_tui import __version__
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k != "PROCOS_DSN"}
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "procos_tui", *args], capture_output=True,
-                          text=True, timeout=120, env=full_env)
+from tests.cli import run
 
 
 def test_version_and_help() -> None:
@@ -27,19 +15,6 @@ def test_version_and_help() -> None:
     assert done.returncode == 0
     for word in ("demo", "init-db", "--dsn", "--profile", "--process", "--read-only"):
         assert word in done.stdout
-
-
-@pytest.mark.db
-def test_init_db_applies_and_reports(empty_db: Callable[[], str]) -> None:
-    conninfo = empty_db()
-    done = run("init-db", "--dsn", conninfo)
-    assert done.returncode == 0, done.stderr
-    assert "Applied init-db.sql" in done.stdout and "ProcOS PostgreSQL" in done.stdout
-    with psycopg.connect(conninfo) as conn:
-        assert conn.execute("SELECT to_regclass('procos_ai_context') IS NOT NULL").fetchone() \
-            == (True,)
-    again = run("init-db", env={"PROCOS_DSN": conninfo})
-    assert again.returncode == 0, again.stderr
 
 
 @pytest.mark.parametrize("dsn, expect", [

@@ -1,7 +1,7 @@
 """SVG snapshots of the main screens at 80x24 and 120x40 (pytest-textual-snapshot).
 
-Update after a deliberate change with `pytest tests/test_snapshots.py --snapshot-update` and
-look at the SVGs in tests/__snapshots__/ before committing them. They run on the embedded
+Update after a deliberate change with `pytest tests/ui/test_snapshots.py --snapshot-update`
+and look at the SVGs in tests/ui/__snapshots__/ before committing them. They run on the embedded
 server only (not marked `db`): the status line names the server's major version.
 """
 

@@ -27,8 +27,8 @@ from procos_tui.db.export import (
     COLUMNS,
     export_process,
     export_to_file,
-    write_atomically,
 )
+from tests.cli import run_binary as run
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -67,13 +67,6 @@ def fenced_blocks(md: str, info: str) -> list[str]:
         end = md.index("\n" + opening.group(1) + "\n", opening.end())
         blocks.append(md[opening.end() : end])
     return blocks
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    full_env = {k: v for k, v in os.environ.items() if k != "PROCOS_DSN"}
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "procos_tui", *args], capture_output=True,
-                          timeout=300, env=full_env)
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +200,7 @@ def test_deep_and_inexact_json_are_carried_verbatim(conn: Conn) -> None:
 
 
 # Hypothesis reuses the module's connection; each example writes and removes its own row.
-unicode_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",),
+unicode_text = st.text(alphabet=st.characters(blacklist_categories=["Cs"],
                                               blacklist_characters="\x00"))
 
 
@@ -253,25 +246,12 @@ def test_twenty_megabytes_via_the_cli(db: str, conn: Conn, tmp_path: Path) -> No
 
 # --- the command line ---------------------------------------------------------------------------
 
-def test_help_lists_export() -> None:
-    done = run("--help")
-    assert done.returncode == 0 and b"export" in done.stdout
-    done = run("export", "--help")
-    assert done.returncode == 0 and b"--format" in done.stdout and b"--output" in done.stdout
-
-
 @pytest.mark.db
 def test_cli_unknown_id_exit_1(db: str) -> None:
     done = run("export", "nope\x1b[2J", "--dsn", db)
     assert done.returncode == 1 and done.stdout == b""
     assert done.stderr.decode().splitlines() == [
         "procos-tui: no AI context for process instance 'nope␛[2J'"]
-
-
-def test_cli_bad_dsn_exit_2() -> None:
-    done = run("export", "x", "--dsn", "host=127.0.0.1 port=1 user=u connect_timeout=3")
-    lines = done.stderr.decode().splitlines()
-    assert done.returncode == 2 and len(lines) == 1 and "cannot connect" in lines[0]
 
 
 @pytest.mark.db
@@ -332,52 +312,3 @@ def test_export_to_file(conn: Conn, hostile: list[str], tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["x.md"] and result.bytes_written == target.stat().st_size
 
 
-def test_write_atomically(tmp_path: Path) -> None:
-    target = tmp_path / "f.md"
-
-    def fail(out: Any) -> None:
-        out.write(b"half")
-        raise RuntimeError("connection lost")
-
-    with pytest.raises(RuntimeError):
-        write_atomically(str(target), fail)
-    assert os.listdir(tmp_path) == []
-    assert write_atomically(str(target), lambda out: out.write(b"new")) == 3
-    assert target.read_bytes() == b"new" and target.stat().st_mode & 0o777 == 0o600
-    target.chmod(0o644)
-    target.write_bytes(b"old")
-    with pytest.raises(RuntimeError):
-        write_atomically(str(target), fail)
-    assert target.read_bytes() == b"old"
-    write_atomically(str(target), lambda out: out.write(b"newer"))
-    assert target.read_bytes() == b"newer" and target.stat().st_mode & 0o777 == 0o644
-    assert os.listdir(tmp_path) == ["f.md"]
-
-
-def test_export_module_is_headless() -> None:
-    code = ("import sys, procos_tui.db.export\n"
-            "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    assert done.stdout.strip() == "False"
-
-
-def test_write_atomically_follows_links_and_writes_to_devices(tmp_path: Path) -> None:
-    from procos_tui.db.export import write_atomically
-
-    target = tmp_path / "real.md"
-    target.write_text("old")
-    link = tmp_path / "link.md"
-    link.symlink_to(target)
-    write_atomically(link, lambda out: out.write(b"new"))
-    assert link.is_symlink() and target.read_text() == "new"
-    fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
-    import threading
-
-    got: list[bytes] = []
-    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
-    reader.start()
-    write_atomically(fifo, lambda out: out.write(b"through the pipe"))
-    reader.join(5)
-    assert got == [b"through the pipe"] and not list(tmp_path.glob(".fifo.*"))

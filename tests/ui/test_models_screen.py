@@ -9,12 +9,11 @@ import psycopg
 import pytest
 from textual.widgets import DataTable, Input, TextArea
 
-from procos_tui.db.conninfo import Target
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.model_form import ModelForm
 from procos_tui.ui.models import ModelsScreen
-from tests.screen import screen_text, wait_for
+from tests.screen import AppFactory, screen_text, wait_for
 
 pytestmark = pytest.mark.db
 
@@ -61,8 +60,9 @@ async def edit(app: ProcosApp, pilot: object, screen: ModelsScreen, name: str) -
     await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))  # type: ignore[arg-type]
 
 
-async def test_list_usage_edit_with_preview_and_json_highlighting(registry: str) -> None:
-    app = ProcosApp(Target(registry, "test"))
+async def test_list_usage_edit_with_preview_and_json_highlighting(registry: str,
+                                                                  procos_app: AppFactory) -> None:
+    app = procos_app(registry)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_models(app, pilot)
         text = screen_text(app)
@@ -85,8 +85,9 @@ async def test_list_usage_edit_with_preview_and_json_highlighting(registry: str)
                                                                       True))
 
 
-async def test_duplicate_keeps_the_form_and_conflict_offers_overwrite(registry: str) -> None:
-    app = ProcosApp(Target(registry, "test"))
+async def test_duplicate_keeps_the_form_and_conflict_offers_overwrite(
+        registry: str, procos_app: AppFactory) -> None:
+    app = procos_app(registry)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_models(app, pilot)
         await edit(app, pilot, screen, "claude-sonnet-4")
@@ -117,8 +118,8 @@ async def test_duplicate_keeps_the_form_and_conflict_offers_overwrite(registry: 
                        == ({"mine": True}, True))
 
 
-async def test_toggle_delete_and_read_only(registry: str) -> None:
-    app = ProcosApp(Target(registry, "test"))
+async def test_toggle_delete_and_read_only(registry: str, procos_app: AppFactory) -> None:
+    app = procos_app(registry)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_models(app, pilot)
         select(screen, "gpt-4o")
@@ -131,7 +132,7 @@ async def test_toggle_delete_and_read_only(registry: str) -> None:
         await wait_for(pilot, lambda: "3 calls in" in screen_text(app))
         await pilot.press("y")
         await wait_for(pilot, lambda: stored(registry, "gpt-4o") is None)
-    ro = ProcosApp(Target(registry, "test"), read_only=True)
+    ro = procos_app(registry, read_only=True)
     async with ro.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "process instances" in screen_text(ro))
         await pilot.press("m")
@@ -145,11 +146,12 @@ async def test_toggle_delete_and_read_only(registry: str) -> None:
     assert json.dumps(1)  # the registry still holds the untouched row
 
 
-async def test_server_read_only_and_a_lost_connection_lose_nothing(registry: str) -> None:
+async def test_server_read_only_and_a_lost_connection_lose_nothing(registry: str,
+                                                                   procos_app: AppFactory) -> None:
     from dataclasses import replace
 
     server_ro = f"{registry} options='-c default_transaction_read_only=on'"
-    app = ProcosApp(Target(server_ro, "test"))
+    app = procos_app(server_ro)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_models(app, pilot)
         await wait_for(pilot, lambda: screen.refusal is not None)
@@ -158,7 +160,7 @@ async def test_server_read_only_and_a_lost_connection_lose_nothing(registry: str
                                           for n in app._notifications))
         assert isinstance(app.screen, ModelsScreen)
 
-    app = ProcosApp(Target(registry, "test"))
+    app = procos_app(registry)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_models(app, pilot)
         await edit(app, pilot, screen, "gpt-4o")
@@ -179,13 +181,14 @@ async def test_server_read_only_and_a_lost_connection_lose_nothing(registry: str
                                                                       True))
 
 
-async def test_hostile_stored_values_are_shown_safely_and_kept(registry: str) -> None:
+async def test_hostile_stored_values_are_shown_safely_and_kept(registry: str,
+                                                               procos_app: AppFactory) -> None:
     evil = "evil\x1b]52;c;SGk=\x07\u202e"
     with psycopg.connect(registry, autocommit=True) as conn:
         conn.execute("INSERT INTO procos_ai_models (model_name, provider, version, config_data)"
                      " VALUES (%s, 'openai', 'x', %s)",
                      (evil, json.dumps({"note": "a\u202eb\x9bc"})))
-    app = ProcosApp(Target(registry, "test"))
+    app = procos_app(registry)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "process instances" in screen_text(app))
         await pilot.press("m")

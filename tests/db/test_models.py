@@ -13,22 +13,15 @@ from procos_tui.core.registry import (
     DuplicateModel,
     InvalidModel,
     ModelConflict,
-    ModelDraft,
     ModelRow,
     WritesRefused,
-    validate,
 )
 from procos_tui.db.conninfo import Target
 from procos_tui.db.models import ModelWriter
 from procos_tui.db.session import BrowseSession
+from tests.unit.test_models_validation import draft
 
 pytestmark = pytest.mark.db
-
-
-def draft(name: str = "gpt-4o", provider: str = "openai", version: str = "2024-08-06",
-          config: str = '{"temperature": 0.2}', stats: str = "", active: bool = True
-          ) -> ModelDraft:
-    return ModelDraft(name, provider, version, config, stats, active)
 
 
 @pytest.fixture
@@ -51,21 +44,6 @@ async def listed(db: str) -> list[ModelRow]:
                 for r in await session.models()]
     finally:
         await session.close()
-
-
-def test_validation_says_what_is_wrong_per_field() -> None:
-    valid, errors = validate(draft(name="  ", provider="p" * 101, config='{"a": 1,,}',
-                                   stats="[1, 2]"))
-    assert valid is None
-    messages = {e.field: e.message for e in errors}
-    assert messages["model_name"] == "required"
-    assert messages["provider"].startswith("at most 100 characters")
-    assert messages["config_data"].startswith("not valid JSON at line 1, column 9")
-    assert messages["performance_stats"] == "must be a JSON object ({...}), not list"
-    valid, errors = validate(draft(name="  gpt-4o ", version="  ", config="", stats="{}"))
-    assert errors == [] and valid is not None
-    assert (valid.model_name, valid.version, valid.config_data, valid.performance_stats) == \
-        ("gpt-4o", None, None, "{}")
 
 
 async def test_create_list_with_usage_edit_toggle_delete(db: str, writer: ModelWriter) -> None:

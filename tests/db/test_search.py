@@ -17,12 +17,12 @@ from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
 from procos_tui.core.search_syntax import SearchMode, SearchRequest, parse_search
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import search as sql
-from procos_tui.db.search import SearchRun, ground_truth_ids
+from procos_tui.db.search import Hit, SearchRun, ground_truth_ids
 from procos_tui.db.session import BrowseSession
 
 pytestmark = pytest.mark.db
 
-GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
+GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate.py"
 MIDDLE_NEEDLE = "quokkaxylophone"
 HUGE_CHARS = 20 * 1024 * 1024
 UNICODE_NEEDLES = ("Ünïcødé-straße", "東京タワー見学", "🦄unicornio")
@@ -69,8 +69,10 @@ def corpus(db: str) -> Iterator[str]:
     yield db
 
 
-async def _all_hits(dsn: str, req: SearchRequest, **kw: int) -> tuple[list[str], SearchRun]:
-    session = BrowseSession(Target(dsn, "test"), **kw)
+async def _all_hits(dsn: str, req: SearchRequest, statement_timeout_ms: int | None = None
+                    ) -> tuple[list[str], SearchRun]:
+    session = (BrowseSession(Target(dsn, "test")) if statement_timeout_ms is None else
+               BrowseSession(Target(dsn, "test"), statement_timeout_ms=statement_timeout_ms))
     await session.open()
     try:
         run = SearchRun(session, req)
@@ -189,7 +191,7 @@ def test_fuzzy_finds_the_misspelt_word_and_rows_newer_than_the_word_list(corpus:
 
 
 def test_snippet_marks_the_match_in_the_middle_of_20_mb(corpus: str) -> None:
-    async def first() -> list[object]:
+    async def first() -> list[Hit]:
         session = BrowseSession(Target(corpus, "test"))
         await session.open()
         try:

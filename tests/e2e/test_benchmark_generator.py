@@ -9,9 +9,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.e2e]
 
-GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
+GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate.py"
 
 
 def test_generator_small_run(db: str) -> None:

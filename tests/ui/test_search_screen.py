@@ -9,12 +9,11 @@ import psycopg
 import pytest
 from textual.widgets import DataTable, Input
 
-from procos_tui.db.conninfo import Target
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.conversation import ConversationScreen
 from procos_tui.ui.search import SearchScreen
 from procos_tui.ui.textpane import TextPane
-from tests.screen import screen_text, wait_for
+from tests.screen import AppFactory, screen_text, wait_for
 
 pytestmark = pytest.mark.db
 
@@ -35,7 +34,8 @@ def _server_now(dsn: str) -> datetime:
     with psycopg.connect(dsn, autocommit=True) as conn:
         row = conn.execute("SELECT clock_timestamp()").fetchone()
     assert row is not None
-    return row[0]
+    now: datetime = row[0]
+    return now
 
 
 def _active(dsn: str, pid: int | None) -> bool:
@@ -82,8 +82,9 @@ async def _open_search(app: ProcosApp, pilot: object) -> SearchScreen:
     return screen
 
 
-async def test_hits_show_the_match_and_enter_lands_on_it(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+async def test_hits_show_the_match_and_enter_lands_on_it(searchable: str,
+                                                         procos_app: AppFactory) -> None:
+    app = procos_app(searchable)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
         await pilot.press(*"marmotfest")
@@ -101,6 +102,7 @@ async def test_hits_show_the_match_and_enter_lands_on_it(searchable: str) -> Non
         await wait_for(pilot, lambda: pane.matches is not None and len(pane.matches) == 2,
                        timeout=30)
         assert app.screen.focused is pane
+        assert pane.matches is not None
         assert pane.text[pane.matches.starts[0]:pane.matches.ends[0]] == "marmotfest"
         await wait_for(pilot, lambda: "match 1/2" in screen_text(app))
         first = pane.scroll_y
@@ -113,8 +115,9 @@ async def test_hits_show_the_match_and_enter_lands_on_it(searchable: str) -> Non
         assert "2 hits" in screen_text(app)
 
 
-async def test_modes_filters_errors_and_short_terms(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+async def test_modes_filters_errors_and_short_terms(searchable: str,
+                                                    procos_app: AppFactory) -> None:
+    app = procos_app(searchable)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
         query = screen.query_one("#query", Input)
@@ -138,8 +141,9 @@ async def test_modes_filters_errors_and_short_terms(searchable: str) -> None:
         await wait_for(pilot, lambda: "under 3 characters" in screen_text(app))
 
 
-async def test_escape_cancels_a_slow_search_at_the_server(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+async def test_escape_cancels_a_slow_search_at_the_server(searchable: str,
+                                                          procos_app: AppFactory) -> None:
+    app = procos_app(searchable)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
         screen.query_one("#query", Input).value = SLOW
@@ -155,8 +159,9 @@ async def test_escape_cancels_a_slow_search_at_the_server(searchable: str) -> No
         await wait_for(pilot, lambda: not isinstance(app.screen, SearchScreen))
 
 
-async def test_typing_a_new_query_cancels_the_running_one(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+async def test_typing_a_new_query_cancels_the_running_one(searchable: str,
+                                                          procos_app: AppFactory) -> None:
+    app = procos_app(searchable)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
         query = screen.query_one("#query", Input)
@@ -175,8 +180,9 @@ async def test_typing_a_new_query_cancels_the_running_one(searchable: str) -> No
         assert screen.query_one("#hits", DataTable).row_count == 2
 
 
-async def test_more_hits_load_as_the_cursor_nears_the_end(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+async def test_more_hits_load_as_the_cursor_nears_the_end(searchable: str,
+                                                          procos_app: AppFactory) -> None:
+    app = procos_app(searchable)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_search(app, pilot)
         screen.query_one("#query", Input).value = "type:output invoice total"
@@ -196,8 +202,9 @@ async def test_more_hits_load_as_the_cursor_nears_the_end(searchable: str) -> No
 @pytest.mark.parametrize("pattern", [r"\mmarmotfest\M",  # Python cannot read \m, \M
                                      r"[[:alpha:]]+fest line"])  # Python reads it otherwise
 async def test_a_postgresql_only_regex_still_lands_on_the_match(searchable: str,
-                                                                 pattern: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+                                                                 pattern: str,
+                                                                 procos_app: AppFactory) -> None:
+    app = procos_app(searchable)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
         screen.query_one("#query", Input).value = f"mode:regex id:pi-big {pattern}"
@@ -205,15 +212,19 @@ async def test_a_postgresql_only_regex_still_lands_on_the_match(searchable: str,
         await wait_for(pilot, lambda: table.row_count == 1)
         await pilot.press("enter", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
-        pane = app.screen.query_one("#response", TextPane)
+        conversation = app.screen
+        assert isinstance(conversation, ConversationScreen)
+        pane = conversation.query_one("#response", TextPane)
         await wait_for(pilot, lambda: pane.matches is not None and len(pane.matches) >= 1
-                       and app.screen.landing is None, timeout=30)
+                       and conversation.landing is None, timeout=30)
+        assert pane.matches is not None
         first = pane.text[pane.matches.starts[0]:pane.matches.ends[0]]
         assert first.startswith("marmotfest") and pane.scroll_y > 100
 
 
-async def test_search_keeps_its_line_when_closed_and_opened_again(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+async def test_search_keeps_its_line_when_closed_and_opened_again(searchable: str,
+                                                                  procos_app: AppFactory) -> None:
+    app = procos_app(searchable)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_search(app, pilot)
         screen.query_one("#query", Input).value = "marmotfest"
