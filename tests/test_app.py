@@ -11,6 +11,7 @@ import pytest
 
 from procos_tui.core.types import ProcessFilter
 from procos_tui.db.conninfo import Target
+from procos_tui.db.gateway import Gateway
 from procos_tui.db.schema import apply_schema
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.help import HelpScreen
@@ -43,7 +44,7 @@ def seeded(db: str) -> str:
 
 
 async def test_process_list_shows_newest_first_and_pages_on_scroll(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"))
+    app = ProcosApp(Gateway(Target(seeded, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(ProcessList)
         await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
@@ -61,7 +62,7 @@ async def test_process_list_shows_newest_first_and_pages_on_scroll(seeded: str) 
 
 
 async def test_suspect_mark(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), flt=ProcessFilter(id_prefix="pi-0200"))
+    app = ProcosApp(Gateway(Target(seeded, "test")), flt=ProcessFilter(id_prefix="pi-0200"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: " pi-0200 " in screen_text(app))
         line = next(ln for ln in screen_text(app).splitlines() if " pi-0200 " in ln)
@@ -69,7 +70,7 @@ async def test_suspect_mark(seeded: str) -> None:
 
 
 async def test_hostile_process_id_is_shown_escaped_and_harmless(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), flt=ProcessFilter(id_prefix="evil"))
+    app = ProcosApp(Gateway(Target(seeded, "test")), flt=ProcessFilter(id_prefix="evil"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "evil<U+202E>" in screen_text(app))
         text = screen_text(app)
@@ -81,7 +82,7 @@ async def test_hostile_process_id_is_shown_escaped_and_harmless(seeded: str) -> 
 
 
 async def test_help_lists_the_keys_of_the_screen(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"))
+    app = ProcosApp(Gateway(Target(seeded, "test")))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
@@ -92,7 +93,8 @@ async def test_help_lists_the_keys_of_the_screen(seeded: str) -> None:
 
 
 async def test_unreachable_database_ends_with_one_message() -> None:
-    app = ProcosApp(Target("host=127.0.0.1 port=1 connect_timeout=2 password=s3cret", "test"))
+    app = ProcosApp(Gateway(Target("host=127.0.0.1 port=1 connect_timeout=2 password=s3cret",
+                                   "test")))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.fatal_error is not None)
     assert app.fatal_error is not None and "cannot connect" in app.fatal_error
@@ -101,7 +103,7 @@ async def test_unreachable_database_ends_with_one_message() -> None:
 
 async def test_database_without_procos_tables_says_what_to_do(
         empty_db: Callable[[], str]) -> None:
-    app = ProcosApp(Target(empty_db(), "test"))
+    app = ProcosApp(Gateway(Target(empty_db(), "test")))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.fatal_error is not None)
     assert app.fatal_error is not None
@@ -114,7 +116,7 @@ async def test_schema_without_list_indexes_asks_for_init_db(
     with psycopg.connect(conninfo, autocommit=True) as conn:
         apply_schema(conn)
         conn.execute("DROP INDEX idx_procos_ai_context_activity")
-    app = ProcosApp(Target(conninfo, "test"))
+    app = ProcosApp(Gateway(Target(conninfo, "test")))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.fatal_error is not None)
     assert app.fatal_error is not None and "run `procos-tui init-db`" in app.fatal_error
@@ -122,11 +124,11 @@ async def test_schema_without_list_indexes_asks_for_init_db(
 
 async def test_filtered_list_scans_on_until_the_end(seeded: str) -> None:
     """A filter the list cannot answer from one window keeps fetching by itself."""
-    app = ProcosApp(Target(seeded, "test"), flt=ProcessFilter(id_prefix="pi-00"))
+    app = ProcosApp(Gateway(Target(seeded, "test")), flt=ProcessFilter(id_prefix="pi-00"))
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(ProcessList)
         await wait_for(pilot, lambda: "100 process instances" in screen_text(app))
-        app.session.filter_window = 7
+        app.gateway.browse.filter_window = 7
         screen = ProcessesScreen(ProcessFilter(provider="openai", id_prefix="pi-01"))
         await app.push_screen(screen)
         table = screen.query_one(ProcessList)
@@ -140,7 +142,7 @@ async def test_filter_line_narrows_the_list_and_rejects_bad_input(seeded: str) -
 
     from procos_tui.ui.dialogs import PromptScreen
 
-    app = ProcosApp(Target(seeded, "test"))
+    app = ProcosApp(Gateway(Target(seeded, "test")))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
         await pilot.press("f")
@@ -160,7 +162,7 @@ async def test_go_to_process_opens_its_conversation(seeded: str) -> None:
 
     from procos_tui.ui.conversation import ConversationScreen
 
-    app = ProcosApp(Target(seeded, "test"))
+    app = ProcosApp(Gateway(Target(seeded, "test")))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
         await pilot.press("g")

@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Input
 
 from procos_tui.db.conninfo import Target
+from procos_tui.db.gateway import Gateway
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.conversation import ConversationScreen
 from procos_tui.ui.dialogs import PromptScreen
@@ -69,7 +70,7 @@ async def open_conversation(app: ProcosApp, pilot: object, pid: str) -> None:
 
 
 async def test_enter_opens_the_conversation_and_escape_goes_back(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"))
+    app = ProcosApp(Gateway(Target(seeded, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: PID in screen_text(app))
         table = app.screen.query_one(ProcessList)
@@ -87,7 +88,7 @@ async def test_enter_opens_the_conversation_and_escape_goes_back(seeded: str) ->
 
 
 async def test_view_modes_raw_json_and_odd_shapes(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    app = ProcosApp(Gateway(Target(seeded, "test")), process_id=PID)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(app, pilot, PID)
         await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
@@ -108,7 +109,7 @@ async def test_view_modes_raw_json_and_odd_shapes(seeded: str) -> None:
 
 
 async def test_find_counts_and_moves_between_matches(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    app = ProcosApp(Gateway(Target(seeded, "test")), process_id=PID)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_conversation(app, pilot, PID)
         await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
@@ -129,7 +130,7 @@ async def test_find_counts_and_moves_between_matches(seeded: str) -> None:
 
 
 async def test_copy_whole_pane_and_selected_lines(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    app = ProcosApp(Gateway(Target(seeded, "test")), process_id=PID)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(app, pilot, PID)
         await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
@@ -146,7 +147,7 @@ async def test_copy_whole_pane_and_selected_lines(seeded: str) -> None:
 
 
 async def test_hostile_response_is_shown_as_visible_escapes(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id="conv-hostile")
+    app = ProcosApp(Gateway(Target(seeded, "test")), process_id="conv-hostile")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(app, pilot, "conv-hostile")
         await wait_for(pilot, lambda: "after" in screen_text(app))
@@ -160,7 +161,7 @@ async def test_hostile_response_is_shown_as_visible_escapes(seeded: str) -> None
 
 
 async def test_two_megabyte_line_wraps_and_reaches_its_end(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id="conv-huge")
+    app = ProcosApp(Gateway(Target(seeded, "test")), process_id="conv-huge")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_conversation(app, pilot, "conv-huge")
         await wait_for(pilot, lambda: pane(app, "response").text == HUGE_LINE)
@@ -171,7 +172,7 @@ async def test_two_megabyte_line_wraps_and_reaches_its_end(seeded: str) -> None:
 
 
 async def test_unknown_process_says_so(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id="no-such-process")
+    app = ProcosApp(Gateway(Target(seeded, "test")), process_id="no-such-process")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "No AI context stored" in screen_text(app))
         await pilot.press("escape")
@@ -181,7 +182,7 @@ async def test_unknown_process_says_so(seeded: str) -> None:
 async def test_export_from_the_screen_writes_every_row(seeded: str, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    app = ProcosApp(Gateway(Target(seeded, "test")), process_id=PID)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(app, pilot, PID)
         await pilot.press("e")
@@ -198,7 +199,7 @@ async def test_export_from_the_screen_writes_every_row(seeded: str, tmp_path: Pa
 
 
 async def test_help_and_palette_list_the_conversation_actions(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    app = ProcosApp(Gateway(Target(seeded, "test")), process_id=PID)
     async with app.run_test(size=(100, 50)) as pilot:
         await open_conversation(app, pilot, PID)
         await pilot.press("f1")
@@ -215,9 +216,9 @@ async def test_help_and_palette_list_the_conversation_actions(seeded: str) -> No
 
 
 async def test_large_content_data_is_fetched_when_a_view_needs_it(seeded: str) -> None:
-    app = ProcosApp(Target(seeded, "test"), process_id=PID)
+    app = ProcosApp(Gateway(Target(seeded, "test")), process_id=PID)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.session.inline_data_bytes = 0  # every content_data counts as large
+        app.gateway.browse.inline_data_bytes = 0  # every content_data counts as large
         await open_conversation(app, pilot, PID)
         await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
         # Rendered prompt needs query/context from content_data: fetched on demand.

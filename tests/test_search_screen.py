@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from procos_tui.db.conninfo import Target
+from procos_tui.db.gateway import Gateway
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.conversation import ConversationScreen
 from procos_tui.ui.search import SearchScreen
@@ -83,7 +84,7 @@ async def _open_search(app: ProcosApp, pilot: object) -> SearchScreen:
 
 
 async def test_hits_show_the_match_and_enter_lands_on_it(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+    app = ProcosApp(Gateway(Target(searchable, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
         await pilot.press(*"marmotfest")
@@ -114,7 +115,7 @@ async def test_hits_show_the_match_and_enter_lands_on_it(searchable: str) -> Non
 
 
 async def test_modes_filters_errors_and_short_terms(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+    app = ProcosApp(Gateway(Target(searchable, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
         query = screen.query_one("#query", Input)
@@ -139,13 +140,13 @@ async def test_modes_filters_errors_and_short_terms(searchable: str) -> None:
 
 
 async def test_escape_cancels_a_slow_search_at_the_server(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+    app = ProcosApp(Gateway(Target(searchable, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
         screen.query_one("#query", Input).value = SLOW
         await wait_for(pilot, lambda: "searching" in screen_text(app)
-                       and screen.session.backend_pid is not None)
-        pid = screen.session.backend_pid
+                       and app.gateway.search_session.backend_pid is not None)
+        pid = app.gateway.search_session.backend_pid
         await wait_for(pilot, lambda: _active(searchable, pid))
         await pilot.press("escape")
         await wait_for(pilot, lambda: "cancelled" in screen_text(app))
@@ -156,14 +157,14 @@ async def test_escape_cancels_a_slow_search_at_the_server(searchable: str) -> No
 
 
 async def test_typing_a_new_query_cancels_the_running_one(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+    app = ProcosApp(Gateway(Target(searchable, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
         query = screen.query_one("#query", Input)
         query.value = SLOW
         await wait_for(pilot, lambda: "searching" in screen_text(app)
-                       and screen.session.backend_pid is not None)
-        pid = screen.session.backend_pid
+                       and app.gateway.search_session.backend_pid is not None)
+        pid = app.gateway.search_session.backend_pid
         await wait_for(pilot, lambda: _active(searchable, pid))
         typed = _server_now(searchable)
         assert _running_since(searchable, pid, typed)  # the slow statement, seconds to go
@@ -176,7 +177,7 @@ async def test_typing_a_new_query_cancels_the_running_one(searchable: str) -> No
 
 
 async def test_more_hits_load_as_the_cursor_nears_the_end(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+    app = ProcosApp(Gateway(Target(searchable, "test")))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_search(app, pilot)
         screen.query_one("#query", Input).value = "type:output invoice total"
@@ -197,7 +198,7 @@ async def test_more_hits_load_as_the_cursor_nears_the_end(searchable: str) -> No
                                      r"[[:alpha:]]+fest line"])  # Python reads it otherwise
 async def test_a_postgresql_only_regex_still_lands_on_the_match(searchable: str,
                                                                  pattern: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+    app = ProcosApp(Gateway(Target(searchable, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_search(app, pilot)
         screen.query_one("#query", Input).value = f"mode:regex id:pi-big {pattern}"
@@ -213,7 +214,7 @@ async def test_a_postgresql_only_regex_still_lands_on_the_match(searchable: str,
 
 
 async def test_search_keeps_its_line_when_closed_and_opened_again(searchable: str) -> None:
-    app = ProcosApp(Target(searchable, "test"))
+    app = ProcosApp(Gateway(Target(searchable, "test")))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_search(app, pilot)
         screen.query_one("#query", Input).value = "marmotfest"
