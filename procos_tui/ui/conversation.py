@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.events import Key
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -116,15 +117,13 @@ class ConversationScreen(Screen[None]):
         app = host(self.app)
         gateway = app.gateway
         try:
-            known = gateway.facts is not None
             headers = await gateway.interactions(self.process_instance_id)
             # Camunda's tables may be unreadable to us: then None, and the AI side still shows.
             camunda = await gateway.camunda_details(self.process_instance_id)
         except DatabaseError as exc:
             self._failed(str(exc))
             return
-        if not known:
-            app.server_facts(gateway.facts)  # opened here (--process ID): the status line
+        app.server_facts(gateway.facts)  # opened (--process ID) or reconnected just now
         self._show_interactions(group_interactions(headers), camunda)
 
     def _show_interactions(self, interactions: list[Interaction],
@@ -367,10 +366,8 @@ class ConversationScreen(Screen[None]):
         find.remove_class("shown")
         self.query_one(f"#{self.find_target}", TextPane).focus()
 
-    def on_key(self, event: object) -> None:
-        from textual.events import Key
-
-        if isinstance(event, Key) and event.key == "escape" and self.focused is not None \
+    def on_key(self, event: Key) -> None:
+        if event.key == "escape" and self.focused is not None \
                 and self.focused.id == "find":
             event.stop()
             event.prevent_default()

@@ -129,6 +129,7 @@ class ProcessesScreen(Screen[None]):
             return
         finally:
             self.fetching = False
+        app.server_facts(gateway.facts)  # a reconnect may have met another server
         self._show_page(page, first)
 
     def _show_prefetched(self, answer: Prefetched) -> None:
