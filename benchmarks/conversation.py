@@ -33,6 +33,7 @@ from textual.pilot import Pilot
 
 from procos_tui.db import queries
 from procos_tui.db.conninfo import Target
+from procos_tui.db.gateway import Gateway
 from procos_tui.db.schema import apply_schema
 from procos_tui.db.session import INLINE_DATA_BYTES
 from procos_tui.ui.app import ProcosApp
@@ -209,7 +210,7 @@ async def run_case(case: str, conninfo: str) -> dict[str, Any]:
     with psycopg.connect(conninfo) as conn:
         length, sha = output_row(conn, case, "length(content_text),"
                                  " sha256(convert_to(content_text, 'UTF8'))")
-    app = ProcosApp(Target(conninfo, "benchmark"))
+    app = ProcosApp(Gateway(Target(conninfo, "benchmark")))
     # Scroll animation would make a keystroke's figure the animation's length, not its cost.
     app.animation_level = "none"
     out: dict[str, Any] = {}

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from procos_tui.db.conninfo import Target
+from procos_tui.db.gateway import Gateway
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.processlist import ProcessList
 from procos_tui.ui.textpane import TextPane
@@ -26,7 +27,7 @@ WAIT = "<wait>"
 
 async def shoot(dsn: str, size: tuple[int, int], name: str, keys: tuple[str, ...] = (),
                 process: str | None = None) -> None:
-    app = ProcosApp(Target(dsn, "embedded demo"), process_id=process)
+    app = ProcosApp(Gateway(Target(dsn, "embedded demo")), process_id=process)
     async with app.run_test(size=size) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)

@@ -139,3 +139,23 @@ class CutView:
 class ExportResult:
     rows: int
     bytes_written: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search hit: a row that matches, and the text around its match."""
+
+    id: str
+    process_instance_id: str
+    context_type: str
+    created_at: datetime | None
+    ai_provider: str | None
+    model_used: str | None
+    chars: int | None
+    position: int  # 1-based character position of the match in content_text; 0 if unknown
+    match_len: int
+    snippet: str  # stored text around the match, untrusted and unsanitised
+    match_start: int  # where the match starts in snippet; -1 if unknown
+    matched: str | None = None  # fuzzy: the close word this row holds
+    similarity: float | None = None
+    key_at: str = ""  # the row's place in the newest-first order (PostgreSQL's text)

@@ -12,13 +12,13 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import psycopg
 
 from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
 from procos_tui.core.search_syntax import SearchMode, SearchRequest, like_pattern
+from procos_tui.core.types import Hit
 from procos_tui.db.queries import search as sql
 from procos_tui.db.session import BrowseSession
 
@@ -33,24 +33,6 @@ PROBE_BUDGET_MS = 100
 WALK_CHUNK_ROWS = 1000
 # Rows the word list lags behind before a fuzzy search says so (their words are read live).
 BEHIND_WARNING = 10_000
-
-
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    process_instance_id: str
-    context_type: str
-    created_at: datetime | None
-    ai_provider: str | None
-    model_used: str | None
-    chars: int | None
-    position: int  # 1-based character position of the match in content_text; 0 if unknown
-    match_len: int
-    snippet: str  # stored text around the match, untrusted and unsanitised
-    match_start: int  # where the match starts in snippet; -1 if unknown
-    matched: str | None = None  # fuzzy: the close word this row holds
-    similarity: float | None = None
-    key_at: str = ""  # the row's place in the newest-first order (PostgreSQL's text)
 
 
 @dataclass

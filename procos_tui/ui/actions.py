@@ -9,13 +9,14 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from procos_tui.core.errors import DatabaseError
 from procos_tui.core.sanitize import human_size, sanitize_plain, visible_escape
+from procos_tui.ui.gateway_access import host
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.notifications import SeverityLevel
 
-    from procos_tui.ui.app import ProcosApp
     from procos_tui.ui.textpane import TextPane
 
 # Terminals cap OSC 52 payloads (xterm and tmux near 1 MB of base64, some far lower).
@@ -96,14 +97,16 @@ def check_export_path(value: str) -> str | None:
     return None
 
 
-def ask_export(app: ProcosApp, process_instance_id: str) -> None:
+def ask_export(app: App[Any], process_instance_id: str) -> None:
     from procos_tui.ui.dialogs import PromptScreen
 
     def chosen(value: str | None) -> None:
         if value:
             path = Path(value.strip()).expanduser()
-            app.run_worker(lambda: _export(app, process_instance_id, path), thread=True,
-                           group="export", description="export", exit_on_error=False)
+            # The app's worker, not the screen's: leaving the conversation does not lose
+            # the export's notice. Not exclusive: a second export does not stop the first.
+            app.run_worker(_export(app, process_instance_id, path), group="export",
+                           description="export", exit_on_error=False)
             app.notify(f"Exporting to {sanitize_plain(str(path))}…", title="Export",
                        markup=False)
 
@@ -115,18 +118,12 @@ def ask_export(app: ProcosApp, process_instance_id: str) -> None:
         check=check_export_path), chosen)
 
 
-def _export(app: ProcosApp, process_instance_id: str, path: Path) -> None:
-    from procos_tui.db.connect import connect_sync, one_line
-    from procos_tui.db.export import export_to_file
-
-    fmt = "json" if path.suffix == ".json" else "md"
+async def _export(app: App[Any], process_instance_id: str, path: Path) -> None:
     try:
-        with connect_sync(app.target, read_only=True, statement_timeout_ms=0) as conn:
-            result = export_to_file(conn, process_instance_id, fmt, path)
-    except Exception as exc:  # any failure, a server gone mid-stream too, is a notice
-        app.call_from_thread(app.notify, sanitize_plain(one_line(exc)), title="Export failed",
-                             severity="error", markup=False)
+        result = await host(app).gateway.export(process_instance_id, path)
+    except DatabaseError as exc:  # any failure, a server gone mid-stream too, is a notice
+        app.notify(sanitize_plain(str(exc)), title="Export failed", severity="error",
+                   markup=False)
         return
-    app.call_from_thread(
-        app.notify, f"Wrote {result.rows} rows, {human_size(result.bytes_written)} to "
-        f"{sanitize_plain(str(path))}", title="Export", markup=False)
+    app.notify(f"Wrote {result.rows} rows, {human_size(result.bytes_written)} to "
+               f"{sanitize_plain(str(path))}", title="Export", markup=False)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
+from textual.events import Key
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -22,16 +22,19 @@ from procos_tui.core.conversation import (
     pane_text,
 )
 from procos_tui.core.document import Document
+from procos_tui.core.errors import DatabaseError
 from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.types import CamundaDetails, InteractionContent, InteractionHeader
 from procos_tui.ui import actions
+from procos_tui.ui.gateway_access import host
 from procos_tui.ui.interaction_view import COLUMNS, interaction_cells, pane_title
-from procos_tui.ui.search_hits import Landing
+from procos_tui.ui.messages import ShowProcessList
+from procos_tui.ui.status import StatusLine
 from procos_tui.ui.textpane import TextPane, match_status
 
 if TYPE_CHECKING:
-    from procos_tui.ui.app import ProcosApp
+    from procos_tui.core.landing import Landing
 
 
 class ConversationScreen(Screen[None]):
@@ -71,24 +74,6 @@ class ConversationScreen(Screen[None]):
     ConversationScreen.zoom-response #prompt { display: none; }
     """
 
-    class Loaded(Message):
-        def __init__(self, interactions: list[Interaction], camunda: CamundaDetails | None
-                     ) -> None:
-            super().__init__()
-            self.interactions = interactions
-            self.camunda = camunda
-
-    class ContentLoaded(Message):
-        def __init__(self, index: int, rows: dict[str, InteractionContent]) -> None:
-            super().__init__()
-            self.index = index
-            self.rows = rows
-
-    class LoadFailed(Message):
-        def __init__(self, error: str) -> None:
-            super().__init__()
-            self.error = error
-
     def __init__(self, process_instance_id: str, focus_row: str | None = None,
                  landing: Landing | None = None) -> None:
         super().__init__()
@@ -104,10 +89,6 @@ class ConversationScreen(Screen[None]):
         self._notes: dict[str, str] = {}  # what each pane shows, for its title
         self._find_timer: Timer | None = None
 
-    @property
-    def procos(self) -> ProcosApp:
-        return cast("ProcosApp", self.app)
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text(f"Process instance {sanitize_plain(self.process_instance_id)} — "
@@ -122,11 +103,10 @@ class ConversationScreen(Screen[None]):
         yield TextPane(id="response")
         yield Input(placeholder="find in pane (Enter: keep, Esc: close; n / N: next / previous)",
                     id="find")
-        yield Static(id="status")
+        yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#status", Static).update(self.procos.status_text())
         self.sub_title = sanitize_plain(self.process_instance_id)
         self.load_interactions()
 
@@ -134,25 +114,21 @@ class ConversationScreen(Screen[None]):
 
     @work(exclusive=True, group="conversation")
     async def load_interactions(self) -> None:
-        from procos_tui.core.errors import DatabaseError
-
+        app = host(self.app)
+        gateway = app.gateway
         try:
-            session = self.procos.session
-            if session.facts is None:
-                await session.open()
-            headers = await session.interactions(self.process_instance_id)
+            headers = await gateway.interactions(self.process_instance_id)
+            # Camunda's tables may be unreadable to us: then None, and the AI side still shows.
+            camunda = await gateway.camunda_details(self.process_instance_id)
         except DatabaseError as exc:
-            self.post_message(self.LoadFailed(str(exc)))
+            self._failed(str(exc))
             return
-        try:
-            camunda = await session.camunda_details(self.process_instance_id)
-        except DatabaseError:
-            camunda = None  # Camunda's tables may be unreadable to us: the AI side still shows
-        self.post_message(self.Loaded(group_interactions(headers), camunda))
+        app.server_facts(gateway.facts)  # opened (--process ID) or reconnected just now
+        self._show_interactions(group_interactions(headers), camunda)
 
-    def on_conversation_screen_loaded(self, event: Loaded) -> None:
-        self.interactions = event.interactions
-        self.query_one("#status", Static).update(self.procos.status_text())
+    def _show_interactions(self, interactions: list[Interaction],
+                           camunda: CamundaDetails | None) -> None:
+        self.interactions = interactions
         table = self.query_one("#interactions", DataTable)
         table.clear()
         for n, item in enumerate(self.interactions, 1):
@@ -167,8 +143,8 @@ class ConversationScreen(Screen[None]):
         count = len(self.interactions)
         heading = (f"Process instance {pid} · {count} interaction{'s' if count != 1 else ''} · "
                    f"{tokens:,} tokens")
-        if event.camunda is not None:
-            c = event.camunda
+        if camunda is not None:
+            c = camunda
             heading += sanitize_plain(
                 f" · Camunda: {c.process_definition_key or '?'}"
                 f"{' · key ' + c.business_key if c.business_key else ''}"
@@ -199,34 +175,29 @@ class ConversationScreen(Screen[None]):
     @work(exclusive=True, group="content")
     async def load_content(self, index: int, mode: ViewMode | None = None) -> None:
         """The interaction's rows in full, with content_data where the view needs it."""
-        from procos_tui.core.errors import DatabaseError
-
+        gateway = host(self.app).gateway
         mode = mode or self.mode
         rows: dict[str, InteractionContent] = {}
         try:
             for header in self.interactions[index].rows:
                 content = self.rows.get(header.id) if index == self.index else None
                 if content is None:
-                    content = await self.procos.session.content(header.id)
+                    content = await gateway.content(header.id)
                 if content is not None and needs_data(content, mode):
-                    data = await self.procos.session.content_data(header.id)
+                    data = await gateway.content_data(header.id)
                     content = replace(content, content_data_json=data or "null")
                 if content is not None:
                     rows[header.id] = content
         except DatabaseError as exc:
-            self.post_message(self.LoadFailed(str(exc)))
+            self._failed(str(exc))
             return
-        self.post_message(self.ContentLoaded(index, rows))
-
-    def on_conversation_screen_content_loaded(self, event: ContentLoaded) -> None:
-        if event.index != self.index:
+        if index != self.index:
             return
-        self.rows = event.rows
+        self.rows = rows
         self._fill_panes()
 
-    def on_conversation_screen_load_failed(self, event: LoadFailed) -> None:
-        self.notify(sanitize_plain(event.error), title="Database", severity="error",
-                    markup=False)
+    def _failed(self, error: str) -> None:
+        self.notify(sanitize_plain(error), title="Database", severity="error", markup=False)
 
     # --- panes ------------------------------------------------------------------------------
 
@@ -331,9 +302,7 @@ class ConversationScreen(Screen[None]):
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
         else:
-            from procos_tui.ui.processes import ProcessesScreen
-
-            self.app.switch_screen(ProcessesScreen())
+            self.post_message(ShowProcessList())
 
     def action_mode(self, name: str) -> None:
         self.mode = ViewMode(name)
@@ -397,10 +366,8 @@ class ConversationScreen(Screen[None]):
         find.remove_class("shown")
         self.query_one(f"#{self.find_target}", TextPane).focus()
 
-    def on_key(self, event: object) -> None:
-        from textual.events import Key
-
-        if isinstance(event, Key) and event.key == "escape" and self.focused is not None \
+    def on_key(self, event: Key) -> None:
+        if event.key == "escape" and self.focused is not None \
                 and self.focused.id == "find":
             event.stop()
             event.prevent_default()
@@ -415,4 +382,4 @@ class ConversationScreen(Screen[None]):
         actions.open_pager(self.app, pane.selected_text() or pane.text)
 
     def action_export(self) -> None:
-        actions.ask_export(self.procos, self.process_instance_id)
+        actions.ask_export(self.app, self.process_instance_id)

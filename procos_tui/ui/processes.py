@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from procos_tui.core.errors import ConnectionFailed, DatabaseError
 from procos_tui.core.filters import FilterError, format_filter, parse_filter
 from procos_tui.core.sanitize import clip, sanitize_plain
 from procos_tui.core.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
-from procos_tui.db.prefetch import PAGE_SIZE, Prefetched, schema_problem
+from procos_tui.db.prefetch import PAGE_SIZE
+from procos_tui.ui.gateway_access import host
+from procos_tui.ui.messages import OpenProcess
 from procos_tui.ui.processlist import ProcessList
+from procos_tui.ui.status import StatusLine
 
 if TYPE_CHECKING:
-    from procos_tui.ui.app import ProcosApp
+    from procos_tui.db.prefetch import Prefetched
 
 # How long the first frame may wait for the prefetching child before painting without rows.
 PREFETCH_PATIENCE_S = 0.25
@@ -60,7 +63,7 @@ class ProcessesScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=False),
         Binding("f", "filter", "Filter"),
-        Binding("g", "goto", "Go to id"),
+        Binding("g", "app.go_to_process", "Go to id"),
         Binding("r", "refresh", "Refresh"),
         Binding("G", "last_row", "Last row (loads more)", show=False),
     ]
@@ -68,18 +71,6 @@ class ProcessesScreen(Screen[None]):
     ProcessesScreen ProcessList { height: 1fr; }
     #summary { height: 1; padding: 0 1; color: $text-muted; }
     """
-
-    class PageLoaded(Message):
-        def __init__(self, page: ProcessPage, first: bool) -> None:
-            super().__init__()
-            self.page = page
-            self.first = first
-
-    class LoadFailed(Message):
-        def __init__(self, error: str, fatal: bool) -> None:
-            super().__init__()
-            self.error = error
-            self.fatal = fatal
 
     def __init__(self, flt: ProcessFilter | None = None) -> None:
         super().__init__()
@@ -89,110 +80,90 @@ class ProcessesScreen(Screen[None]):
         self.exhausted = False
         self.fetching = False
 
-    @property
-    def procos(self) -> ProcosApp:
-        return cast("ProcosApp", self.app)
-
     def compose(self) -> ComposeResult:
         yield Static("Loading process instances…", id="summary")
         yield ProcessList(COLUMNS)
-        yield Static(id="status")
+        yield StatusLine(id="status")
 
     def on_mount(self) -> None:
         # The footer comes one frame after the rows: building its keys is a good part of the
         # first frame's cost, and the rows are what the user is waiting for.
         self.call_after_refresh(self._mount_footer)
-        self.query_one("#status", Static).update(self.procos.status_text())
         # The mouse wheel scrolls without moving the cursor: near the end loads more too.
         self.watch(self.query_one(ProcessList), "scroll_y", self._scrolled, init=False)
         # The forked child has usually answered by now: its rows go into the first frame
         # rather than into a second full repaint.
-        prefetch = self.procos.peek_prefetch(self.filter)
-        if prefetch is not None and prefetch.ready(PREFETCH_PATIENCE_S):
-            self.procos.take_prefetch(self.filter)
-            answer = prefetch.wait()
-            if answer is not None:
-                self._show_prefetched(answer)
-                return
+        answer = host(self.app).gateway.prefetched_now(self.filter, PREFETCH_PATIENCE_S)
+        if answer is not None:
+            self._show_prefetched(answer)
+            return
         # Paint the screen first: the data layer's imports (psycopg) come after the first frame.
         self.call_after_refresh(self.load_page, first=True)
 
     @work(exclusive=True, group="process-page")
     async def load_page(self, first: bool) -> None:
+        app = host(self.app)
+        gateway = app.gateway
         self.fetching = True
-        if first and await self._take_prefetched():
-            return
-        from procos_tui.core.errors import ConnectionFailed, DatabaseError
-
         try:
-            session = self.procos.session
-            if session.facts is None:
-                facts = await session.open()
-                self.procos.facts_changed()
-                missing = schema_problem(facts)
-                if missing:
-                    self.post_message(self.LoadFailed(missing, fatal=True))
+            # The page the forked child fetched while the UI started, if there is one (if
+            # the child failed: the normal path).
+            if first and (answer := await gateway.prefetched(self.filter)) is not None:
+                self.fetching = False
+                self._show_prefetched(answer)
+                return
+            if gateway.facts is None:
+                facts = await gateway.open()
+                app.server_facts(facts)
+                problem = gateway.schema_problem(facts)
+                if problem:
+                    self._failed(problem, fatal=True)
                     return
-            page = await session.process_page(self.filter, None if first else self.cursor,
+            page = await gateway.process_page(self.filter, None if first else self.cursor,
                                               PAGE_SIZE)
         except ConnectionFailed as exc:
-            self.post_message(self.LoadFailed(str(exc), fatal=first and self.loaded == 0))
+            self._failed(str(exc), fatal=first and self.loaded == 0)
             return
         except DatabaseError as exc:
-            self.post_message(self.LoadFailed(str(exc), fatal=False))
+            self._failed(str(exc), fatal=False)
             return
         finally:
             self.fetching = False
-        self.post_message(self.PageLoaded(page, first))
-
-    async def _take_prefetched(self) -> bool:
-        """Use the page the forked child fetched while the UI started, if there is one."""
-        import asyncio
-
-        prefetch = self.procos.take_prefetch(self.filter)
-        if prefetch is None:
-            return False
-        answer = await asyncio.to_thread(prefetch.wait)
-        if answer is None:
-            return False  # the child failed: take the normal path
-        self.fetching = False
-        self._show_prefetched(answer)
-        return True
+        app.server_facts(gateway.facts)  # a reconnect may have met another server
+        self._show_page(page, first)
 
     def _show_prefetched(self, answer: Prefetched) -> None:
-        self.procos.prefetched(answer.label, answer.facts)
+        host(self.app).server_facts(answer.facts, answer.label)
         if answer.error:
-            self.on_processes_screen_load_failed(self.LoadFailed(answer.error, fatal=True))
+            self._failed(answer.error, fatal=True)
         elif answer.page is not None:
-            self.on_processes_screen_page_loaded(self.PageLoaded(answer.page, True))
+            self._show_page(answer.page, True)
 
-    def on_processes_screen_page_loaded(self, event: PageLoaded) -> None:
+    def _show_page(self, page: ProcessPage, first: bool) -> None:
         table = self.query_one(ProcessList)
-        if event.first:
+        if first:
             table.clear()
             self.loaded = 0
-        table.add_rows([(s.process_instance_id, summary_cells(s)) for s in event.page.rows])
-        self.loaded += len(event.page.rows)
-        self.cursor = event.page.next_cursor
-        self.exhausted = event.page.next_cursor is None
+        table.add_rows([(s.process_instance_id, summary_cells(s)) for s in page.rows])
+        self.loaded += len(page.rows)
+        self.cursor = page.next_cursor
+        self.exhausted = page.next_cursor is None
         described = format_filter(self.filter)
         flt = f" matching {sanitize_plain(described)}" if described else ""
         # A short page with more behind it is a filtered scan under way: go on by itself.
-        scanning = not self.exhausted and len(event.page.rows) < PAGE_SIZE
+        scanning = not self.exhausted and len(page.rows) < PAGE_SIZE
         more = "" if self.exhausted else (" (searching further…)" if scanning
                                           else " (more below: scroll to load)")
         self.query_one("#summary", Static).update(
             Text(f"{self.loaded} process instances{flt}{more}"))
-        self.query_one("#status", Static).update(self.procos.status_text())
         if scanning:
             self.load_page(first=False)
 
-    def on_processes_screen_load_failed(self, event: LoadFailed) -> None:
-        if event.fatal:
-            self.procos.fail(event.error)
+    def _failed(self, error: str, *, fatal: bool) -> None:
+        if fatal:
+            host(self.app).fail(error)
             return
-        self.notify(sanitize_plain(event.error), title="Database", severity="error",
-                    markup=False)
+        self.notify(sanitize_plain(error), title="Database", severity="error", markup=False)
 
     async def _mount_footer(self) -> None:
         await self.mount(Footer())
@@ -219,18 +190,13 @@ class ProcessesScreen(Screen[None]):
         table.move_cursor(table.row_count - 1)
 
     def on_process_list_selected(self, event: ProcessList.Selected) -> None:
-        self.open_process(event.key)
+        self.post_message(OpenProcess(event.key))
 
     def action_open(self) -> None:
         self.query_one(ProcessList).action_open()
 
-    def open_process(self, process_instance_id: str) -> None:
-        from procos_tui.ui.conversation import ConversationScreen
-
-        self.app.push_screen(ConversationScreen(process_instance_id))
-
     def action_filter(self) -> None:
-        from procos_tui.ui.dialogs import PromptScreen
+        from procos_tui.ui.dialogs import PromptScreen  # a dialog: not on the first frame
 
         def check(value: str) -> str | None:
             try:
@@ -248,20 +214,3 @@ class ProcessesScreen(Screen[None]):
             "Filter process instances", format_filter(self.filter),
             hint="provider:NAME model:NAME since:2026-11-01 until:2026-11-20T08:00 id:PREFIX "
                  "(a bare word is an id prefix; empty shows all)", check=check), chosen)
-
-    def action_goto(self) -> None:
-        go_to_process(self.app)
-
-
-def go_to_process(app: App[Any]) -> None:
-    """Ask for a process instance id (pasted from Cockpit or a log) and open it."""
-    from procos_tui.ui.conversation import ConversationScreen
-    from procos_tui.ui.dialogs import PromptScreen
-
-    def chosen(value: str | None) -> None:
-        if value and value.strip():
-            app.push_screen(ConversationScreen(value.strip()))
-
-    app.push_screen(PromptScreen("Go to process instance", "",
-                                 hint="the full process instance id; Esc cancels",
-                                 check=lambda v: None if v.strip() else "give an id"), chosen)

@@ -1,13 +1,13 @@
 """The search screen: one line of terms and filters, hits newest first, Enter lands on the match.
 
-It has a connection of its own, so a search never waits behind browsing and cancelling it
-(new typing, Esc) stops exactly that query at the server.
+It runs on the gateway's search connection, so a search never waits behind browsing and
+cancelling it (new typing, Esc) stops exactly that query at the server.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -17,6 +17,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
+from procos_tui.core.landing import landing_for
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.search_syntax import (
     SearchMode,
@@ -24,12 +26,14 @@ from procos_tui.core.search_syntax import (
     SearchSyntaxError,
     parse_search,
 )
-from procos_tui.ui.search_hits import NARROW, WIDE, hit_cells, landing_for
+from procos_tui.ui.gateway_access import host
+from procos_tui.ui.messages import OpenProcess
+from procos_tui.ui.search_hits import NARROW, WIDE, hit_cells
+from procos_tui.ui.status import StatusLine
 
 if TYPE_CHECKING:
-    from procos_tui.db.search import Hit, SearchRun
-    from procos_tui.db.session import BrowseSession
-    from procos_tui.ui.app import ProcosApp
+    from procos_tui.core.types import Hit
+    from procos_tui.db.search import SearchRun
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 # Typing pauses this long before the search runs (each run cancels the one before).
@@ -67,23 +71,10 @@ class SearchScreen(Screen[None]):
         self.busy_since: float | None = None
         self._debounce: Timer | None = None
         self._ticker: Timer | None = None
-        self._session: BrowseSession | None = None
         self._last_line: tuple[str, SearchMode] | None = None
         self._match_width = 40
         self._previous: SearchRun | None = None  # a search still running when a new one starts
         self._focus_hits = False  # Enter came before the hits
-
-    @property
-    def procos(self) -> ProcosApp:
-        return cast("ProcosApp", self.app)
-
-    @property
-    def session(self) -> BrowseSession:
-        if self._session is None:
-            from procos_tui.db.session import BrowseSession
-
-            self._session = BrowseSession(self.procos.target)
-        return self._session
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,7 +83,7 @@ class SearchScreen(Screen[None]):
         yield Static(id="progress")
         yield Static(id="notes")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="hits")
-        yield Static(id="status")
+        yield StatusLine(id="status")
         yield Footer()
 
     def on_resize(self) -> None:
@@ -120,15 +111,10 @@ class SearchScreen(Screen[None]):
     def on_mount(self) -> None:
         self._layout()
         self.sub_title = "search"
-        self.query_one("#status", Static).update(self.procos.status_text())
         self._show_mode()
         self.query_one("#query", Input).focus()
         if self.initial:
             self.start_search()
-
-    async def on_unmount(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
     # --- the query line --------------------------------------------------------------------
 
@@ -209,7 +195,7 @@ class SearchScreen(Screen[None]):
             self.mode = request.mode
             self._show_mode()
         self._last_line = (line, self.mode)
-        self.procos.last_search = (line, self.mode)  # the next Search opens on it again
+        host(self.app).last_search = (line, self.mode)  # the next Search opens on it again
         self.generation += 1
         self.request = request
         self._clear_hits()
@@ -220,11 +206,9 @@ class SearchScreen(Screen[None]):
                            if line.strip() else EMPTY_HELP, style="dim"))
             self.cancel_at_server()
             return
-        from procos_tui.db.search import SearchRun
-
         if self.run_state is not None and self.busy_since is not None:
             self._previous = self.run_state
-        self.run_state = SearchRun(self.session, request)
+        self.run_state = host(self.app).gateway.search(request)
         self.fetch_page(self.generation, first=True)
 
     def cancel_search(self, message: str | None) -> None:
@@ -239,17 +223,14 @@ class SearchScreen(Screen[None]):
 
     @work(group="search-cancel")
     async def cancel_at_server(self) -> None:
-        from procos_tui.core.errors import DatabaseError
-
         try:
-            await self.session.cancel()
+            await host(self.app).gateway.cancel_search()
         except DatabaseError as exc:
             self._say(Text(sanitize_plain(str(exc)), style="bold red"))
 
     @work(group="search")
     async def fetch_page(self, generation: int, first: bool = False) -> None:
-        from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
-
+        gateway = host(self.app).gateway
         run = self.run_state
         if run is None or run.done or run.cancelled:
             return  # a cancelled search stays as it is: ctrl+r runs it again
@@ -259,13 +240,13 @@ class SearchScreen(Screen[None]):
             if first and self._previous is not None:
                 self._previous.cancel()  # the previous search gives way at once
                 self._previous = None
-                await self.session.cancel()
+                await gateway.cancel_search()
             hits = await run.next_page()
         except QueryCancelled:
             return
         except QueryTimedOut as exc:
             if generation == self.generation:
-                seconds = self.session.statement_timeout_ms / 1000
+                seconds = gateway.search_timeout_s
                 self._failed(f"stopped after {seconds:g} s (statement timeout): narrow it with "
                              "type:, since:, model:, id: or a longer term")
             del exc
@@ -360,8 +341,9 @@ class SearchScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id != "hits" or not 0 <= event.cursor_row < len(self.hits):
             return
-        from procos_tui.ui.conversation import ConversationScreen
-
         hit = self.hits[event.cursor_row]
-        self.app.push_screen(ConversationScreen(hit.process_instance_id, focus_row=hit.id,
-                                                landing=landing_for(hit, self.run_state)))
+        run = self.run_state
+        landing = landing_for(hit, run.request if run is not None else None,
+                              run.close_words if run is not None else {})
+        self.post_message(OpenProcess(hit.process_instance_id, focus_row=hit.id,
+                                      landing=landing))

@@ -126,7 +126,7 @@ async def test_filtered_list_scans_on_until_the_end(seeded: str, procos_app: App
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(ProcessList)
         await wait_for(pilot, lambda: "100 process instances" in screen_text(app))
-        app.session.filter_window = 7
+        app.gateway.browse.filter_window = 7
         screen = ProcessesScreen(ProcessFilter(provider="openai", id_prefix="pi-01"))
         await app.push_screen(screen)
         table = screen.query_one(ProcessList)

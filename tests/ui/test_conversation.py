@@ -222,7 +222,7 @@ async def test_large_content_data_is_fetched_when_a_view_needs_it(seeded: str,
                                                                   procos_app: AppFactory) -> None:
     app = procos_app(seeded, process_id=PID)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.session.inline_data_bytes = 0  # every content_data counts as large
+        app.gateway.browse.inline_data_bytes = 0  # every content_data counts as large
         await open_conversation(app, pilot, PID)
         await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
         # Rendered prompt needs query/context from content_data: fetched on demand.

@@ -148,8 +148,8 @@ async def test_escape_cancels_a_slow_search_at_the_server(searchable: str,
         screen = await _open_search(app, pilot)
         screen.query_one("#query", Input).value = SLOW
         await wait_for(pilot, lambda: "searching" in screen_text(app)
-                       and screen.session.backend_pid is not None)
-        pid = screen.session.backend_pid
+                       and app.gateway.search_session.backend_pid is not None)
+        pid = app.gateway.search_session.backend_pid
         await wait_for(pilot, lambda: _active(searchable, pid))
         await pilot.press("escape")
         await wait_for(pilot, lambda: "cancelled" in screen_text(app))
@@ -167,8 +167,8 @@ async def test_typing_a_new_query_cancels_the_running_one(searchable: str,
         query = screen.query_one("#query", Input)
         query.value = SLOW
         await wait_for(pilot, lambda: "searching" in screen_text(app)
-                       and screen.session.backend_pid is not None)
-        pid = screen.session.backend_pid
+                       and app.gateway.search_session.backend_pid is not None)
+        pid = app.gateway.search_session.backend_pid
         await wait_for(pilot, lambda: _active(searchable, pid))
         typed = _server_now(searchable)
         assert _running_since(searchable, pid, typed)  # the slow statement, seconds to go

@@ -16,6 +16,7 @@ import pytest
 from textual.pilot import Pilot
 
 from procos_tui.db.conninfo import Target
+from procos_tui.db.gateway import Gateway
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.conversation import ConversationScreen
 from procos_tui.ui.textpane import TextPane
@@ -86,7 +87,8 @@ def snap_db(db: str) -> str:
 
 
 def _app(conninfo: str, process: str | None = None) -> ProcosApp:
-    return ProcosApp(Target(conninfo, "test"), process_id=process, label="procos@db.example")
+    return ProcosApp(Gateway(Target(conninfo, "test")), process_id=process,
+                     label="procos@db.example")
 
 
 async def _list_loaded(pilot: Pilot[None]) -> None:

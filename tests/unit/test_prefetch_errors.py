@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from procos_tui.db.prefetch import Prefetch, fetch_first_page
 from procos_tui.core.types import ProcessFilter
+from procos_tui.db.prefetch import Prefetch, fetch_first_page
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
