@@ -225,19 +225,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(f"procos-tui check of {target.display}: {len(report.findings)} finding(s)")
         for finding in report.findings:
-            print(f"  {finding.kind:<19} {sanitize_plain(finding.subject)}: "
+            print(f"  {finding.kind.value:<19} {sanitize_plain(finding.subject)}: "
                   f"{sanitize_plain(finding.detail)}")
             if finding.fix:
                 print(f"  {'':<19} fix: {finding.fix}")
         print(f"  Camunda: {report.camunda}")
-        for table in report.stats["tables"]:
-            print(f"  table {table['table']}: {table['bytes']:,} bytes, "
-                  f"~{table['rows_estimate']:,} rows, analysed {table['last_analyzed']}")
-        missing = report.stats["camunda_indexes_missing"]
+        for table in report.stats.tables:
+            print(f"  table {table.table}: {table.bytes:,} bytes, "
+                  f"~{table.rows_estimate:,} rows, analysed {table.last_analyzed}")
+        missing = report.stats.camunda_indexes_missing
         if missing:
             print(f"  optimize_camunda_for_ai() would create {', '.join(missing)} "
                   "(run `procos-tui init-db`, or the function, as a role that owns them)")
-        unused = [i["index"] for i in report.stats["indexes"] if not i["scans"]]
+        unused = report.stats.unused_indexes
         if unused:
             print(f"  indexes not used since statistics were reset: {', '.join(unused)}")
     return EXIT_FINDINGS if report.findings else EXIT_OK
