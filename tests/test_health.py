@@ -138,6 +138,7 @@ def test_check_command_exit_codes_and_json(fresh: str) -> None:
 async def test_health_screen_lists_findings_and_opens_the_instance(fresh: str,
                                                                    camunda_ddl: str) -> None:
     from procos_tui.db.conninfo import Target
+    from procos_tui.db.gateway import Gateway
     from procos_tui.ui.app import ProcosApp
     from procos_tui.ui.conversation import ConversationScreen
     from procos_tui.ui.health import HealthScreen
@@ -151,7 +152,7 @@ async def test_health_screen_lists_findings_and_opens_the_instance(fresh: str,
         conn.execute(camunda_ddl.encode())
         conn.execute("INSERT INTO act_hi_varinst (id_, proc_inst_id_, name_, var_type_, text_)"
                      " VALUES ('v1', 'cut-2', 'content', 'string', %s)", (long[:4000],))
-    app = ProcosApp(Target(fresh, "test"))
+    app = ProcosApp(Gateway(Target(fresh, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "process instances" in screen_text(app))
         await pilot.press("h")
@@ -168,6 +169,7 @@ async def test_health_screen_lists_findings_and_opens_the_instance(fresh: str,
 async def test_health_screen_shows_the_cut_and_creates_missing_indexes(
         fresh: str, camunda_ddl: str) -> None:
     from procos_tui.db.conninfo import Target
+    from procos_tui.db.gateway import Gateway
     from procos_tui.ui.app import ProcosApp
     from procos_tui.ui.cut_view import CutScreen
     from procos_tui.ui.dialogs import ChoiceScreen
@@ -182,7 +184,7 @@ async def test_health_screen_shows_the_cut_and_creates_missing_indexes(
         conn.execute(camunda_ddl.encode())  # after init-db: its Camunda indexes are missing
         conn.execute("INSERT INTO act_hi_varinst (id_, proc_inst_id_, name_, var_type_, text_)"
                      " VALUES ('v1', 'cut-3', 'content', 'string', %s)", (long[:4000],))
-    app = ProcosApp(Target(fresh, "test"))
+    app = ProcosApp(Gateway(Target(fresh, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "process instances" in screen_text(app))
         await pilot.press("h")

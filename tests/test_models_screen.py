@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import DataTable, Input, TextArea
 
 from procos_tui.db.conninfo import Target
+from procos_tui.db.gateway import Gateway
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.model_form import ModelForm
@@ -62,7 +63,7 @@ async def edit(app: ProcosApp, pilot: object, screen: ModelsScreen, name: str) -
 
 
 async def test_list_usage_edit_with_preview_and_json_highlighting(registry: str) -> None:
-    app = ProcosApp(Target(registry, "test"))
+    app = ProcosApp(Gateway(Target(registry, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_models(app, pilot)
         text = screen_text(app)
@@ -86,7 +87,7 @@ async def test_list_usage_edit_with_preview_and_json_highlighting(registry: str)
 
 
 async def test_duplicate_keeps_the_form_and_conflict_offers_overwrite(registry: str) -> None:
-    app = ProcosApp(Target(registry, "test"))
+    app = ProcosApp(Gateway(Target(registry, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_models(app, pilot)
         await edit(app, pilot, screen, "claude-sonnet-4")
@@ -118,7 +119,7 @@ async def test_duplicate_keeps_the_form_and_conflict_offers_overwrite(registry: 
 
 
 async def test_toggle_delete_and_read_only(registry: str) -> None:
-    app = ProcosApp(Target(registry, "test"))
+    app = ProcosApp(Gateway(Target(registry, "test")))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_models(app, pilot)
         select(screen, "gpt-4o")
@@ -131,7 +132,7 @@ async def test_toggle_delete_and_read_only(registry: str) -> None:
         await wait_for(pilot, lambda: "3 calls in" in screen_text(app))
         await pilot.press("y")
         await wait_for(pilot, lambda: stored(registry, "gpt-4o") is None)
-    ro = ProcosApp(Target(registry, "test"), read_only=True)
+    ro = ProcosApp(Gateway(Target(registry, "test"), read_only=True))
     async with ro.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "process instances" in screen_text(ro))
         await pilot.press("m")
@@ -149,7 +150,7 @@ async def test_server_read_only_and_a_lost_connection_lose_nothing(registry: str
     from dataclasses import replace
 
     server_ro = f"{registry} options='-c default_transaction_read_only=on'"
-    app = ProcosApp(Target(server_ro, "test"))
+    app = ProcosApp(Gateway(Target(server_ro, "test")))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_models(app, pilot)
         await wait_for(pilot, lambda: screen.refusal is not None)
@@ -158,20 +159,20 @@ async def test_server_read_only_and_a_lost_connection_lose_nothing(registry: str
                                           for n in app._notifications))
         assert isinstance(app.screen, ModelsScreen)
 
-    app = ProcosApp(Target(registry, "test"))
+    app = ProcosApp(Gateway(Target(registry, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_models(app, pilot)
         await edit(app, pilot, screen, "gpt-4o")
         app.screen.query_one("#config_data", TextArea).text = '{"typed": "by hand"}'
-        good = app.target
-        app.target = replace(good, conninfo="host=127.0.0.1 port=1 connect_timeout=2")
+        good = app.gateway.target
+        app.gateway.target = replace(good, conninfo="host=127.0.0.1 port=1 connect_timeout=2")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, ModelForm)
                        and "Not saved" in screen_text(app))
         assert app.screen.query_one("#config_data", TextArea).text == '{"typed": "by hand"}'
-        app.target = good  # the network is back
+        app.gateway.target = good  # the network is back
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("s")
@@ -185,7 +186,7 @@ async def test_hostile_stored_values_are_shown_safely_and_kept(registry: str) ->
         conn.execute("INSERT INTO procos_ai_models (model_name, provider, version, config_data)"
                      " VALUES (%s, 'openai', 'x', %s)",
                      (evil, json.dumps({"note": "a\u202eb\x9bc"})))
-    app = ProcosApp(Target(registry, "test"))
+    app = ProcosApp(Gateway(Target(registry, "test")))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "process instances" in screen_text(app))
         await pilot.press("m")
