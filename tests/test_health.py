@@ -65,6 +65,24 @@ def test_the_json_report_keeps_its_keys_order_and_plain_values() -> None:
     assert copy.cut_variable == "content" and report.stats.unused_indexes == ["i"]
 
 
+def test_suspects_beyond_the_list_are_one_line_that_opens_no_instance(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import procos_tui.db.health as health
+
+    class Rows:
+        def fetchall(self) -> list[tuple[str, str, int]]:
+            return [("p1", "r1", 3), ("p2", "r2", 4), ("p3", "r3", 5)]
+
+    class Conn:
+        def execute(self, *_args: object) -> Rows:
+            return Rows()
+
+    monkeypatch.setattr(health, "SUSPECTS_LISTED", 1)
+    listed = health.truncation_suspects(Conn())
+    assert [(f.subject, f.more) for f in listed] == [("p1", 0), ("2 more instances", 2)]
+    assert [f.process_instance_id for f in listed] == ["p1", None]
+
+
 def test_a_fresh_database_is_clean_and_matches_init_db(fresh: str) -> None:
     """Also proves db/expected_schema.py equals what init-db.sql makes on this server."""
     with psycopg.connect(fresh, autocommit=True) as conn:

@@ -210,11 +210,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from procos_tui.core.errors import DatabaseError
     from procos_tui.core.sanitize import sanitize_plain
     from procos_tui.db.connect import connect_sync, one_line
+    from procos_tui.db.gateway import HEALTH_TIMEOUT_MS
     from procos_tui.db.health import run_check
 
     target = _target(args)
     try:
-        with connect_sync(target, read_only=True, statement_timeout_ms=120_000) as conn:
+        with connect_sync(target, read_only=True, statement_timeout_ms=HEALTH_TIMEOUT_MS) as conn:
             report = run_check(conn)
     except DatabaseError as exc:
         raise CliError(str(exc)) from None
