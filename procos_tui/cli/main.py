@@ -223,11 +223,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from procos_tui.core.errors import DatabaseError
     from procos_tui.core.sanitize import sanitize_plain
     from procos_tui.db.connect import connect_sync, one_line
+    from procos_tui.db.gateway import HEALTH_TIMEOUT_MS
     from procos_tui.db.health import run_check
 
     target = _target(args)
     try:
-        with connect_sync(target, read_only=True, statement_timeout_ms=120_000) as conn:
+        with connect_sync(target, read_only=True, statement_timeout_ms=HEALTH_TIMEOUT_MS) as conn:
             report = run_check(conn)
     except DatabaseError as exc:
         raise CliError(str(exc)) from None
@@ -238,19 +239,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(f"procos-tui check of {target.display}: {len(report.findings)} finding(s)")
         for finding in report.findings:
-            print(f"  {finding.kind:<19} {sanitize_plain(finding.subject)}: "
+            print(f"  {finding.kind.value:<19} {sanitize_plain(finding.subject)}: "
                   f"{sanitize_plain(finding.detail)}")
             if finding.fix:
                 print(f"  {'':<19} fix: {finding.fix}")
         print(f"  Camunda: {report.camunda}")
-        for table in report.stats["tables"]:
-            print(f"  table {table['table']}: {table['bytes']:,} bytes, "
-                  f"~{table['rows_estimate']:,} rows, analysed {table['last_analyzed']}")
-        missing = report.stats["camunda_indexes_missing"]
+        for table in report.stats.tables:
+            print(f"  table {table.table}: {table.bytes:,} bytes, "
+                  f"~{table.rows_estimate:,} rows, analysed {table.last_analyzed}")
+        missing = report.stats.camunda_indexes_missing
         if missing:
             print(f"  optimize_camunda_for_ai() would create {', '.join(missing)} "
                   "(run `procos-tui init-db`, or the function, as a role that owns them)")
-        unused = [i["index"] for i in report.stats["indexes"] if not i["scans"]]
+        unused = report.stats.unused_indexes
         if unused:
             print(f"  indexes not used since statistics were reset: {', '.join(unused)}")
     return EXIT_FINDINGS if report.findings else EXIT_OK

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from procos_tui.core.errors import DatabaseError
 
 if TYPE_CHECKING:
+    from procos_tui.core.health import Report
     from procos_tui.core.registry import ModelDraft, ModelRow, ModelUsage
     from procos_tui.core.search_syntax import SearchRequest
     from procos_tui.core.types import (
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
         ServerFacts,
     )
     from procos_tui.db.conninfo import Target
-    from procos_tui.db.health import Report
     from procos_tui.db.prefetch import Prefetch, Prefetched
     from procos_tui.db.search import SearchRun
     from procos_tui.db.session import BrowseSession

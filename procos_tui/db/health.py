@@ -3,40 +3,29 @@
 Findings are schema drift and truncation (outputs under 50 characters, Camunda copies that are
 cut, differ or sit on one side only). Table sizes, per-provider counts and index use are
 reported too, but are not findings: a fresh database has unused indexes and is healthy.
+The statements run here; what they find is typed in core/health.py.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from procos_tui.core.health import (
+    Finding,
+    FindingKind,
+    IndexUse,
+    ProviderStats,
+    Report,
+    Stats,
+    TableStats,
+)
 from procos_tui.db.expected_schema import EXPECTED
 from procos_tui.db.queries import health as health_sql
 from procos_tui.db.queries import search as search_sql
 from procos_tui.db.truncation import CamundaMissing, camunda_indexes_missing, compare_instance
 
 SUSPECTS_LISTED = 50
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str  # schema_drift, truncation_suspect, camunda_copy
-    subject: str  # the object, or the process instance
-    detail: str
-    fix: str = ""
-    numbers: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-    camunda: str = ""  # what the Camunda comparison did, or why it was skipped
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"findings": [asdict(f) for f in self.findings], "camunda": self.camunda,
-                "stats": self.stats}
 
 
 def _fix(key: str, expected: str, actual: str | None) -> str:
@@ -65,13 +54,14 @@ def schema_drift(conn: Any) -> list[Finding]:
         if actual == expected:
             continue
         what = "missing" if actual is None else f"differs: is {actual!r}"
-        out.append(Finding("schema_drift", key, f"{key} {what}; init-db.sql makes "
-                           f"{expected!r}" if expected else f"{key} {what}",
+        out.append(Finding(FindingKind.SCHEMA_DRIFT, key, f"{key} {what}; init-db.sql "
+                           f"makes {expected!r}" if expected else f"{key} {what}",
                            _fix(key, expected, actual)))
     for key in sorted(set(live) - set(EXPECTED)):
         if key.startswith(("index ", "trigger ")):
-            out.append(Finding("schema_drift", key, f"{key} is not made by init-db.sql "
-                               f"({live[key]})", "review it; procos-tui does not use it"))
+            out.append(Finding(FindingKind.SCHEMA_DRIFT, key, f"{key} is not made by "
+                               f"init-db.sql ({live[key]})",
+                               "review it; procos-tui does not use it"))
     return out
 
 
@@ -80,13 +70,15 @@ def truncation_suspects(conn: Any) -> list[Finding]:
     by_instance: dict[str, list[int]] = {}
     for pid, _row_id, length in rows:
         by_instance.setdefault(pid, []).append(length)
-    return [Finding("truncation_suspect", pid,
-                    f"{len(lengths)} output(s) under 50 characters "
-                    f"(shortest {min(lengths)})", numbers={"outputs": len(lengths),
-                                                          "shortest": min(lengths)})
-            for pid, lengths in list(by_instance.items())[:SUSPECTS_LISTED]] + (
-        [Finding("truncation_suspect", f"{len(by_instance) - SUSPECTS_LISTED} more instances",
-                 "not listed one by one")] if len(by_instance) > SUSPECTS_LISTED else [])
+    listed = [Finding(FindingKind.TRUNCATION_SUSPECT, pid,
+                      f"{len(lengths)} output(s) under 50 characters (shortest {min(lengths)})",
+                      numbers={"outputs": len(lengths), "shortest": min(lengths)})
+              for pid, lengths in list(by_instance.items())[:SUSPECTS_LISTED]]
+    more = len(by_instance) - SUSPECTS_LISTED
+    if more > 0:
+        listed.append(Finding(FindingKind.TRUNCATION_SUSPECT, f"{more} more instances",
+                              "not listed one by one", more=more))
+    return listed
 
 
 def camunda_copies(conn: Any) -> tuple[list[Finding], str]:
@@ -104,7 +96,7 @@ def camunda_copies(conn: Any) -> tuple[list[Finding], str]:
                 continue
             lengths = (f" (Camunda {copy.camunda_length:,} of {copy.procos_length:,} "
                        "characters)" if copy.verdict == "cut" else "")
-            out.append(Finding("camunda_copy", pid,
+            out.append(Finding(FindingKind.CAMUNDA_COPY, pid,
                                f"{copy.name} ({copy.source}): {copy.verdict}{lengths}",
                                numbers={"variable": copy.name, "verdict": copy.verdict,
                                         "camunda_length": copy.camunda_length,
@@ -126,7 +118,7 @@ def cut_error_messages(conn: Any) -> list[Finding]:
             table=sql.Identifier(table), pid_column=sql.Identifier(pid_column),
             message_column=sql.Identifier(message_column))
         for pid, count in conn.execute(query).fetchall():
-            out.append(Finding("camunda_error_cut", str(pid),
+            out.append(Finding(FindingKind.CAMUNDA_ERROR_CUT, str(pid),
                                f"{count} {what} message(s) cut at 666 characters by Camunda",
                                numbers={"table": table, "messages": count}))
     return out
@@ -144,7 +136,7 @@ def search_words_lag(conn: Any) -> list[Finding]:
         return []  # schema drift names what is missing
     state = conn.execute(health_sql.SEARCH_WORDS_STATE).fetchone()
     if state is None:
-        return [Finding("search_words_behind", "procos_ai_search_words_state",
+        return [Finding(FindingKind.SEARCH_WORDS_BEHIND, "procos_ai_search_words_state",
                         "the word list's state row is missing", "procos-tui init-db")]
     bound, covered, refreshed = state
     count = conn.execute(search_sql.WORDS_BEHIND, {"covered": bound}).fetchone()
@@ -153,7 +145,7 @@ def search_words_lag(conn: Any) -> list[Finding]:
         return []
     when = f"last refreshed {refreshed:%Y-%m-%d %H:%M %Z}" if refreshed else "never refreshed"
     return [Finding(
-        "search_words_behind", "procos_ai_search_words",
+        FindingKind.SEARCH_WORDS_BEHIND, "procos_ai_search_words",
         f"{behind:,} rows are newer than the fuzzy search's word list ({when}); fuzzy "
         "searches read their words live, which gets slower as they grow",
         "procos-tui refresh-words (or SELECT procos_ai_refresh_search_words();), "
@@ -161,15 +153,13 @@ def search_words_lag(conn: Any) -> list[Finding]:
         {"rows_behind": behind, "covered_until": covered})]
 
 
-def statistics(conn: Any) -> dict[str, Any]:
-    tables = [{"table": t, "bytes": size, "rows_estimate": rows,
-               "last_analyzed": analyzed.isoformat() if analyzed else None}
+def statistics(conn: Any) -> Stats:
+    tables = [TableStats(t, size, rows, analyzed.isoformat() if analyzed else None)
               for t, size, rows, analyzed in conn.execute(health_sql.TABLE_SIZES)]
-    indexes = [{"index": name, "scans": scans, "bytes": size}
+    indexes = [IndexUse(name, scans, size)
                for name, scans, size in conn.execute(health_sql.INDEX_USAGE)]
-    providers = [{"provider": p, "rows": n, "instances": i}
-                 for p, n, i in conn.execute(health_sql.PROVIDER_STATS)]
-    return {"tables": tables, "indexes": indexes, "providers": providers}
+    providers = [ProviderStats(p, n, i) for p, n, i in conn.execute(health_sql.PROVIDER_STATS)]
+    return Stats(tables, indexes, providers, camunda_indexes_missing(conn))
 
 
 def run_check(conn: Any) -> Report:
@@ -181,7 +171,6 @@ def run_check(conn: Any) -> Report:
     report.findings += cut_error_messages(conn)
     report.findings += search_words_lag(conn)
     report.stats = statistics(conn)
-    report.stats["camunda_indexes_missing"] = camunda_indexes_missing(conn)
     return report
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from procos_tui.core.errors import DatabaseError
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
+from procos_tui.ui.dialogs import ChoiceScreen
+from procos_tui.ui.gateway_access import host
+from procos_tui.ui.messages import OpenProcess, ShowCutView
+from procos_tui.ui.status import StatusLine
 
 if TYPE_CHECKING:
-    from procos_tui.db.health import Finding, Report
-    from procos_tui.ui.app import ProcosApp
+    from procos_tui.core.health import Finding, Report
 
 COLUMNS = ("Kind", "Concerns", "Finding")
 
@@ -38,10 +43,6 @@ class HealthScreen(Screen[None]):
         self.findings: list[Finding] = []
         self.missing_indexes: list[str] = []
 
-    @property
-    def procos(self) -> ProcosApp:
-        return cast("ProcosApp", self.app)
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text("Checking schema, truncation and Camunda copies…", style="italic"),
@@ -50,31 +51,22 @@ class HealthScreen(Screen[None]):
         table.add_columns(*COLUMNS)
         yield table
         yield Static(id="detail")
-        yield Static(id="status")
+        yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Health"
-        self.query_one("#status", Static).update(self.procos.status_text())
         self.query_one(DataTable).focus()
         self.run_check()
 
-    def run_check(self) -> None:
-        target = self.procos.target
-
-        def work() -> None:
-            from procos_tui.db.connect import connect_sync, one_line
-            from procos_tui.db.health import run_check
-
-            try:
-                with connect_sync(target, read_only=True, statement_timeout_ms=120_000) as conn:
-                    report = run_check(conn)
-            except Exception as exc:  # shown on the screen; the app goes on
-                self.app.call_from_thread(self._failed, one_line(exc))
-                return
-            self.app.call_from_thread(self._show, report)
-
-        self.run_worker(work, thread=True, exclusive=True, group="health", exit_on_error=False)
+    @work(exclusive=True, group="health")
+    async def run_check(self) -> None:
+        try:
+            report = await host(self.app).gateway.check()
+        except DatabaseError as exc:  # shown on the screen; the app goes on
+            self._failed(str(exc))
+            return
+        self._show(report)
 
     def _failed(self, message: str) -> None:
         self.query_one("#summary", Static).update(
@@ -82,11 +74,11 @@ class HealthScreen(Screen[None]):
 
     def _show(self, report: Report) -> None:
         self.findings = report.findings
-        self.missing_indexes = list(report.stats.get("camunda_indexes_missing", []))
+        self.missing_indexes = list(report.stats.camunda_indexes_missing)
         table = self.query_one(DataTable)
         table.clear()
         for finding in report.findings:
-            table.add_row(Text(finding.kind), Text(clip(finding.subject, 44)),
+            table.add_row(Text(finding.kind.value), Text(clip(finding.subject, 44)),
                           Text(clip(finding.detail, 90)))
         summary = Text()
         count = len(report.findings)
@@ -94,15 +86,14 @@ class HealthScreen(Screen[None]):
                        "makes it, no truncation found", style="bold red" if count else
                        "bold green")
         summary.append(f" · Camunda: {sanitize_plain(report.camunda)}")
-        for t in report.stats.get("tables", []):
-            summary.append(f"\n{t['table']}: {human_size(int(t['bytes']))}, "
-                           f"~{int(t['rows_estimate']):,} rows, analysed "
-                           f"{t['last_analyzed'] or 'never'}")
+        for t in report.stats.tables:
+            summary.append(f"\n{t.table}: {human_size(t.bytes)}, ~{t.rows_estimate:,} rows, "
+                           f"analysed {t.last_analyzed or 'never'}")
         if self.missing_indexes:
             summary.append(f"\noptimize_camunda_for_ai() would create "
                            f"{', '.join(self.missing_indexes)}: o creates them",
                            style="bold yellow")
-        unused = [i["index"] for i in report.stats.get("indexes", []) if not i["scans"]]
+        unused = report.stats.unused_indexes
         if unused:
             summary.append(f"\nunused indexes (not findings): {', '.join(unused)}", style="dim")
         self.query_one("#summary", Static).update(summary)
@@ -113,13 +104,13 @@ class HealthScreen(Screen[None]):
         if not 0 <= row < len(self.findings):
             return
         finding = self.findings[row]
-        text = Text(sanitize_plain(f"{finding.kind} · {finding.subject}"), style="bold")
+        text = Text(sanitize_plain(f"{finding.kind.value} · {finding.subject}"), style="bold")
         text.append("\n" + sanitize_plain(finding.detail))
         if finding.fix:
             text.append("\nfix: " + sanitize_plain(finding.fix), style="green")
-        if finding.kind in ("camunda_copy", "truncation_suspect", "camunda_error_cut"):
+        if finding.kind.concerns_instance:
             text.append("\nEnter opens this process instance", style="dim")
-        if finding.numbers.get("verdict") == "cut":
+        if finding.cut_variable is not None:
             text.append(" · v shows where the Camunda copy ends", style="dim")
         self.query_one("#detail", Static).update(text)
 
@@ -130,51 +121,38 @@ class HealthScreen(Screen[None]):
         self.action_open()
 
     def action_open(self) -> None:
-        row = self.query_one(DataTable).cursor_row
-        if 0 <= row < len(self.findings):
-            finding = self.findings[row]
-            if finding.kind in ("camunda_copy", "truncation_suspect", "camunda_error_cut") \
-                    and not finding.subject.endswith("more instances"):
-                from procos_tui.ui.conversation import ConversationScreen
+        finding = self._current()
+        if finding is not None and finding.process_instance_id is not None:
+            self.post_message(OpenProcess(finding.process_instance_id))
 
-                self.app.push_screen(ConversationScreen(finding.subject))
+    def _current(self) -> Finding | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.findings[row] if 0 <= row < len(self.findings) else None
 
     def action_cut_view(self) -> None:
-        row = self.query_one(DataTable).cursor_row
-        if not 0 <= row < len(self.findings) or \
-                self.findings[row].numbers.get("verdict") != "cut":
+        finding = self._current()
+        if finding is None or finding.cut_variable is None:
             self.notify("Choose a cut Camunda copy first.", severity="warning")
             return
-        finding = self.findings[row]
-        target = self.procos.target
+        self._cut_view(finding.subject, finding.cut_variable)
 
-        def work() -> None:
-            from procos_tui.db.connect import connect_sync, one_line
-            from procos_tui.db.truncation import cut_view
-
-            try:
-                with connect_sync(target, read_only=True) as conn:
-                    view = cut_view(conn, finding.subject, str(finding.numbers["variable"]))
-            except Exception as exc:  # a notice, not a crash
-                self.app.call_from_thread(self.notify, sanitize_plain(one_line(exc)),
-                                          severity="error", markup=False)
-                return
-            if view is not None:
-                from procos_tui.ui.cut_view import CutScreen
-
-                self.app.call_from_thread(self.app.push_screen,
-                                          CutScreen(finding.subject, view))
-
-        self.run_worker(work, thread=True, group="cut-view", exit_on_error=False)
+    @work(exclusive=True, group="cut-view")
+    async def _cut_view(self, process_instance_id: str, variable: str) -> None:
+        try:
+            view = await host(self.app).gateway.cut_view(process_instance_id, variable)
+        except DatabaseError as exc:  # a notice, not a crash
+            self.notify(sanitize_plain(str(exc)), severity="error", markup=False)
+            return
+        if view is not None:
+            self.post_message(ShowCutView(process_instance_id, view))
 
     def action_optimize(self) -> None:
         if not self.missing_indexes:
             self.notify("Nothing to create: the Camunda indexes are there (or Camunda is not).")
             return
-        if self.procos.read_only_flag:
+        if host(self.app).read_only_flag:
             self.notify("Cannot write: started with --read-only.", severity="warning")
             return
-        from procos_tui.ui.dialogs import ChoiceScreen
 
         def chosen(key: str | None) -> None:
             if key == "y":
@@ -185,25 +163,16 @@ class HealthScreen(Screen[None]):
             Text("Creates " + ", ".join(self.missing_indexes) + " on Camunda's tables and "
                  "analyses the AI tables (init-db.sql's function)."), {"y": "run it"}), chosen)
 
-    def _optimize(self) -> None:
-        target = self.procos.target
-
-        def work() -> None:
-            from procos_tui.db.connect import connect_sync, one_line
-            from procos_tui.db.queries import health as health_sql
-
-            try:
-                with connect_sync(target, read_only=False, lock_timeout_ms=10_000) as conn:
-                    row = conn.execute(health_sql.OPTIMIZE_CAMUNDA).fetchone()
-            except Exception as exc:  # a refusal (replica, rights) is a notice
-                self.app.call_from_thread(self.notify, sanitize_plain(one_line(exc)),
-                                          title="Not done", severity="error", markup=False)
-                return
-            self.app.call_from_thread(self.notify, sanitize_plain(str(row[0] if row else "")),
-                                      title="optimize_camunda_for_ai()", markup=False)
-            self.app.call_from_thread(self.action_refresh)
-
-        self.run_worker(work, thread=True, group="optimize", exit_on_error=False)
+    @work(exclusive=True, group="optimize")
+    async def _optimize(self) -> None:
+        try:
+            said = await host(self.app).gateway.optimize_camunda()
+        except DatabaseError as exc:  # a refusal (replica, rights) is a notice
+            self.notify(sanitize_plain(str(exc)), title="Not done", severity="error",
+                        markup=False)
+            return
+        self.notify(sanitize_plain(said), title="optimize_camunda_for_ai()", markup=False)
+        self.action_refresh()
 
     def action_refresh(self) -> None:
         self.query_one("#summary", Static).update(Text("Checking again…", style="italic"))

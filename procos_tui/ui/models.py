@@ -1,28 +1,34 @@
 """The Models screen: procos_ai_models with usage; create, edit, duplicate, toggle, delete.
 
-Every write is previewed field by field, runs in one short transaction in a thread, and only
-lands on the row as the user saw it (ModelWriter's token); what was typed survives every
-failure: the form comes back with it.
+Every write is previewed field by field, runs in one short transaction (the gateway's), and only
+lands on the row as the user saw it (its edit token); what was typed survives every failure: the
+form comes back with it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from procos_tui.core.errors import DatabaseError
 from procos_tui.core.registry import ModelConflict, ModelDraft, ModelRow, WritesRefused
 from procos_tui.core.sanitize import clip, sanitize_plain
-from procos_tui.db.models import ModelWriter
+from procos_tui.db.gateway import Gateway
 from procos_tui.ui.dialogs import ChoiceScreen
+from procos_tui.ui.gateway_access import host
 from procos_tui.ui.model_form import ModelForm, conflict_body, preview_body
+from procos_tui.ui.status import StatusLine
 
-if TYPE_CHECKING:
-    from procos_tui.ui.app import ProcosApp
+# One write, given the gateway: what it returns is the row to select afterwards (None: none).
+Write = Callable[[Gateway], Awaitable[ModelRow | None]]
 
 COLUMNS = ("Provider", "Name", "Version", "Active", "Updated", "Calls", "Tokens", "Last used")
 SORTS = (("provider", lambda r: (r.provider, r.model_name, r.version or "")),
@@ -72,8 +78,8 @@ class ModelsScreen(Screen[None]):
         self.counting = False  # usage still being counted
 
     @property
-    def procos(self) -> ProcosApp:
-        return cast("ProcosApp", self.app)
+    def gateway(self) -> Gateway:
+        return host(self.app).gateway
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,59 +89,42 @@ class ModelsScreen(Screen[None]):
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
-        yield Static(id="status")
+        yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Models"
-        self.query_one("#status", Static).update(self.procos.status_text())
         self.query_one(DataTable).focus()  # not the hidden filter line
         self.load()
         self._ask_writable()
 
-    def _ask_writable(self) -> None:
-        writer = ModelWriter(self.procos.target, read_only=self.procos.read_only_flag)
-
-        def ask() -> None:
-            refusal = writer.refusal()
-            self.app.call_from_thread(self._writability, refusal)
-
-        self.run_worker(ask, thread=True, group="model-writable", exit_on_error=False)
-
-    def _writability(self, refusal: str | None) -> None:
-        self.refusal = refusal
+    @work(exclusive=True, group="model-writable")
+    async def _ask_writable(self) -> None:
+        self.refusal = await self.gateway.write_refusal()
         self.fill()
 
     # --- reading ----------------------------------------------------------------------------
 
-    def load(self, select: str | None = None) -> None:
+    @work(exclusive=True, group="models")
+    async def load(self, select: str | None = None) -> None:
         """The models at once, then their usage (a grouped pass that takes seconds on a
         large table) when it comes."""
-        async def fetch() -> None:
-            from dataclasses import replace
-
-            from procos_tui.core.errors import DatabaseError
-
-            try:
-                session = self.procos.session
-                if session.facts is None:
-                    await session.open()
-                self.rows = await session.models()
-                self.counting = True
-                self.fill(select)
-                usage = await session.model_usage()
-            except DatabaseError as exc:
-                self.notify(sanitize_plain(str(exc)), title="Database", severity="error",
-                            markup=False)
-                return
-            finally:
-                self.counting = False
-            self.rows = [replace(r, calls=u[0], total_tokens=u[1], last_used=u[2])
-                         if (u := usage.get((r.provider, r.model_name))) else r
-                         for r in self.rows]
-            self.fill(select=row.id if (row := self.selected()) else select)
-
-        self.run_worker(fetch(), exclusive=True, group="models")
+        try:
+            self.rows = await self.gateway.models()
+            self.counting = True
+            self.fill(select)
+            usage = await self.gateway.model_usage()
+        except DatabaseError as exc:
+            self.notify(sanitize_plain(str(exc)), title="Database", severity="error",
+                        markup=False)
+            return
+        finally:
+            self.counting = False
+        self.rows = [replace(r, calls=u.calls, total_tokens=u.total_tokens,
+                             last_used=u.last_used)
+                     if (u := usage.get((r.provider, r.model_name))) else r
+                     for r in self.rows]
+        self.fill(select=row.id if (row := self.selected()) else select)
 
     def fill(self, select: str | None = None) -> None:
         table = self.query_one(DataTable)
@@ -150,7 +139,7 @@ class ModelsScreen(Screen[None]):
             index = next((i for i, r in enumerate(self.shown) if r.id == select), 0)
             table.move_cursor(row=index)
         read_only = (" · read-only: editing keys are off"
-                     if self.procos.read_only_flag or self.refusal else "")
+                     if host(self.app).read_only_flag or self.refusal else "")
         matching = f" matching {sanitize_plain(self.text_filter)!r}" if needle else ""
         counting = " · counting usage…" if self.counting else ""
         self.query_one("#summary", Static).update(Text(
@@ -167,33 +156,28 @@ class ModelsScreen(Screen[None]):
 
     def _writable(self) -> bool:
         refusal = ("started with --read-only: procos-tui writes nothing"
-                   if self.procos.read_only_flag else self.refusal)
+                   if host(self.app).read_only_flag else self.refusal)
         if refusal:
             self.notify(f"Cannot write: {sanitize_plain(refusal)}.", title="Read-only",
                         severity="warning", markup=False)
             return False
         return True
 
-    def _write(self, what: str, work: Any, draft: ModelDraft | None = None,
-               row: ModelRow | None = None) -> None:
-        """Run one write in a thread; its outcome comes back to the UI thread."""
-        writer = ModelWriter(self.procos.target, read_only=self.procos.read_only_flag)
-
-        def run() -> None:
-            try:
-                result = work(writer)
-            except Exception as exc:  # every failure is shown; none ends the app
-                self.app.call_from_thread(self._failed, exc, draft, row)
-                return
-            self.app.call_from_thread(self._written, what, result)
-
-        self.run_worker(run, thread=True, group="model-write", exit_on_error=False)
-
-    def _written(self, what: str, result: ModelRow | None) -> None:
+    # Not exclusive: a second write must not cancel the wait for the first one's outcome
+    # (its notice, or the form coming back with what was typed).
+    @work(group="model-write")
+    async def _write(self, what: str, write: Write, draft: ModelDraft | None = None,
+                     row: ModelRow | None = None) -> None:
+        """Run one write; its outcome is shown, a failure brings back what was typed."""
+        try:
+            result = await write(self.gateway)
+        except DatabaseError as exc:  # every failure is shown; none ends the app
+            self._failed(exc, draft, row)
+            return
         self.notify(f"{what}.", title="Models")
         self.load(select=result.id if result is not None else None)
 
-    def _failed(self, exc: Exception, draft: ModelDraft | None, row: ModelRow | None) -> None:
+    def _failed(self, exc: DatabaseError, draft: ModelDraft | None, row: ModelRow | None) -> None:
         message = sanitize_plain(str(exc))
         if isinstance(exc, WritesRefused):
             self.notify(message, title="Not written", severity="warning", markup=False)
@@ -213,11 +197,11 @@ class ModelsScreen(Screen[None]):
         def chosen(key: str | None) -> None:
             if key == "o" and theirs is not None and row is not None:
                 self._write("Saved over the newer version",
-                            lambda w: w.update(theirs, draft, force=True), draft, theirs)
+                            lambda g: g.update_model(theirs, draft, force=True), draft, theirs)
             elif key == "r" and theirs is not None:
                 self._open_form("Edit model (reloaded)", ModelDraft.of(theirs), theirs)
             elif key == "n":
-                self._write("Created", lambda w: w.create(draft), draft, None)
+                self._write("Created", lambda g: g.create_model(draft), draft, None)
             else:
                 self.load()
 
@@ -237,9 +221,9 @@ class ModelsScreen(Screen[None]):
             def confirmed(key: str | None) -> None:
                 if key == "s":
                     if row is None:
-                        self._write("Created", lambda w: w.create(result), result, None)
+                        self._write("Created", lambda g: g.create_model(result), result, None)
                     else:
-                        self._write("Saved", lambda w: w.update(row, result), result, row)
+                        self._write("Saved", lambda g: g.update_model(row, result), result, row)
                 else:  # back to the form, nothing lost
                     self._open_form(title, result, row)
 
@@ -275,7 +259,7 @@ class ModelsScreen(Screen[None]):
         if row is not None and self._writable():
             state = "deactivated" if row.is_active else "activated"
             self._write(f"{sanitize_plain(row.label)} {state}",
-                        lambda w: w.set_active(row, not row.is_active), None, row)
+                        lambda g: g.set_model_active(row, not row.is_active), None, row)
 
     def action_delete(self) -> None:
         row = self.selected()
@@ -285,7 +269,7 @@ class ModelsScreen(Screen[None]):
         def chosen(key: str | None) -> None:
             if key == "y":
                 self._write(f"Deleted {sanitize_plain(row.label)}",
-                            lambda w: w.delete(row), None, row)
+                            lambda g: g.delete_model(row), None, row)
 
         used = (f"{row.calls:,} calls in procos_ai_context used it (they stay; only the "
                 "registry entry goes)." if row.calls else "No stored call used it.")

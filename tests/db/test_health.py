@@ -18,13 +18,68 @@ def kinds(conninfo: str) -> list[tuple[str, str]]:
         return [(f.kind, f.subject) for f in run_check(conn).findings]
 
 
+def test_the_json_report_keeps_its_keys_order_and_plain_values() -> None:
+    """`check --json` is read by scripts: typed kinds and stats print as they always did."""
+    from procos_tui.core.health import (
+        Finding,
+        FindingKind,
+        IndexUse,
+        ProviderStats,
+        Report,
+        Stats,
+        TableStats,
+    )
+
+    report = Report(
+        [Finding(FindingKind.SCHEMA_DRIFT, "index i", "index i missing", "CREATE INDEX i;"),
+         Finding(FindingKind.TRUNCATION_SUSPECT, "2 more instances", "not listed one by one",
+                 more=2),
+         Finding(FindingKind.CAMUNDA_COPY, "p1", "content (history): cut",
+                 numbers={"variable": "content", "verdict": "cut"})],
+        "compared 1 instances with Camunda AI variables",
+        Stats([TableStats("procos_ai_context", 8192, -1, None)], [IndexUse("i", 0, 16)],
+              [ProviderStats(None, 3, 1)], ["idx_act_hi_varinst_proc_inst_ai"]))
+    assert json.dumps(report.as_json()) == (
+        '{"findings": [{"kind": "schema_drift", "subject": "index i", "detail": "index i '
+        'missing", "fix": "CREATE INDEX i;", "numbers": {}}, {"kind": "truncation_suspect", '
+        '"subject": "2 more instances", "detail": "not listed one by one", "fix": "", '
+        '"numbers": {}}, {"kind": "camunda_copy", "subject": "p1", "detail": "content '
+        '(history): cut", "fix": "", "numbers": {"variable": "content", "verdict": "cut"}}], '
+        '"camunda": "compared 1 instances with Camunda AI variables", "stats": {"tables": '
+        '[{"table": "procos_ai_context", "bytes": 8192, "rows_estimate": -1, '
+        '"last_analyzed": null}], "indexes": [{"index": "i", "scans": 0, "bytes": 16}], '
+        '"providers": [{"provider": null, "rows": 3, "instances": 1}], '
+        '"camunda_indexes_missing": ["idx_act_hi_varinst_proc_inst_ai"]}}')
+    more, copy = report.findings[1], report.findings[2]
+    assert more.process_instance_id is None and copy.process_instance_id == "p1"
+    assert copy.cut_variable == "content" and report.stats.unused_indexes == ["i"]
+
+
+def test_suspects_beyond_the_list_are_one_line_that_opens_no_instance(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import procos_tui.db.health as health
+
+    class Rows:
+        def fetchall(self) -> list[tuple[str, str, int]]:
+            return [("p1", "r1", 3), ("p2", "r2", 4), ("p3", "r3", 5)]
+
+    class Conn:
+        def execute(self, *_args: object) -> Rows:
+            return Rows()
+
+    monkeypatch.setattr(health, "SUSPECTS_LISTED", 1)
+    listed = health.truncation_suspects(Conn())
+    assert [(f.subject, f.more) for f in listed] == [("p1", 0), ("2 more instances", 2)]
+    assert [f.process_instance_id for f in listed] == ["p1", None]
+
+
 def test_a_fresh_database_is_clean_and_matches_init_db(fresh: str) -> None:
     """Also proves db/expected_schema.py equals what init-db.sql makes on this server."""
     with psycopg.connect(fresh, autocommit=True) as conn:
         report = run_check(conn)
     assert report.findings == []
     assert report.camunda.startswith("skipped: no Camunda tables")
-    assert {t["table"] for t in report.stats["tables"]} == {
+    assert {t.table for t in report.stats.tables} == {
         "procos_ai_context", "procos_ai_models", "procos_ai_search_words"}
 
 

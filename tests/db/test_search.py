@@ -15,9 +15,10 @@ import pytest
 
 from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
 from procos_tui.core.search_syntax import SearchMode, SearchRequest, parse_search
+from procos_tui.core.types import Hit
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import search as sql
-from procos_tui.db.search import Hit, SearchRun, ground_truth_ids
+from procos_tui.db.search import SearchRun, ground_truth_ids
 from procos_tui.db.session import BrowseSession
 
 pytestmark = pytest.mark.db

@@ -165,15 +165,15 @@ async def test_server_read_only_and_a_lost_connection_lose_nothing(registry: str
         screen = await open_models(app, pilot)
         await edit(app, pilot, screen, "gpt-4o")
         app.screen.query_one("#config_data", TextArea).text = '{"typed": "by hand"}'
-        good = app.target
-        app.target = replace(good, conninfo="host=127.0.0.1 port=1 connect_timeout=2")
+        good = app.gateway.target
+        app.gateway.target = replace(good, conninfo="host=127.0.0.1 port=1 connect_timeout=2")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, ModelForm)
                        and "Not saved" in screen_text(app))
         assert app.screen.query_one("#config_data", TextArea).text == '{"typed": "by hand"}'
-        app.target = good  # the network is back
+        app.gateway.target = good  # the network is back
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("s")

@@ -1,0 +1,108 @@
+"""What `procos-tui check` reports, as types: findings of a known kind, and statistics.
+
+db/health.py runs the statements and builds these; the command line prints them and the Health
+screen shows them. `as_json()` is the `check --json` output, key for key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class FindingKind(StrEnum):
+    """What a finding is about; the value is what `check` prints."""
+
+    SCHEMA_DRIFT = "schema_drift"  # an object init-db.sql makes is missing or differs
+    TRUNCATION_SUSPECT = "truncation_suspect"  # outputs under 50 characters
+    CAMUNDA_COPY = "camunda_copy"  # a Camunda copy of an AI variable is cut, differs, is alone
+    CAMUNDA_ERROR_CUT = "camunda_error_cut"  # error messages cut at 666 characters by Camunda
+    SEARCH_WORDS_BEHIND = "search_words_behind"  # the fuzzy search's word list lags
+
+    @property
+    def concerns_instance(self) -> bool:
+        """The finding's subject is a process instance (or a count of them)."""
+        return self in (FindingKind.CAMUNDA_COPY, FindingKind.TRUNCATION_SUSPECT,
+                        FindingKind.CAMUNDA_ERROR_CUT)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: FindingKind
+    subject: str  # the object, or the process instance
+    detail: str
+    fix: str = ""
+    numbers: dict[str, Any] = field(default_factory=dict)
+    # Instances this one line stands for, not listed one by one (subject "N more
+    # instances"); 0 for a finding about its subject alone.
+    more: int = 0
+
+    @property
+    def process_instance_id(self) -> str | None:
+        """The one process instance this finding is about, if it is about one."""
+        return self.subject if self.kind.concerns_instance and not self.more else None
+
+    @property
+    def cut_variable(self) -> str | None:
+        """The variable whose Camunda copy is cut short, for a finding that says so."""
+        if self.kind is FindingKind.CAMUNDA_COPY and self.numbers.get("verdict") == "cut":
+            return str(self.numbers["variable"])
+        return None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "subject": self.subject, "detail": self.detail,
+                "fix": self.fix, "numbers": dict(self.numbers)}
+
+
+@dataclass(frozen=True)
+class TableStats:
+    table: str
+    bytes: int  # with its indexes and TOAST
+    rows_estimate: int
+    last_analyzed: str | None  # ISO 8601, None if never
+
+
+@dataclass(frozen=True)
+class IndexUse:
+    index: str
+    scans: int  # since the statistics were reset
+    bytes: int
+
+
+@dataclass(frozen=True)
+class ProviderStats:
+    provider: str | None  # ai_provider, NULL where ProcOS stored none
+    rows: int
+    instances: int
+
+
+@dataclass
+class Stats:
+    """Not findings: a fresh database has unused indexes and is healthy."""
+
+    tables: list[TableStats] = field(default_factory=list)
+    indexes: list[IndexUse] = field(default_factory=list)
+    providers: list[ProviderStats] = field(default_factory=list)
+    camunda_indexes_missing: list[str] = field(default_factory=list)  # optimize would create
+
+    @property
+    def unused_indexes(self) -> list[str]:
+        return [i.index for i in self.indexes if not i.scans]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"tables": [asdict(t) for t in self.tables],
+                "indexes": [asdict(i) for i in self.indexes],
+                "providers": [asdict(p) for p in self.providers],
+                "camunda_indexes_missing": list(self.camunda_indexes_missing)}
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    camunda: str = ""  # what the Camunda comparison did, or why it was skipped
+    stats: Stats = field(default_factory=Stats)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"findings": [f.as_json() for f in self.findings], "camunda": self.camunda,
+                "stats": self.stats.as_json()}
