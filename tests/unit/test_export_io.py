@@ -57,15 +57,16 @@ def test_export_module_is_headless() -> None:
     assert done.stdout.strip() == "False"
 
 
-def test_write_atomically_follows_links_and_writes_to_devices(tmp_path: Path) -> None:
-    from procos_tui.db.export import write_atomically
+def test_write_atomically_refuses_links_and_writes_to_devices(tmp_path: Path) -> None:
+    from procos_tui.db.export import ExportToLink, write_atomically
 
     target = tmp_path / "real.md"
     target.write_text("old")
     link = tmp_path / "link.md"
     link.symlink_to(target)
-    write_atomically(link, lambda out: out.write(b"new"))
-    assert link.is_symlink() and target.read_text() == "new"
+    with pytest.raises(ExportToLink, match="symbolic link"):
+        write_atomically(link, lambda out: out.write(b"new"))
+    assert link.is_symlink() and target.read_text() == "old"
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     import threading
