@@ -17,8 +17,9 @@ from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
 from procos_tui.core.search_syntax import SearchMode, SearchRequest, parse_search
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import search as sql
-from procos_tui.db.search import SearchRun, ground_truth_ids
+from procos_tui.db.search import SearchRun
 from procos_tui.db.session import BrowseSession
+from tests.search_truth import ground_truth_ids
 
 pytestmark = pytest.mark.db
 
