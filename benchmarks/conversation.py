@@ -31,9 +31,9 @@ from psycopg.conninfo import make_conninfo
 from textual import events
 from textual.pilot import Pilot
 
-from procos_tui.db import queries
 from procos_tui.db.conninfo import Target
 from procos_tui.db.gateway import Gateway
+from procos_tui.db.queries import browsing as queries
 from procos_tui.db.schema import apply_schema
 from procos_tui.db.session import INLINE_DATA_BYTES
 from procos_tui.ui.app import ProcosApp

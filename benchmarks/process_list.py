@@ -17,8 +17,8 @@ from typing import Any
 import psycopg
 
 from procos_tui.core.types import ProcessCursor, ProcessFilter
-from procos_tui.db import queries
 from procos_tui.db.conninfo import Target
+from procos_tui.db.queries import browsing as queries
 from procos_tui.db.session import BrowseSession
 
 

@@ -13,9 +13,15 @@ from typing import Any
 
 EXIT_HITS, EXIT_NONE, EXIT_ERROR = 0, 1, 2
 
-# Valid JSON may still carry characters a terminal obeys (C1 controls, bidi overrides):
-# written as \u escapes they stay the same JSON value.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+def _unsafe_in_json() -> re.Pattern[str]:
+    """What the sanitiser replaces, but newline (the JSON's own line breaks; json.dumps has
+    already escaped every other C0 control). Valid JSON may still carry characters a terminal
+    obeys (C1 controls, bidi overrides, tags): written as \\u escapes they stay the same JSON
+    value."""
+    from procos_tui.core.sanitize import unsafe_class  # with the output: not at startup
+
+    return re.compile(f"[{unsafe_class(keep=chr(10))}]")
 
 
 def _seconds(value: str) -> float:
@@ -154,7 +160,8 @@ def _json(hits: list[Any]) -> str:
                              if h.matched is not None else {}),
     } for h in hits]
     text = json.dumps(rows, ensure_ascii=False, indent=2)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    # json.dumps of one character, ASCII only: \\u00XX, a surrogate pair past U+FFFF.
+    return _unsafe_in_json().sub(lambda m: json.dumps(m.group())[1:-1], text)
 
 
 def _print_lines(hits: list[Any]) -> None:
@@ -188,6 +195,8 @@ REFRESH_STEP_ROWS = 20_000
 def cmd_refresh_words(target: Any) -> int:
     from procos_tui.core.errors import DatabaseError
     from procos_tui.db.connect import connect_sync, one_line
+    from procos_tui.db.queries import search as search_sql
+    from procos_tui.db.rows import fetch_one
 
     started = time.monotonic()
     print(f"procos-tui refresh-words: adding the words of new rows of {target.display} to "
@@ -198,9 +207,9 @@ def cmd_refresh_words(target: Any) -> int:
         with connect_sync(target, read_only=False, statement_timeout_ms=0) as conn:
             resume = False
             while True:
-                row = conn.execute("SELECT procos_ai_refresh_search_words(%s, %s)",
-                                   (REFRESH_STEP_ROWS, resume)).fetchone()
-                read = int(row[0]) if row else 0
+                step = fetch_one(conn, search_sql.REFRESH_WORDS_STEP,
+                                 {"max_rows": REFRESH_STEP_ROWS, "resume": resume})
+                read = int(step["rows_read"]) if step else 0
                 if read < 0:
                     print("another refresh is running; nothing done")
                     return 0
@@ -210,7 +219,7 @@ def cmd_refresh_words(target: Any) -> int:
                 resume = True
                 print(f"procos-tui refresh-words: {total:,} rows read "
                       f"({time.monotonic() - started:.0f} s)…", file=sys.stderr, flush=True)
-            words = conn.execute("SELECT count(*) FROM procos_ai_search_words").fetchone()
+            words = fetch_one(conn, search_sql.WORDS_COUNT)
     except DatabaseError as exc:
         print(f"procos-tui refresh-words: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -218,5 +227,5 @@ def cmd_refresh_words(target: Any) -> int:
         print(f"procos-tui refresh-words: {one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     print(f"read {total:,} rows in {time.monotonic() - started:.1f} s; "
-          f"the word list holds {(words or (0,))[0]:,} words")
+          f"the word list holds {words['words'] if words else 0:,} words")
     return 0

@@ -12,10 +12,11 @@ from typing import Any, NamedTuple
 
 from procos_tui.core.conversation import pretty_json
 from procos_tui.core.errors import DatabaseError
+from procos_tui.core.sanitize import unsafe_class
 
-# What core.sanitize shows as stand-ins (C0 but newline, DEL, C1, bidi and invisible marks).
-_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                     "\u2066-\u206f\u2028\u2029\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]+")
+# What the sanitiser replaces, but newline: the editor shows the JSON's own line breaks (inside
+# its strings every one of these is written as a \u escape, see _pretty).
+_UNSAFE = re.compile(f"[{unsafe_class(keep=chr(10))}]+")
 
 # Column sizes of procos_ai_models (init-db.sql): checked before anything is sent.
 LIMITS = {"model_name": 255, "provider": 100, "version": 100}

@@ -19,8 +19,7 @@ CONTROL_STYLE = "reverse"
 TAB_SIZE = 4
 NEWLINE_MARK = "⏎"
 
-_CC_LINE = ((0x00, 0x08), (0x0A, 0x1F), (0x7F, 0x9F))  # C0, DEL, C1; tab is expanded instead
-_CC_TEXT = ((0x00, 0x08), (0x0B, 0x1F), (0x7F, 0x9F))  # multi-line text keeps '\n'
+_CONTROLS = ((0x00, 0x1F), (0x7F, 0x9F))  # C0, DEL, C1
 # Bidi marks, embeddings, overrides, isolates and the deprecated shaping/swapping controls
 # U+206A-F change the visual order, so the screen would not show what is stored (Trojan Source).
 _REORDER = ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x206F))
@@ -32,6 +31,11 @@ _REORDER = ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x206
 # joiner and soft hyphen: line-breaking hints that can neither reorder nor hide other text.
 _HIDE = ((0x2028, 0x2029), (0xD800, 0xDFFF), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0xE0000, 0xE007F))
 _FORMAT = _REORDER + _HIDE
+
+# Every character the sanitiser replaces (a tab is expanded to spaces rather than replaced by a
+# stand-in). The one definition: each other "unsafe" pattern in procos-tui derives from it with
+# unsafe_class(keep=...), saying next to it which characters it keeps and why.
+UNSAFE_RANGES: tuple[tuple[int, int], ...] = _CONTROLS + _FORMAT
 
 
 def visible_escape(ch: str) -> str:
@@ -54,17 +58,38 @@ def visible_escape(ch: str) -> str:
     return ch
 
 
-def _class(ranges: tuple[tuple[int, int], ...]) -> str:
-    return "[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]"
+def _without(ranges: tuple[tuple[int, int], ...], keep: set[int]
+             ) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in ranges:
+        start = lo
+        for cp in sorted(k for k in keep if lo <= k <= hi):
+            if start < cp:
+                out.append((start, cp - 1))
+            start = cp + 1
+        if start <= hi:
+            out.append((start, hi))
+    return tuple(out)
 
 
-_LINE_SET = _CC_LINE + _FORMAT
-_TEXT_SET = _CC_TEXT + _FORMAT
+def unsafe_class(keep: str = "") -> str:
+    """The body of a regex character class (for use inside ``[...]``) matching every character
+    the sanitiser replaces except those in ``keep``. Written as ``\\U`` escapes, so the pattern
+    source itself holds no control character."""
+    kept = _without(UNSAFE_RANGES, {ord(c) for c in keep})
+    return "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in kept)
+
+
+# Every character the sanitiser replaces, for use inside [...].
+UNSAFE_CLASS = unsafe_class()
+
+_LINE_CLASS = unsafe_class(keep="\t")  # one line: tabs are expanded, not replaced
+_TEXT_CLASS = unsafe_class(keep="\t\n")  # multi-line text also keeps its line breaks
 # Clean text, the common case, pays only for the single-character search, which is about twice
 # as fast as searching for "[...]+".
-_ANY_LINE, _ANY_TEXT = re.compile(_class(_LINE_SET)), re.compile(_class(_TEXT_SET))
-_RUN_LINE = re.compile(f"({_class(_LINE_SET)}+)")
-_RUN_TEXT = re.compile(f"({_class(_TEXT_SET)}+)")
+_ANY_LINE, _ANY_TEXT = re.compile(f"[{_LINE_CLASS}]"), re.compile(f"[{_TEXT_CLASS}]")
+_RUN_LINE = re.compile(f"([{_LINE_CLASS}]+)")
+_RUN_TEXT = re.compile(f"([{_TEXT_CLASS}]+)")
 _TABS = re.compile("\t+")
 
 

@@ -19,17 +19,20 @@ from decimal import Decimal
 from typing import Any, BinaryIO, Literal, TypeVar, cast
 
 import psycopg
+from psycopg.rows import dict_row
 
 from procos_tui.core.errors import UnknownProcess
 from procos_tui.core.sanitize import sanitize_plain, sanitize_text, visible_escape
 from procos_tui.core.types import ExportResult
-from procos_tui.db.queries import EXPORT_ROWS_OF_PROCESS
+from procos_tui.db.queries.export import EXPORT_ROWS_OF_PROCESS
 
-# Table column order: the JSON keys, and the order EXPORT_ROWS_OF_PROCESS returns them in.
+# Table column order: the JSON keys, and the names EXPORT_ROWS_OF_PROCESS returns them by.
 COLUMNS = ("id", "process_instance_id", "task_id", "activity_id", "context_type", "content_data",
            "content_text", "ai_provider", "model_used", "token_usage", "created_at", "updated_at")
 _JSON_COLUMNS = frozenset({"content_data", "token_usage"})
-_ID, _PID, _TASK, _ACTIVITY, _TYPE, _DATA, _TEXT, _PROVIDER, _MODEL, _USAGE, _CREATED = range(11)
+
+# One exported row, by column name (psycopg's dict_row).
+Row = dict[str, Any]
 
 # Encoding a 20 MB string whole would hold one more full copy of it; slices keep that small.
 _WRITE_CHUNK = 1 << 20
@@ -66,10 +69,10 @@ def export_process(conn: psycopg.Connection[Any], process_instance_id: str,
     if fmt not in ("md", "json"):
         raise ValueError(f"unknown export format: {fmt!r}")
     sink = _Sink(out)
-    with conn.cursor() as cur:
+    with conn.cursor(row_factory=dict_row) as cur:
         # stream() is a generator: closing it, even on an error halfway, cancels the query and
         # leaves the connection usable.
-        rows = cast("Generator[tuple[Any, ...], None, None]", cur.stream(
+        rows = cast("Generator[Row, None, None]", cur.stream(
             EXPORT_ROWS_OF_PROCESS, {"process_instance_id": process_instance_id}))
         with contextlib.closing(rows):
             count = _write_rows(rows, process_instance_id, fmt, sink, visible_controls)
@@ -133,7 +136,7 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], T
     return result
 
 
-def _write_rows(rows: Iterator[tuple[Any, ...]], process_instance_id: str, fmt: str,
+def _write_rows(rows: Iterator[Row], process_instance_id: str, fmt: str,
                 sink: _Sink, visible: bool) -> int:
     row = next(rows, None)
     if row is None:
@@ -187,9 +190,10 @@ def _json_value(encoded: str, visible: bool) -> str:
     return encoded.translate(_JSON_ESCAPES) if visible else encoded
 
 
-def _json_row(row: tuple[Any, ...], visible: bool) -> Iterator[str]:
+def _json_row(row: Row, visible: bool) -> Iterator[str]:
     """One row as one line of pieces (not joined: that would copy a large body once more)."""
-    for i, (name, value) in enumerate(zip(COLUMNS, row, strict=True)):
+    for i, name in enumerate(COLUMNS):
+        value = row[name]
         yield ("    {" if i == 0 else ", ") + json.dumps(name) + ": "
         if name in _JSON_COLUMNS:
             # jsonb's text output is valid JSON: embedded verbatim, never parsed.
@@ -298,22 +302,22 @@ def _token_total(raw: str | None) -> str:
     return str(total)
 
 
-def _markdown_row(n: int, row: tuple[Any, ...], visible: bool) -> Iterator[str]:
-    created = row[_CREATED] or "(no time)"  # the server's ISO text: digits and [-T:.Z]
-    yield (f"\n## {n}. {created} · {_inline(row[_TYPE], visible)} · "
-           f"{_inline(row[_PROVIDER], visible)}/{_inline(row[_MODEL], visible)}\n\n")
-    yield (f"- activity: {_inline(row[_ACTIVITY], visible)}\n"
-           f"- task: {_inline(row[_TASK], visible)}\n"
-           f"- id: {_inline(row[_ID], visible)}\n"
-           f"- tokens: {_token_total(row[_USAGE])}\n\n")
-    if row[_TEXT] is not None:
-        yield _fenced(row[_TEXT], "text", visible)
+def _markdown_row(n: int, row: Row, visible: bool) -> Iterator[str]:
+    created = row["created_at"] or "(no time)"  # the server's ISO text: digits and [-T:.Z]
+    yield (f"\n## {n}. {created} · {_inline(row['context_type'], visible)} · "
+           f"{_inline(row['ai_provider'], visible)}/{_inline(row['model_used'], visible)}\n\n")
+    yield (f"- activity: {_inline(row['activity_id'], visible)}\n"
+           f"- task: {_inline(row['task_id'], visible)}\n"
+           f"- id: {_inline(row['id'], visible)}\n"
+           f"- tokens: {_token_total(row['token_usage'])}\n\n")
+    if row["content_text"] is not None:
+        yield _fenced(row["content_text"], "text", visible)
     else:
         yield "(content_text is NULL)\n\n"
-        yield _fenced(_pretty_json(row[_DATA]), "json", visible)
-    if row[_TYPE] == "output":
-        if row[_USAGE] is None:
+        yield _fenced(_pretty_json(row["content_data"]), "json", visible)
+    if row["context_type"] == "output":
+        if row["token_usage"] is None:
             yield "\ntoken_usage: (none)\n"
         else:
             yield "\ntoken_usage:\n\n"
-            yield _fenced(_pretty_json(row[_USAGE]), "json", visible)
+            yield _fenced(_pretty_json(row["token_usage"]), "json", visible)

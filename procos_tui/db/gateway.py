@@ -243,11 +243,12 @@ class Gateway:
         def work() -> str:
             from procos_tui.db.connect import connect_sync
             from procos_tui.db.queries import health as health_sql
+            from procos_tui.db.rows import fetch_one
 
             with connect_sync(self.target, read_only=False,
                               lock_timeout_ms=OPTIMIZE_LOCK_TIMEOUT_MS) as conn:
-                row = conn.execute(health_sql.OPTIMIZE_CAMUNDA).fetchone()
-            return str(row[0]) if row and row[0] is not None else ""
+                row = fetch_one(conn, health_sql.OPTIMIZE_CAMUNDA)
+            return str(row["outcome"]) if row and row["outcome"] is not None else ""
 
         return await self._in_thread(work)
 

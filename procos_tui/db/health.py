@@ -23,6 +23,7 @@ from procos_tui.core.health import (
 from procos_tui.db.expected_schema import EXPECTED
 from procos_tui.db.queries import health as health_sql
 from procos_tui.db.queries import search as search_sql
+from procos_tui.db.rows import fetch_all, fetch_one
 from procos_tui.db.truncation import CamundaMissing, camunda_indexes_missing, compare_instance
 
 SUSPECTS_LISTED = 50
@@ -46,8 +47,13 @@ def _fix(key: str, expected: str, actual: str | None) -> str:
     return "procos-tui init-db (re-applies scripts/init-db.sql)"
 
 
+def _live_schema(conn: Any) -> dict[str, str]:
+    """The catalog's description of our objects: key (kind and name) -> definition."""
+    return {r["key"]: r["definition"] for r in fetch_all(conn, health_sql.SCHEMA_OBJECTS)}
+
+
 def schema_drift(conn: Any) -> list[Finding]:
-    live = dict(conn.execute(health_sql.SCHEMA_OBJECTS).fetchall())
+    live = _live_schema(conn)
     out: list[Finding] = []
     for key, expected in EXPECTED.items():
         actual = live.get(key)
@@ -66,10 +72,9 @@ def schema_drift(conn: Any) -> list[Finding]:
 
 
 def truncation_suspects(conn: Any) -> list[Finding]:
-    rows = conn.execute(health_sql.TRUNCATION_SUSPECTS).fetchall()
     by_instance: dict[str, list[int]] = {}
-    for pid, _row_id, length in rows:
-        by_instance.setdefault(pid, []).append(length)
+    for suspect in fetch_all(conn, health_sql.TRUNCATION_SUSPECTS):
+        by_instance.setdefault(suspect["process_instance_id"], []).append(suspect["chars"])
     listed = [Finding(FindingKind.TRUNCATION_SUSPECT, pid,
                       f"{len(lengths)} output(s) under 50 characters (shortest {min(lengths)})",
                       numbers={"outputs": len(lengths), "shortest": min(lengths)})
@@ -82,9 +87,11 @@ def truncation_suspects(conn: Any) -> list[Finding]:
 
 
 def camunda_copies(conn: Any) -> tuple[list[Finding], str]:
-    if conn.execute(health_sql.CAMUNDA_HAS_HISTORY).fetchone() != (True,):
+    history = fetch_one(conn, health_sql.CAMUNDA_HAS_HISTORY)
+    if not (history and history["has_history"]):
         return [], "skipped: no Camunda tables in this database"
-    ids = [r[0] for r in conn.execute(health_sql.CAMUNDA_INSTANCES_WITH_AI_VARIABLES)]
+    ids = [r["process_instance_id"]
+           for r in fetch_all(conn, health_sql.CAMUNDA_INSTANCES_WITH_AI_VARIABLES)]
     out: list[Finding] = []
     for pid in ids:
         try:
@@ -109,16 +116,16 @@ def cut_error_messages(conn: Any) -> list[Finding]:
 
     out: list[Finding] = []
     for table, pid_column, message_column, what in health_sql.CAMUNDA_ERROR_SOURCES:
-        present = conn.execute(health_sql.COLUMNS_PRESENT, {
-            "table": table, "pid_column": pid_column, "message_column": message_column,
-        }).fetchone()
-        if present != (True,):
+        present = fetch_one(conn, health_sql.COLUMNS_PRESENT, {
+            "table": table, "pid_column": pid_column, "message_column": message_column})
+        if not (present and present["present"]):
             continue
         query = sql.SQL(health_sql.CUT_ERROR_MESSAGES).format(
             table=sql.Identifier(table), pid_column=sql.Identifier(pid_column),
             message_column=sql.Identifier(message_column))
-        for pid, count in conn.execute(query).fetchall():
-            out.append(Finding(FindingKind.CAMUNDA_ERROR_CUT, str(pid),
+        for cut in fetch_all(conn, query):
+            count = cut["messages"]
+            out.append(Finding(FindingKind.CAMUNDA_ERROR_CUT, str(cut["process_instance_id"]),
                                f"{count} {what} message(s) cut at 666 characters by Camunda",
                                numbers={"table": table, "messages": count}))
     return out
@@ -131,16 +138,16 @@ WORDS_LAG_FINDING = 10_000
 def search_words_lag(conn: Any) -> list[Finding]:
     """The fuzzy search's word list against the rows: refreshed outside ProcOS's write path,
     it falls behind unless something runs the refresh."""
-    present = conn.execute(health_sql.SEARCH_WORDS_PRESENT).fetchone()
-    if not present or not present[0]:
+    present = fetch_one(conn, health_sql.SEARCH_WORDS_PRESENT)
+    if not (present and present["present"]):
         return []  # schema drift names what is missing
-    state = conn.execute(health_sql.SEARCH_WORDS_STATE).fetchone()
+    state = fetch_one(conn, health_sql.SEARCH_WORDS_STATE)
     if state is None:
         return [Finding(FindingKind.SEARCH_WORDS_BEHIND, "procos_ai_search_words_state",
                         "the word list's state row is missing", "procos-tui init-db")]
-    bound, covered, refreshed = state
-    count = conn.execute(search_sql.WORDS_BEHIND, {"covered": bound}).fetchone()
-    behind = int(count[0]) if count else 0
+    covered, refreshed = state["covered_until"], state["refreshed_at"]
+    count = fetch_one(conn, search_sql.WORDS_BEHIND, {"covered": state["covered_bound"]})
+    behind = int(count["behind"]) if count else 0
     if behind < WORDS_LAG_FINDING:
         return []
     when = f"last refreshed {refreshed:%Y-%m-%d %H:%M %Z}" if refreshed else "never refreshed"
@@ -154,11 +161,13 @@ def search_words_lag(conn: Any) -> list[Finding]:
 
 
 def statistics(conn: Any) -> Stats:
-    tables = [TableStats(t, size, rows, analyzed.isoformat() if analyzed else None)
-              for t, size, rows, analyzed in conn.execute(health_sql.TABLE_SIZES)]
-    indexes = [IndexUse(name, scans, size)
-               for name, scans, size in conn.execute(health_sql.INDEX_USAGE)]
-    providers = [ProviderStats(p, n, i) for p, n, i in conn.execute(health_sql.PROVIDER_STATS)]
+    tables = [TableStats(t["table_name"], t["bytes"], t["rows_estimate"],
+                         t["last_analyzed"].isoformat() if t["last_analyzed"] else None)
+              for t in fetch_all(conn, health_sql.TABLE_SIZES)]
+    indexes = [IndexUse(i["index_name"], i["scans"], i["bytes"])
+               for i in fetch_all(conn, health_sql.INDEX_USAGE)]
+    providers = [ProviderStats(p["provider"], p["rows"], p["instances"])
+                 for p in fetch_all(conn, health_sql.PROVIDER_STATS)]
     return Stats(tables, indexes, providers, camunda_indexes_missing(conn))
 
 
@@ -181,7 +190,7 @@ def print_expected(dsn: str) -> None:
     import psycopg
 
     with psycopg.connect(dsn) as conn:
-        live: dict[str, str] = dict(conn.execute(health_sql.SCHEMA_OBJECTS).fetchall())
+        live = _live_schema(conn)
     print("EXPECTED: dict[str, str] = " + pprint.pformat(dict(sorted(live.items())), width=96))
 
 

@@ -39,12 +39,15 @@ class ModelWriter:
     def _write(self, work: Callable[[Any], T]) -> T:
         import psycopg
         from psycopg import errors as pg_errors
+        from psycopg.rows import dict_row
 
         if self.read_only:
             raise WritesRefused("started with --read-only: procos-tui writes nothing")
         try:
             with connect_sync(self.target, read_only=False, lock_timeout_ms=5000) as conn:
-                if conn.execute(registry_sql.SERVER_IN_RECOVERY).fetchone() == (True,):
+                state = conn.cursor(row_factory=dict_row).execute(
+                    registry_sql.SERVER_IN_RECOVERY).fetchone()
+                if state is not None and state["in_recovery"]:
                     raise WritesRefused("the server is a read-only replica (in recovery)")
                 with conn.transaction():
                     return work(conn)
@@ -57,39 +60,45 @@ class ModelWriter:
         """Why writes would be refused, asked up front (so editing keys can say it), or None.
         A server that cannot be reached is not a refusal: saving will say what happened."""
         import psycopg
+        from psycopg.rows import dict_row
 
         if self.read_only:
             return "started with --read-only: procos-tui writes nothing"
         try:
             with connect_sync(self.target, read_only=False) as conn:
-                row = conn.execute(registry_sql.SERVER_WRITABLE).fetchone()
+                row = conn.cursor(row_factory=dict_row).execute(
+                    registry_sql.SERVER_WRITABLE).fetchone()
         except (DatabaseError, psycopg.Error):
             return None
         if row is None:
             return None
-        in_recovery, read_only_default = row
-        if in_recovery:
+        if row["in_recovery"]:
             return "the server is a read-only replica (in recovery)"
-        if read_only_default:
+        if row["read_only_default"]:
             return "the server makes sessions read-only (default_transaction_read_only)"
         return None
 
     @staticmethod
-    def _row(values: tuple[Any, ...] | None) -> ModelRow | None:
-        return None if values is None else ModelRow(*values)
+    def _model(conn: Any, query: str, params: dict[str, Any]) -> ModelRow | None:
+        """The one model row the statement returns (its columns are ModelRow's fields)."""
+        from psycopg.rows import class_row
+
+        row: ModelRow | None = conn.cursor(row_factory=class_row(ModelRow)).execute(
+            query, params).fetchone()
+        return row
 
     def _refuse_duplicate(self, conn: Any, valid: ValidDraft, row_id: str | None) -> None:
         params = {**valid.params(), "id": row_id}
-        same = conn.execute(registry_sql.MODEL_SAME_KEY, params).fetchone()
+        same = self._model(conn, registry_sql.MODEL_SAME_KEY, params)
         if same is not None:
-            raise DuplicateModel(ModelRow(*same))
+            raise DuplicateModel(same)
 
     def create(self, draft: ModelDraft) -> ModelRow:
         valid = checked(draft)
 
         def work(conn: Any) -> ModelRow:
             self._refuse_duplicate(conn, valid, None)
-            row = self._row(conn.execute(registry_sql.MODEL_INSERT, valid.params()).fetchone())
+            row = self._model(conn, registry_sql.MODEL_INSERT, valid.params())
             assert row is not None
             return row
 
@@ -103,10 +112,10 @@ class ModelWriter:
             self._refuse_duplicate(conn, valid, current.id)
             params = {**valid.params(), "id": current.id, "token": current.token,
                       "force": force}
-            row = self._row(conn.execute(registry_sql.MODEL_UPDATE, params).fetchone())
+            row = self._model(conn, registry_sql.MODEL_UPDATE, params)
             if row is None:
-                raise ModelConflict(self._row(conn.execute(registry_sql.MODEL_BY_ID,
-                                                           {"id": current.id}).fetchone()))
+                raise ModelConflict(self._model(conn, registry_sql.MODEL_BY_ID,
+                                                {"id": current.id}))
             return row
 
         return self._write(work)
@@ -119,7 +128,7 @@ class ModelWriter:
             gone = conn.execute(registry_sql.MODEL_DELETE,
                                 {"id": current.id, "token": current.token}).fetchone()
             if gone is None:
-                raise ModelConflict(self._row(conn.execute(registry_sql.MODEL_BY_ID,
-                                                           {"id": current.id}).fetchone()))
+                raise ModelConflict(self._model(conn, registry_sql.MODEL_BY_ID,
+                                                {"id": current.id}))
 
         self._write(work)

@@ -46,11 +46,12 @@ def fetch_first_page(dsn: str | None, profile: str | None, flt: ProcessFilter) -
     """What the child does; also callable in-process (tests). Blocking psycopg: the child has
     nothing else to do, and skipping asyncio saves it a tenth of its time."""
     import psycopg
+    from psycopg.rows import class_row, dict_row
 
     from procos_tui.core.errors import DatabaseError
-    from procos_tui.db import queries
     from procos_tui.db.connect import connect_sync, one_line
     from procos_tui.db.conninfo import ConnInfoError, resolve
+    from procos_tui.db.queries import browsing as browsing_sql
 
     try:
         target = resolve(dsn=dsn, profile=profile)
@@ -59,18 +60,18 @@ def fetch_first_page(dsn: str | None, profile: str | None, flt: ProcessFilter) -
     label = target.display
     try:
         with connect_sync(target, read_only=True) as conn:
-            row = conn.execute(queries.SERVER_FACTS).fetchone()
-            assert row is not None
-            facts = ServerFacts(*row)
+            facts = conn.cursor(row_factory=class_row(ServerFacts)).execute(
+                browsing_sql.SERVER_FACTS).fetchone()
+            assert facts is not None
             problem = schema_problem(facts)
             if problem:
                 return Prefetched(label, facts, None, problem)
-            query, params = queries.process_page(flt, None, PAGE_SIZE + 1,
-                                                 facts.has_camunda_history,
-                                                 queries.FILTER_WINDOW)
-            rows = conn.execute(query, params).fetchall()
-            return Prefetched(label, facts, queries.page_from_rows(rows, PAGE_SIZE,
-                                                                   params["window"]))
+            query, params = browsing_sql.process_page(flt, None, PAGE_SIZE + 1,
+                                                      facts.has_camunda_history,
+                                                      browsing_sql.FILTER_WINDOW)
+            rows = conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
+            return Prefetched(label, facts, browsing_sql.page_from_rows(rows, PAGE_SIZE,
+                                                                        params["window"]))
     except DatabaseError as exc:
         return Prefetched(label, None, None, str(exc))
     except psycopg.Error as exc:

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
+
+from procos_tui.db.queries import schema as schema_sql
 
 SCRIPT_NAME = "init-db.sql"
 
@@ -33,7 +36,6 @@ class SchemaResult:
     server_version: str
     database: str
 
-
 def apply_schema(conn: psycopg.Connection[Any]) -> SchemaResult:
     """Run init-db.sql as one implicit transaction (simple protocol: all of it or nothing)."""
     notices: list[str] = []
@@ -46,11 +48,11 @@ def apply_schema(conn: psycopg.Connection[Any]) -> SchemaResult:
     try:
         with conn.cursor() as cur:
             cur.execute(init_sql().encode("utf-8"))
-            cur.execute("SELECT current_setting('server_version'), current_database()")
-            row = cur.fetchone()
-            assert row is not None
+        with conn.cursor(row_factory=dict_row) as cur:
+            server = cur.execute(schema_sql.SERVER_AND_DATABASE).fetchone()
+            assert server is not None
     finally:
         conn.remove_notice_handler(collect)
     if not conn.autocommit:
         conn.commit()
-    return SchemaResult(tuple(notices), row[0], row[1])
+    return SchemaResult(tuple(notices), server["server_version"], server["database"])

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
 from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
-from procos_tui.core.search_syntax import SearchMode, SearchRequest, like_pattern
+from procos_tui.core.search_syntax import SearchMode, SearchRequest
 from procos_tui.core.types import Hit
 from procos_tui.db.queries import search as sql
 from procos_tui.db.session import BrowseSession
@@ -122,17 +123,19 @@ class SearchRun:
             self._streams = []
             return
 
-        async def facts(conn: psycopg.AsyncConnection[Any]) -> tuple[Any, ...]:
-            rows = await (await conn.execute(sql.TABLE_ROWS)).fetchone()
-            support = await (await conn.execute(sql.SEARCH_SUPPORT)).fetchone()
+        async def facts(conn: psycopg.AsyncConnection[Any]) -> dict[str, Any]:
+            cur = conn.cursor(row_factory=dict_row)
+            rows = await (await cur.execute(sql.TABLE_ROWS)).fetchone()
+            support = await (await cur.execute(sql.SEARCH_SUPPORT)).fetchone()
             assert support is not None
-            return (rows[0] if rows else 0, *support)
+            return {"table_rows": rows["table_rows"] if rows else 0, **support}
 
-        table_rows, has_table, has_words, version_num = await self._read_db(facts)
-        if not has_table:
+        found = await self._read_db(facts)
+        table_rows, has_words = found["table_rows"], found["has_words"]
+        if not found["has_table"]:
             raise DatabaseError("this database has no procos_ai_context table: is it the "
                                 "ProcOS database? (procos-tui init-db creates the schema)")
-        self._regex_functions = int(version_num) >= 150000
+        self._regex_functions = int(found["version_num"]) >= 150000
         # Index plan or walk, whichever reads fewer rows: a cap near sqrt(page x rows)
         # bounds both (a probe reads at most cap matches; a walk past the cap finds a page
         # within rows x page / cap rows).
@@ -164,17 +167,19 @@ class SearchRun:
 
         async def close(conn: psycopg.AsyncConnection[Any]
                         ) -> tuple[int, dict[str, list[tuple[str, float]]]]:
-            await conn.execute(sql.SET_SIMILARITY, {"threshold": str(FUZZY_THRESHOLD)})
-            state = await (await conn.execute(sql.WORDS_STATE)).fetchone()
-            covered, edge = state if state else ("-infinity", "-infinity")
-            behind_row = await (await conn.execute(sql.WORDS_BEHIND,
-                                                   {"covered": covered})).fetchone()
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(sql.SET_SIMILARITY, {"threshold": str(FUZZY_THRESHOLD)})
+            state = await (await cur.execute(sql.WORDS_STATE)).fetchone()
+            covered, edge = (state["covered"], state["edge"]) if state else ("-infinity",
+                                                                             "-infinity")
+            behind_row = await (await cur.execute(sql.WORDS_BEHIND,
+                                                  {"covered": covered})).fetchone()
             words: dict[str, list[tuple[str, float]]] = {}
             for term in terms:
-                cur = await conn.execute(sql.CLOSE_WORDS, {
+                await cur.execute(sql.CLOSE_WORDS, {
                     "term": term, "max_words": MAX_CLOSE_WORDS, "edge": edge})
-                words[term] = [(w, float(s)) for w, s in await cur.fetchall()]
-            return int(behind_row[0]) if behind_row else 0, words
+                words[term] = [(r["word"], float(r["sim"])) for r in await cur.fetchall()]
+            return int(behind_row["behind"]) if behind_row else 0, words
 
         behind, self.close_words = await self._read_db(close)
         self.words_behind = behind
@@ -284,19 +289,22 @@ class SearchRun:
         edge_query, edge_params = sql.window_edge(stream.cond, after, rows)
 
         async def op(conn: psycopg.AsyncConnection[Any]
-                     ) -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
-            edge = await (await conn.execute(edge_query, edge_params)).fetchone()
+                     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+            cur = conn.cursor(row_factory=dict_row)
+            edge = await (await cur.execute(edge_query, edge_params)).fetchone()
             if edge is None:
                 return [], None
             query, params = sql.walk(stream.cond, after, limit, stream.needle, stream.mode,
-                                     self._regex_functions, down_to=(edge[0], edge[1]))
-            await conn.execute(sql.PIN_WALK)
-            return await (await conn.execute(query, params)).fetchall(), edge
+                                     self._regex_functions,
+                                     down_to=(edge["edge_at"], edge["edge_id"]))
+            await cur.execute(sql.PIN_WALK)
+            return await (await cur.execute(query, params)).fetchall(), edge
 
         hits, edge = await self._read_db(op)
         if edge is None:
             return [], None, 0
-        return [self._hit(stream, r) for r in hits], (edge[0], edge[1]), int(edge[2])
+        return ([self._hit(stream, r) for r in hits], (edge["edge_at"], edge["edge_id"]),
+                int(edge["window_rows"]))
 
     async def _walk(self, stream: _Stream, limit: int) -> list[Hit]:
         if limit <= 0 or stream.done:
@@ -305,7 +313,7 @@ class SearchRun:
                                  self._regex_functions)
         rows = await self._fetch((sql.PIN_WALK,), query, params)
         if rows:
-            stream.after = (rows[-1][7], rows[-1][0])
+            stream.after = (rows[-1]["key_at"], rows[-1]["id"])
         stream.done = len(rows) < limit
         return [self._hit(stream, r) for r in rows]
 
@@ -324,7 +332,7 @@ class SearchRun:
             return False
         if len(rows) > self._cap:
             return False
-        stream.ids = [r[0] for r in rows]
+        stream.ids = [r["id"] for r in rows]
         stream.plan = f"trigram index ({len(rows):,} matches)"
         stream.done = not rows
         return True
@@ -335,46 +343,27 @@ class SearchRun:
         return await self.session.read(op)
 
     async def _fetch(self, pins: tuple[str, ...], query: str, params: dict[str, Any]
-                     ) -> list[tuple[Any, ...]]:
-        async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
+                     ) -> list[dict[str, Any]]:
+        """The statement's rows by column name, after the plan pins."""
+        async def op(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            cur = conn.cursor(row_factory=dict_row)
             for pin in pins:
-                await conn.execute(pin)
-            return await (await conn.execute(query, params)).fetchall()
+                await cur.execute(pin)
+            return await (await cur.execute(query, params)).fetchall()
 
-        rows: list[tuple[Any, ...]] = await self._read_db(op)
+        rows: list[dict[str, Any]] = await self._read_db(op)
         return rows
 
     @staticmethod
-    def _hit(stream: _Stream, row: tuple[Any, ...]) -> Hit:
-        (row_id, pid, kind, created, provider, model, chars, _key, pos, length, start,
-         snippet) = row
-        pos = int(pos or 0)
-        return Hit(row_id, pid, kind, created, provider, model, chars, pos, int(length or 0),
-                   snippet or "", pos - int(start) if pos > 0 else -1,
-                   stream.matched, stream.similarity, _key)
+    def _hit(stream: _Stream, row: dict[str, Any]) -> Hit:
+        """A hit from a row of sql.HIT_COLUMNS (by name)."""
+        position = int(row["match_position"] or 0)
+        return Hit(
+            id=row["id"], process_instance_id=row["process_instance_id"],
+            context_type=row["context_type"], created_at=row["created_at"],
+            ai_provider=row["ai_provider"], model_used=row["model_used"], chars=row["chars"],
+            position=position, match_len=int(row["match_length"] or 0),
+            snippet=row["snippet"] or "",
+            match_start=position - int(row["snippet_start"]) if position > 0 else -1,
+            matched=stream.matched, similarity=stream.similarity, key_at=row["key_at"])
 
-
-async def ground_truth_ids(session: BrowseSession, req: SearchRequest) -> set[str]:
-    """Every matching row id, by plain SQL with no plan pinned (tests and benchmarks)."""
-    cond = sql.filters(req)
-    if req.mode is SearchMode.FUZZY:
-        async def close(conn: psycopg.AsyncConnection[Any]) -> list[list[str]]:
-            await conn.execute(sql.SET_SIMILARITY, {"threshold": str(FUZZY_THRESHOLD)})
-            out = []
-            for term in req.terms:
-                cur = await conn.execute(sql.CLOSE_WORDS_FROM_ALL_ROWS,
-                                         {"term": term.lower(), "max_words": MAX_CLOSE_WORDS})
-                out.append([w for w, _ in await cur.fetchall()])
-            return out
-
-        groups = await session.read(close)
-        if not all(groups):
-            return set()
-        for n, words in enumerate(groups):
-            cond.add(f"c.content_text ILIKE ANY (%(g_{n})s)",
-                     **{f"g_{n}": [like_pattern(w) for w in words]})
-    else:
-        sql.text_condition(req, cond, as_ilike=True)
-    rows = await session.execute(f"SELECT c.id::text FROM procos_ai_context AS c "
-                                 f"WHERE {cond.sql}", cond.params)
-    return {r[0] for r in rows}

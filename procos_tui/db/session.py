@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import select
 import uuid
 from collections.abc import Awaitable, Callable
@@ -13,6 +12,7 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.pq import ConnStatus
+from psycopg.rows import class_row, dict_row
 
 from procos_tui.core.errors import (
     ConnectionFailed,
@@ -32,7 +32,6 @@ from procos_tui.core.types import (
     ProcessPage,
     ServerFacts,
 )
-from procos_tui.db import queries
 from procos_tui.db.connect import (
     DEFAULT_STATEMENT_TIMEOUT_MS,
     connection_kwargs,
@@ -40,6 +39,7 @@ from procos_tui.db.connect import (
     session_options,
 )
 from procos_tui.db.conninfo import Target
+from procos_tui.db.queries import browsing as browsing_sql
 from procos_tui.db.queries import registry as registry_sql
 
 __all__ = ["BrowseSession", "ConnectionFailed", "ConnectionLost", "DatabaseError",
@@ -69,7 +69,7 @@ class BrowseSession:
                  statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
                  on_reconnect: Callable[[str], None] | None = None,
                  answer_grace_s: float = ANSWER_GRACE_S,
-                 filter_window: int = queries.FILTER_WINDOW) -> None:
+                 filter_window: int = browsing_sql.FILTER_WINDOW) -> None:
         self.target = target
         self.filter_window = filter_window
         self.inline_data_bytes = INLINE_DATA_BYTES
@@ -105,8 +105,8 @@ class BrowseSession:
                 self.target.conninfo, autocommit=True, prepare_threshold=None,
                 **connection_kwargs(self.target.conninfo, ours))
             await conn.set_read_only(True)
-            cur = await conn.execute(queries.SERVER_FACTS)
-            row = await cur.fetchone()
+            cur = conn.cursor(row_factory=class_row(ServerFacts))
+            facts = await (await cur.execute(browsing_sql.SERVER_FACTS)).fetchone()
         except psycopg.Error as exc:
             if conn is not None:
                 await conn.close()
@@ -116,8 +116,8 @@ class BrowseSession:
             if conn is not None:
                 await conn.close()
             raise
-        assert row is not None
-        self.facts = ServerFacts(*row)
+        assert facts is not None
+        self.facts = facts
         self._conn = conn
         return conn
 
@@ -270,22 +270,23 @@ class BrowseSession:
         flt = flt or ProcessFilter()
         facts = self.facts
         with_camunda = bool(facts and facts.has_camunda_history)
-        query, params = queries.process_page(flt, after, limit + 1, with_camunda,
+        query, params = browsing_sql.process_page(flt, after, limit + 1, with_camunda,
                                              filter_window or self.filter_window)
 
-        async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
-            cur = await conn.execute(query, params)
-            return await cur.fetchall()
+        async def op(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            cur = conn.cursor(row_factory=dict_row)
+            return await (await cur.execute(query, params)).fetchall()
 
-        return queries.page_from_rows(await self._run(op), limit, params["window"])
+        return browsing_sql.page_from_rows(await self._run(op), limit, params["window"])
 
     async def interactions(self, process_instance_id: str) -> list[InteractionHeader]:
-        async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
-            cur = await conn.execute(queries.INTERACTIONS_OF_PROCESS, {
+        async def op(conn: psycopg.AsyncConnection[Any]) -> list[InteractionHeader]:
+            cur = conn.cursor(row_factory=class_row(InteractionHeader))
+            return await (await cur.execute(browsing_sql.INTERACTIONS_OF_PROCESS, {
                 "process_instance_id": process_instance_id, "preview_chars": PREVIEW_CHARS})
-            return await cur.fetchall()
+            ).fetchall()
 
-        return [InteractionHeader(*r) for r in await self._run(op)]
+        return await self._run(op)
 
     async def content(self, row_id: str) -> InteractionContent | None:
         try:
@@ -293,48 +294,52 @@ class BrowseSession:
         except ValueError:
             return None
 
-        async def op(conn: psycopg.AsyncConnection[Any]) -> tuple[Any, ...] | None:
-            cur = await conn.execute(queries.INTERACTION_CONTENT, {
-                "id": key, "inline_data_bytes": self.inline_data_bytes})
-            return await cur.fetchone()
+        async def op(conn: psycopg.AsyncConnection[Any]) -> InteractionContent | None:
+            # content_is_text comes from the server (never NULL), like every other field.
+            cur = conn.cursor(row_factory=class_row(InteractionContent))
+            return await (await cur.execute(browsing_sql.INTERACTION_CONTENT, {
+                "id": key, "inline_data_bytes": self.inline_data_bytes})).fetchone()
 
-        row = await self._run(op)
-        if row is None:
-            return None
-        *columns, content_is_text = row
-        return dataclasses.replace(InteractionContent(*columns),
-                                   content_is_text=bool(content_is_text))
+        return await self._run(op)
 
     async def models(self) -> list[ModelRow]:
         """The model registry, without usage (fast)."""
-        async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
-            cur = await conn.execute(registry_sql.MODELS)
-            return await cur.fetchall()
+        async def op(conn: psycopg.AsyncConnection[Any]) -> list[ModelRow]:
+            cur = conn.cursor(row_factory=class_row(ModelRow))
+            return await (await cur.execute(registry_sql.MODELS)).fetchall()
 
-        return [ModelRow(*r) for r in await self._run(op)]
+        return await self._run(op)
 
     async def model_usage(self) -> dict[tuple[str, str], ModelUsage]:
         """(provider, model) -> (calls, total tokens, last used), one grouped pass."""
-        async def op(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
-            cur = await conn.execute(registry_sql.MODEL_USAGE)
-            return await cur.fetchall()
+        async def op(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            cur = conn.cursor(row_factory=dict_row)
+            return await (await cur.execute(registry_sql.MODEL_USAGE)).fetchall()
 
-        return {(r[0], r[1]): ModelUsage(int(r[2]), int(r[3]), r[4])
+        # sum() of bigint is numeric: the counts arrive as Decimal
+        return {(r["ai_provider"], r["model_used"]): ModelUsage(
+                    calls=int(r["calls"]), total_tokens=int(r["total_tokens"]),
+                    last_used=r["last_used"])
                 for r in await self._run(op)}
 
     async def content_data(self, row_id: str) -> str | None:
         """content_data as PostgreSQL prints it, for rows content() left it out of."""
-        async def op(conn: psycopg.AsyncConnection[Any]) -> tuple[Any, ...] | None:
-            cur = await conn.execute(queries.INTERACTION_DATA, {"id": uuid.UUID(row_id)})
-            return await cur.fetchone()
+        async def op(conn: psycopg.AsyncConnection[Any]) -> dict[str, Any] | None:
+            cur = conn.cursor(row_factory=dict_row)
+            return await (await cur.execute(browsing_sql.INTERACTION_DATA,
+                                            {"id": uuid.UUID(row_id)})).fetchone()
 
         row = await self._run(op)
-        return None if row is None else str(row[0])
+        return None if row is None else str(row["content_data_json"])
 
     async def process_exists(self, process_instance_id: str) -> bool:
-        rows = await self.execute(queries.PROCESS_EXISTS,
-                                  {"process_instance_id": process_instance_id})
-        return bool(rows[0][0])
+        async def op(conn: psycopg.AsyncConnection[Any]) -> dict[str, Any] | None:
+            cur = conn.cursor(row_factory=dict_row)
+            return await (await cur.execute(browsing_sql.PROCESS_EXISTS, {
+                "process_instance_id": process_instance_id})).fetchone()
+
+        row = await self._run(op)
+        return bool(row and row["process_exists"])
 
     async def camunda_details(self, process_instance_id: str) -> CamundaDetails | None:
         """Camunda's view of an instance, or None when Camunda's tables are absent or lack it."""
@@ -344,25 +349,27 @@ class BrowseSession:
         params = {"process_instance_id": process_instance_id}
 
         async def op(conn: psycopg.AsyncConnection[Any]) -> CamundaDetails | None:
-            head = None
-            variables: list[tuple[Any, ...]] = []
+            heads = conn.cursor(row_factory=dict_row)
+            variable_rows = conn.cursor(row_factory=class_row(CamundaVariable))
+            head: dict[str, Any] | None = None
+            variables: list[CamundaVariable] = []
             if facts.has_camunda_history:
-                head = await (await conn.execute(queries.CAMUNDA_INSTANCE_FROM_HISTORY,
-                                                 params)).fetchone()
-                variables += await (await conn.execute(queries.CAMUNDA_HISTORY_VARIABLES,
-                                                       params)).fetchall()
+                head = await (await heads.execute(browsing_sql.CAMUNDA_INSTANCE_FROM_HISTORY,
+                                                  params)).fetchone()
+                variables += await (await variable_rows.execute(
+                    browsing_sql.CAMUNDA_HISTORY_VARIABLES, params)).fetchall()
             if facts.has_camunda_runtime:
                 if head is None:
-                    head = await (await conn.execute(queries.CAMUNDA_INSTANCE_FROM_RUNTIME,
-                                                     params)).fetchone()
-                variables += await (await conn.execute(queries.CAMUNDA_RUNTIME_VARIABLES,
-                                                       params)).fetchall()
+                    head = await (await heads.execute(browsing_sql.CAMUNDA_INSTANCE_FROM_RUNTIME,
+                                                      params)).fetchone()
+                variables += await (await variable_rows.execute(
+                    browsing_sql.CAMUNDA_RUNTIME_VARIABLES, params)).fetchall()
             if head is None and not variables:
                 return None
-            key, def_key, def_id, state, started, ended = head or (None,) * 6
+            # Variables without an instance row: every instance column unknown.
+            columns = head or dict.fromkeys(browsing_sql.CAMUNDA_INSTANCE_COLUMNS)
             return CamundaDetails(
-                process_instance_id, key, def_key, def_id, state, started, ended,
-                variables=tuple(CamundaVariable(*v) for v in sorted(
-                    variables, key=lambda v: (v[0], v[2]))))
+                process_instance_id=process_instance_id, **columns,
+                variables=tuple(sorted(variables, key=lambda v: (v.name, v.source))))
 
         return await self._run(op)

@@ -14,6 +14,7 @@ from typing import Any
 
 from procos_tui.core.types import CutView
 from procos_tui.db.queries import health as health_sql
+from procos_tui.db.rows import fetch_all, fetch_one
 
 VERDICTS = ("same", "cut", "differs", "only_camunda", "only_procos")
 
@@ -54,64 +55,74 @@ def _candidates(name: str, var_type: str, text: str | None, data: bytes | None) 
     return out
 
 
+def _variables(conn: Any, process_instance_id: str, *, with_runtime: bool
+               ) -> list[dict[str, Any]]:
+    """The instance's Camunda AI variables: name, var_type, source, text, data (bytes)."""
+    sql = health_sql.CAMUNDA_AI_VARIABLES.format(
+        runtime=health_sql.CAMUNDA_AI_RUNTIME_VARIABLES if with_runtime else "")
+    rows = fetch_all(conn, sql, {"pid": process_instance_id})
+    for row in rows:
+        row["data"] = bytes(row["data"]) if row["data"] is not None else None
+    return rows
+
+
 def compare_instance(conn: Any, process_instance_id: str) -> list[CopyFinding]:
     """Every AI variable Camunda keeps for the instance, classified against ProcOS."""
-    if conn.execute(health_sql.CAMUNDA_HAS_HISTORY).fetchone() != (True,):
+    history = fetch_one(conn, health_sql.CAMUNDA_HAS_HISTORY)
+    if not (history and history["has_history"]):
         raise CamundaMissing("no Camunda tables (act_hi_varinst) in this database")
-    has_runtime = conn.execute("SELECT to_regclass('act_ru_variable') IS NOT NULL"
-                               ).fetchone() == (True,)
-    sql = health_sql.CAMUNDA_AI_VARIABLES.format(
-        runtime=health_sql.CAMUNDA_AI_RUNTIME_VARIABLES if has_runtime else "")
+    runtime = fetch_one(conn, health_sql.CAMUNDA_HAS_RUNTIME)
     pid = process_instance_id
-    variables = conn.execute(sql, {"pid": pid}).fetchall()
+    variables = _variables(conn, pid, with_runtime=bool(runtime and runtime["has_runtime"]))
     findings: list[CopyFinding] = []
-    for name, var_type, source, text, data in variables:
-        data = bytes(data) if data is not None else None
-        candidates = _candidates(name, var_type, text, data)
+    for variable in variables:
+        name, source, data = variable["name"], variable["source"], variable["data"]
+        candidates = _candidates(name, variable["var_type"], variable["text"], data)
         best: CopyFinding | None = None
         for value in candidates:
-            count, same, prefix_of, longest = conn.execute(
-                health_sql.PROCOS_AGAINST_COPY, {"pid": pid, "name": name, "value": value}
-            ).fetchone()
-            if count == 0:
+            against = fetch_one(conn, health_sql.PROCOS_AGAINST_COPY,
+                           {"pid": pid, "name": name, "value": value})
+            assert against is not None  # an aggregate: always one row
+            if against["procos_values"] == 0:
                 verdict, other = "only_camunda", None
-            elif same:
+            elif against["same"]:
                 verdict, other = "same", len(value)
-            elif prefix_of is not None:
-                verdict, other = "cut", prefix_of
+            elif against["prefix_of"] is not None:
+                verdict, other = "cut", against["prefix_of"]
             else:
-                verdict, other = "differs", longest
+                verdict, other = "differs", against["longest"]
             finding = CopyFinding(pid, name, source, verdict, len(value), other)
             if best is None or VERDICTS.index(verdict) < VERDICTS.index(best.verdict):
                 best = finding
         findings.append(best or CopyFinding(pid, name, source, "differs",
                                             len(data) if data else None, None))
     if variables:
-        kept = {name for name, *_ in variables}
-        for name, length in conn.execute(health_sql.PROCOS_AI_NAMES, {"pid": pid}).fetchall():
-            if name not in kept:
-                findings.append(CopyFinding(pid, name, "procos", "only_procos", None, length))
+        kept = {variable["name"] for variable in variables}
+        for procos in fetch_all(conn, health_sql.PROCOS_AI_NAMES, {"pid": pid}):
+            if procos["name"] not in kept:
+                findings.append(CopyFinding(pid, procos["name"], "procos", "only_procos", None,
+                                            procos["longest"]))
     return findings
 
 
 def cut_view(conn: Any, process_instance_id: str, name: str, before: int = 300,
              after: int = 300) -> CutView | None:
     """The first cut copy of variable `name` in the instance, or None when none is cut."""
-    sql = health_sql.CAMUNDA_AI_VARIABLES.format(runtime="")
-    for var_name, var_type, _source, text, data in conn.execute(
-            sql, {"pid": process_instance_id}).fetchall():
-        if var_name != name:
+    for variable in _variables(conn, process_instance_id, with_runtime=False):
+        if variable["name"] != name:
             continue
-        for value in _candidates(name, var_type, text,
-                                 bytes(data) if data is not None else None):
-            row = conn.execute(health_sql.PROCOS_AROUND_CUT, {
+        for value in _candidates(name, variable["var_type"], variable["text"],
+                                 variable["data"]):
+            around = fetch_one(conn, health_sql.PROCOS_AROUND_CUT, {
                 "pid": process_instance_id, "name": name, "value": value,
-                "before": before, "after": after}).fetchone()
-            if row is not None:
-                return CutView(name, value[-before:], row[0], len(value), row[1])
+                "before": before, "after": after})
+            if around is not None:
+                return CutView(name=name, camunda_tail=value[-before:],
+                               procos_around=around["procos_around"], cut_at=len(value),
+                               procos_length=around["procos_length"])
     return None
 
 
 def camunda_indexes_missing(conn: Any) -> list[str]:
     """The indexes optimize_camunda_for_ai() would create here (none without Camunda)."""
-    return [r[0] for r in conn.execute(health_sql.CAMUNDA_INDEXES_MISSING).fetchall()]
+    return [r["index_name"] for r in fetch_all(conn, health_sql.CAMUNDA_INDEXES_MISSING)]

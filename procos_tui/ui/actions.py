@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from procos_tui.core.errors import DatabaseError
-from procos_tui.core.sanitize import human_size, sanitize_plain, visible_escape
+from procos_tui.core.sanitize import human_size, sanitize_plain, unsafe_class, visible_escape
 from procos_tui.ui.gateway_access import host
 
 if TYPE_CHECKING:
@@ -50,10 +50,9 @@ def pager_command() -> list[str]:
     return shlex.split(os.environ.get("PAGER") or "less") or ["less"]
 
 
-# Everything the sanitiser replaces but tab and line ends, and a CR that ends no line.
-_PAGER_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f"
-                           "\u202a-\u202e\u2066-\u206f\u2028\u2029\ufeff\ufff9-\ufffb"
-                           "\U000e0000-\U000e007f]|\r(?!\n)")
+# Everything the sanitiser replaces but tab and line ends (the pager shows those as stored),
+# and a CR that ends no line.
+_PAGER_UNSAFE = re.compile("[" + unsafe_class(keep="\t\n\r") + "]|\r(?!\n)")
 
 
 def pager_input(text: str) -> bytes:

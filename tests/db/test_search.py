@@ -18,8 +18,9 @@ from procos_tui.core.search_syntax import SearchMode, SearchRequest, parse_searc
 from procos_tui.core.types import Hit
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import search as sql
-from procos_tui.db.search import SearchRun, ground_truth_ids
+from procos_tui.db.search import SearchRun
 from procos_tui.db.session import BrowseSession
+from tests.search_truth import ground_truth_ids
 
 pytestmark = pytest.mark.db
 

@@ -1,16 +1,21 @@
-"""SQL of the health check: schema catalog, truncation suspects, Camunda copies, growth."""
+"""SQL of the health check: schema catalog, truncation suspects, Camunda copies, growth.
+
+Column aliases are the names db/health.py and db/truncation.py read the rows by.
+"""
 
 from __future__ import annotations
 
 # --- truncation detective: Camunda copies of AI values ------------------------------------------
 
-CAMUNDA_HAS_HISTORY = "SELECT to_regclass('act_hi_varinst') IS NOT NULL"
+CAMUNDA_HAS_HISTORY = "SELECT to_regclass('act_hi_varinst') IS NOT NULL AS has_history"
+CAMUNDA_HAS_RUNTIME = "SELECT to_regclass('act_ru_variable') IS NOT NULL AS has_runtime"
 
 # The AI variables Camunda keeps for one instance (history, and runtime for running ones):
 # strings in text_, JSON and object values in act_ge_bytearray. By the index
 # (proc_inst_id_, name_) that Camunda's schema and init-db.sql provide.
 CAMUNDA_AI_VARIABLES = """
-SELECT v.name_, coalesce(v.var_type_, ''), 'history', v.text_, b.bytes_
+SELECT v.name_ AS name, coalesce(v.var_type_, '') AS var_type, 'history' AS source,
+       v.text_ AS text, b.bytes_ AS data
 FROM act_hi_varinst AS v
 LEFT JOIN act_ge_bytearray AS b ON b.id_ = v.bytearray_id_
 WHERE v.proc_inst_id_ = %(pid)s AND v.name_ IN ('query', 'context', 'content')
@@ -41,16 +46,16 @@ WITH p AS (
 """
 
 PROCOS_AGAINST_COPY = _PROCOS_VALUES + """
-SELECT count(*),
-       coalesce(bool_or(v = %(value)s), false),
+SELECT count(*) AS procos_values,
+       coalesce(bool_or(v = %(value)s), false) AS same,
        max(length(v)) FILTER (WHERE length(v) > length(%(value)s)
-                              AND left(v, length(%(value)s)) = %(value)s),
-       max(length(v))
+                              AND left(v, length(%(value)s)) = %(value)s) AS prefix_of,
+       max(length(v)) AS longest
 FROM p
 """
 
 PROCOS_AI_NAMES = """
-SELECT n.name, max(length(x.v))
+SELECT n.name, max(length(x.v)) AS longest
 FROM (VALUES ('query'), ('context'), ('content')) AS n(name)
 JOIN procos_ai_context AS c ON c.process_instance_id = %(pid)s
 CROSS JOIN LATERAL (VALUES (c.content_data ->> n.name),
@@ -65,7 +70,7 @@ GROUP BY n.name
 # What init-db.sql creates, as the catalog describes it (key -> definition). The expected set
 # lives in db/expected_schema.py; a test applies init-db.sql and checks the two are equal.
 SCHEMA_OBJECTS = """
-SELECT 'index ' || indexname, indexdef FROM pg_indexes
+SELECT 'index ' || indexname AS key, indexdef AS definition FROM pg_indexes
 WHERE schemaname = 'public'
   AND tablename IN ('procos_ai_context', 'procos_ai_models',
                     'procos_ai_search_words', 'procos_ai_search_words_state')
@@ -101,7 +106,7 @@ SELECT 'extension ' || extname, '' FROM pg_extension WHERE extname = 'pg_trgm'
 # The guide's check (outputs under 50 characters), without detoasting big bodies: the octet
 # length comes from the TOAST header, so length() runs on short values only.
 TRUNCATION_SUSPECTS = """
-SELECT process_instance_id, id::text, length(content_text)
+SELECT process_instance_id, id::text AS id, length(content_text) AS chars
 FROM procos_ai_context
 WHERE context_type = 'output' AND octet_length(content_text) < 200
   AND length(content_text) < 50
@@ -109,14 +114,15 @@ ORDER BY created_at DESC NULLS LAST, id
 """
 
 CAMUNDA_INSTANCES_WITH_AI_VARIABLES = """
-SELECT DISTINCT proc_inst_id_ FROM act_hi_varinst
+SELECT DISTINCT proc_inst_id_ AS process_instance_id FROM act_hi_varinst
 WHERE name_ IN ('query', 'context', 'content') AND proc_inst_id_ IS NOT NULL
 ORDER BY 1
 """
 
 TABLE_SIZES = """
-SELECT c.relname, pg_total_relation_size(c.oid), c.reltuples::bigint,
-       greatest(s.last_analyze, s.last_autoanalyze)
+SELECT c.relname AS table_name, pg_total_relation_size(c.oid) AS bytes,
+       c.reltuples::bigint AS rows_estimate,
+       greatest(s.last_analyze, s.last_autoanalyze) AS last_analyzed
 FROM pg_class AS c LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
 WHERE c.relname IN ('procos_ai_context', 'procos_ai_models', 'procos_ai_search_words')
   AND c.relkind = 'r'
@@ -124,31 +130,33 @@ ORDER BY 1
 """
 
 INDEX_USAGE = """
-SELECT indexrelname, idx_scan, pg_relation_size(indexrelid)
+SELECT indexrelname AS index_name, idx_scan AS scans, pg_relation_size(indexrelid) AS bytes
 FROM pg_stat_user_indexes
 WHERE relname IN ('procos_ai_context', 'procos_ai_models') OR indexrelname LIKE 'idx_act_%'
 ORDER BY 1
 """
 
 PROVIDER_STATS = """
-SELECT ai_provider, count(*), count(DISTINCT process_instance_id)
+SELECT ai_provider AS provider, count(*) AS rows,
+       count(DISTINCT process_instance_id) AS instances
 FROM procos_ai_context GROUP BY ai_provider ORDER BY 2 DESC
 """
 
 # What optimize_camunda_for_ai() would create: Camunda tables present, its index missing.
 CAMUNDA_INDEXES_MISSING = """
-SELECT name FROM (VALUES ('act_ru_variable', 'idx_act_ru_variable_name_text'),
+SELECT name AS index_name FROM (VALUES ('act_ru_variable', 'idx_act_ru_variable_name_text'),
                          ('act_hi_varinst', 'idx_act_hi_varinst_proc_inst_ai')) AS x(tab, name)
 WHERE to_regclass(tab) IS NOT NULL AND to_regclass(name) IS NULL
 """
 
-OPTIMIZE_CAMUNDA = "SELECT optimize_camunda_for_ai()"
+OPTIMIZE_CAMUNDA = "SELECT optimize_camunda_for_ai() AS outcome"
 
 # Around the cut: the ProcOS value that the Camunda copy is a prefix of, from shortly before
 # the copy's end to shortly after (substr counts from 1).
 PROCOS_AROUND_CUT = _PROCOS_VALUES + """
 SELECT substr(v, greatest(1, length(%(value)s) - %(before)s + 1),
-              %(before)s + %(after)s), length(v)
+              %(before)s + %(after)s) AS procos_around,
+       length(v) AS procos_length
 FROM p
 WHERE length(v) > length(%(value)s) AND left(v, length(%(value)s)) = %(value)s
 ORDER BY length(v) DESC
@@ -163,12 +171,12 @@ CAMUNDA_ERROR_SOURCES = (
     ("act_ru_job", "process_instance_id_", "exception_msg_", "job exception"),
 )
 COLUMNS_PRESENT = """
-SELECT count(*) = 2 FROM information_schema.columns
+SELECT count(*) = 2 AS present FROM information_schema.columns
 WHERE table_schema = current_schema() AND table_name = %(table)s
   AND column_name IN (%(pid_column)s, %(message_column)s)
 """
 CUT_ERROR_MESSAGES = """
-SELECT {pid_column}, count(*) FROM {table}
+SELECT {pid_column} AS process_instance_id, count(*) AS messages FROM {table}
 WHERE length({message_column}) = 666 GROUP BY 1 ORDER BY 1
 """
 
@@ -176,12 +184,12 @@ WHERE length({message_column}) = 666 GROUP BY 1 ORDER BY 1
 # How far behind the fuzzy search's word list is (rows its refresh has not read yet); the
 # bound travels as a parameter so that the planner sees it and uses the activity index.
 SEARCH_WORDS_STATE = """
-SELECT coalesce(covered_until, '-infinity'::timestamptz)::text, covered_until::text,
-       refreshed_at
+SELECT coalesce(covered_until, '-infinity'::timestamptz)::text AS covered_bound,
+       covered_until::text AS covered_until, refreshed_at
 FROM procos_ai_search_words_state
 """
 
 SEARCH_WORDS_PRESENT = """
 SELECT to_regclass('procos_ai_search_words_state') IS NOT NULL
-       AND to_regprocedure('procos_ai_search_words_edge()') IS NOT NULL
+       AND to_regprocedure('procos_ai_search_words_edge()') IS NOT NULL AS present
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from procos_tui.db.queries import shown_time
+from procos_tui.db.queries.fragments import shown_time
 
 # --- the model registry (procos_ai_models) ------------------------------------------------------
 
@@ -10,8 +10,10 @@ from procos_tui.db.queries import shown_time
 # every session whatever its TimeZone. A save succeeds only while the row still has it.
 _MODEL_TOKEN = ("coalesce(to_char(m.updated_at AT TIME ZONE 'UTC',"
                 " 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '')")
-_MODEL_COLUMNS = """m.id::text, m.model_name, m.provider, m.version, m.config_data::text,
-       m.performance_stats::text, m.is_active, {created_at}, {updated_at}, {token}
+# A model row's columns: core.registry.ModelRow's fields (its usage comes from MODEL_USAGE).
+_MODEL_COLUMNS = """m.id::text AS id, m.model_name, m.provider, m.version,
+       m.config_data::text AS config_json, m.performance_stats::text AS stats_json,
+       m.is_active, {created_at} AS created_at, {updated_at} AS updated_at, {token} AS token
 """.format(created_at=shown_time("m.created_at"), updated_at=shown_time("m.updated_at"),
            token=_MODEL_TOKEN)
 
@@ -23,11 +25,12 @@ ORDER BY m.provider, m.model_name, m.version NULLS FIRST, m.id
 
 # Usage by one grouped pass over procos_ai_context (not a query per model): calls are outputs.
 # Seconds on a large table (no index serves it), so the screen shows the models first.
+# Columns after the key: core.registry.ModelUsage's fields.
 MODEL_USAGE = f"""
 SELECT ai_provider, model_used,
-       count(*) FILTER (WHERE context_type = 'output'),
-       coalesce(sum(procos_ai_token_total(token_usage)), 0),
-       max({shown_time("created_at")})
+       count(*) FILTER (WHERE context_type = 'output') AS calls,
+       coalesce(sum(procos_ai_token_total(token_usage)), 0) AS total_tokens,
+       max({shown_time("created_at")}) AS last_used
 FROM procos_ai_context
 WHERE (ai_provider, model_used) IN (SELECT provider, model_name FROM procos_ai_models)
 GROUP BY ai_provider, model_used
@@ -64,12 +67,13 @@ RETURNING {_MODEL_COLUMNS}
 MODEL_DELETE = f"""
 DELETE FROM procos_ai_models AS m
 WHERE m.id = %(id)s AND {_MODEL_TOKEN} = %(token)s
-RETURNING m.id::text
+RETURNING m.id::text AS id
 """
 
-SERVER_IN_RECOVERY = "SELECT pg_is_in_recovery()"
+SERVER_IN_RECOVERY = "SELECT pg_is_in_recovery() AS in_recovery"
 
 # Asked on a connection without our read-only option: the server's and role's own defaults.
 SERVER_WRITABLE = """
-SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'
+SELECT pg_is_in_recovery() AS in_recovery,
+       current_setting('default_transaction_read_only') = 'on' AS read_only_default
 """

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from procos_tui.core.search_syntax import SearchMode, SearchRequest, like_pattern
-from procos_tui.db.queries import like_prefix, shown_time
+from procos_tui.db.queries.fragments import like_prefix, shown_time
 
 ACTIVITY = "coalesce(c.created_at, '-infinity'::timestamptz)"
 SNIPPET_BEFORE = 80
@@ -33,29 +33,29 @@ SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan'
 """
 
 TABLE_ROWS = """
-SELECT greatest(reltuples, 0)::bigint FROM pg_class
+SELECT greatest(reltuples, 0)::bigint AS table_rows FROM pg_class
 WHERE oid = to_regclass('procos_ai_context')
 """
 
 SEARCH_SUPPORT = """
-SELECT to_regclass('procos_ai_context') IS NOT NULL,
+SELECT to_regclass('procos_ai_context') IS NOT NULL AS has_table,
        to_regclass('procos_ai_search_words') IS NOT NULL
        AND to_regprocedure('procos_ai_search_words_edge()') IS NOT NULL
-       AND to_regprocedure('procos_ai_words(text)') IS NOT NULL,
-       current_setting('server_version_num')::int
+       AND to_regprocedure('procos_ai_words(text)') IS NOT NULL AS has_words,
+       current_setting('server_version_num')::int AS version_num
 """
 
 # How far the word list reaches, as text (it may be -infinity). The values then travel as
 # parameters: a bound the planner can see is what lets it use idx_procos_ai_context_activity.
 WORDS_STATE = """
-SELECT coalesce(covered_until, '-infinity'::timestamptz)::text,
-       procos_ai_search_words_edge()::text
+SELECT coalesce(covered_until, '-infinity'::timestamptz)::text AS covered,
+       procos_ai_search_words_edge()::text AS edge
 FROM procos_ai_search_words_state
 """
 
 # Rows the word list's refresh has not read yet (readers also re-read an overlap before it).
 WORDS_BEHIND = """
-SELECT count(*) FROM procos_ai_context AS c
+SELECT count(*) AS behind FROM procos_ai_context AS c
 WHERE coalesce(c.created_at, '-infinity'::timestamptz)
       >= %(covered)s::timestamptz + interval '1 microsecond'
 """
@@ -81,16 +81,14 @@ LIMIT %(max_words)s
 
 SET_SIMILARITY = "SELECT set_config('pg_trgm.similarity_threshold', %(threshold)s, true)"
 
-# Ground truth for tests and benchmarks: the same close words, from every row directly.
-CLOSE_WORDS_FROM_ALL_ROWS = """
-SELECT close.word, similarity(close.word, %(term)s) AS sim
-FROM (SELECT DISTINCT n.word
-      FROM procos_ai_context AS c, procos_ai_words(c.content_text) AS n(word)
-      WHERE n.word %% %(term)s) AS close
-WHERE length(close.word) BETWEEN length(%(term)s) / 2 AND length(%(term)s) * 2
-ORDER BY sim DESC, abs(length(close.word) - length(%(term)s)), close.word
-LIMIT %(max_words)s
+# `procos-tui refresh-words`: one committed step of the word list's refresh (at most
+# %(max_rows)s rows; resume goes on from the previous step). The rows read, -1 when another
+# refresh holds the lock.
+REFRESH_WORDS_STEP = """
+SELECT procos_ai_refresh_search_words(%(max_rows)s, %(resume)s) AS rows_read
 """
+
+WORDS_COUNT = "SELECT count(*) AS words FROM procos_ai_search_words"
 
 
 @dataclass
@@ -179,7 +177,7 @@ def word_condition(word: str, earlier: list[str], others: list[list[str]],
 def probe(cond: Condition, cap: int) -> tuple[str, dict[str, Any]]:
     """Every match up to cap (ids newest first) and how many were found."""
     query = f"""
-SELECT p.id::text, count(*) OVER ()
+SELECT p.id::text AS id, count(*) OVER () AS found
 FROM (SELECT c.id, {ACTIVITY} AS at FROM procos_ai_context AS c
       WHERE {cond.sql} LIMIT %(cap)s) AS p
 ORDER BY p.at DESC, p.id DESC
@@ -202,12 +200,15 @@ def _position(mode: SearchMode, regex_functions: bool) -> tuple[str, str]:
     return "0", "0"  # before PostgreSQL 15: the snippet is the text's start, unmarked
 
 
-# A hit row, in the order SearchRun._hit reads it.
+# A hit row, by the names SearchRun._hit reads: the row's place in the newest-first order
+# (key_at), the match's 1-based position and length in content_text (0: unknown), and the
+# snippet with where it starts in content_text.
 HIT_COLUMNS = f"""
-    c.id::text, c.process_instance_id, c.context_type, {shown_time('c.created_at')},
-    c.ai_provider, c.model_used, length(c.content_text),
-    {ACTIVITY}::text, m.pos, m.len, s.start,
-    substr(c.content_text, s.start, {SNIPPET_CHARS})
+    c.id::text AS id, c.process_instance_id, c.context_type,
+    {shown_time('c.created_at')} AS created_at, c.ai_provider, c.model_used,
+    length(c.content_text) AS chars, {ACTIVITY}::text AS key_at,
+    m.pos AS match_position, m.len AS match_length, s.start AS snippet_start,
+    substr(c.content_text, s.start, {SNIPPET_CHARS}) AS snippet
 """
 
 
@@ -273,7 +274,7 @@ def window_edge(cond: Condition, after: tuple[str, str] | None, within: int
         keyset = f"AND ({ACTIVITY}, c.id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
         params.update(after_at=after[0], after_id=after[1])
     query = f"""
-SELECT w.at::text, w.id::text, count(*) OVER ()
+SELECT w.at::text AS edge_at, w.id::text AS edge_id, count(*) OVER () AS window_rows
 FROM (SELECT {ACTIVITY} AS at, c.id FROM procos_ai_context AS c
       WHERE {rest.sql} {keyset}
       ORDER BY {ACTIVITY} DESC, c.id DESC
