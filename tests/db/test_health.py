@@ -56,19 +56,16 @@ def test_the_json_report_keeps_its_keys_order_and_plain_values() -> None:
 
 
 def test_suspects_beyond_the_list_are_one_line_that_opens_no_instance(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        fresh: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import procos_tui.db.health as health
 
-    class Rows:
-        def fetchall(self) -> list[tuple[str, str, int]]:
-            return [("p1", "r1", 3), ("p2", "r2", 4), ("p3", "r3", 5)]
-
-    class Conn:
-        def execute(self, *_args: object) -> Rows:
-            return Rows()
-
-    monkeypatch.setattr(health, "SUSPECTS_LISTED", 1)
-    listed = health.truncation_suspects(Conn())
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        for n, pid in enumerate(("p1", "p2", "p3")):
+            conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                         " content_data, content_text, created_at) VALUES (%s, 'output', '{}',"
+                         " %s, now() - make_interval(mins => %s))", (pid, "x" * (3 + n), n))
+        monkeypatch.setattr(health, "SUSPECTS_LISTED", 1)
+        listed = health.truncation_suspects(conn)
     assert [(f.subject, f.more) for f in listed] == [("p1", 0), ("2 more instances", 2)]
     assert [f.process_instance_id for f in listed] == ["p1", None]
 
