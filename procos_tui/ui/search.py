@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -60,10 +61,13 @@ class SearchScreen(Screen[None]):
     SearchScreen #hits { height: 1fr; }
     """
 
+    # The mode line follows the mode, however it changed (^t, or mode: in the line).
+    mode: reactive[SearchMode] = reactive(SearchMode.SUBSTRING, init=False)
+
     def __init__(self, line: str = "", mode: SearchMode | None = None) -> None:
         super().__init__()
         self.initial = line
-        self.mode = mode or SearchMode.SUBSTRING
+        self.set_reactive(SearchScreen.mode, mode or SearchMode.SUBSTRING)
         self.request: SearchRequest | None = None
         self.run_state: SearchRun | None = None
         self.hits: list[Hit] = []
@@ -118,6 +122,9 @@ class SearchScreen(Screen[None]):
 
     # --- the query line --------------------------------------------------------------------
 
+    def watch_mode(self) -> None:
+        self._show_mode()
+
     def _show_mode(self) -> None:
         others = ", ".join(m.value for m in SearchMode if m is not self.mode)
         self.query_one("#mode", Static).update(Text.assemble(
@@ -147,7 +154,6 @@ class SearchScreen(Screen[None]):
 
     def action_cycle_mode(self) -> None:
         self.mode = self.mode.next()
-        self._show_mode()
         self.start_search()
 
     def action_focus_query(self) -> None:
@@ -193,7 +199,6 @@ class SearchScreen(Screen[None]):
             return
         if request.mode is not self.mode:  # mode: in the line wins
             self.mode = request.mode
-            self._show_mode()
         self._last_line = (line, self.mode)
         host(self.app).last_search = (line, self.mode)  # the next Search opens on it again
         self.generation += 1
