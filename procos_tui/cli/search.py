@@ -14,6 +14,13 @@ from typing import Any
 EXIT_HITS, EXIT_NONE, EXIT_ERROR = 0, 1, 2
 
 
+def escape_unsafe_json(text: str) -> str:
+    """JSON text with every character a terminal would obey written as its \\u escape (the
+    same JSON value): for any JSON of outside text we print (search hits, check's report)."""
+    # json.dumps of one character, ASCII only: \\u00XX, a surrogate pair past U+FFFF.
+    return _unsafe_in_json().sub(lambda m: json.dumps(m.group())[1:-1], text)
+
+
 def _unsafe_in_json() -> re.Pattern[str]:
     """What the sanitiser replaces, but newline (the JSON's own line breaks; json.dumps has
     already escaped every other C0 control). Valid JSON may still carry characters a terminal
@@ -159,9 +166,7 @@ def _json(hits: list[Any]) -> str:
         "chars": h.chars, **({"matched_word": h.matched, "similarity": h.similarity}
                              if h.matched is not None else {}),
     } for h in hits]
-    text = json.dumps(rows, ensure_ascii=False, indent=2)
-    # json.dumps of one character, ASCII only: \\u00XX, a surrogate pair past U+FFFF.
-    return _unsafe_in_json().sub(lambda m: json.dumps(m.group())[1:-1], text)
+    return escape_unsafe_json(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
 def _print_lines(hits: list[Any]) -> None:

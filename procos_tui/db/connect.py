@@ -7,6 +7,9 @@ from typing import Any
 
 import psycopg
 from psycopg import conninfo as pg_conninfo
+from psycopg.abc import Buffer
+from psycopg.adapt import Dumper, Loader
+from psycopg.pq import Format
 
 from procos_tui.core.errors import ConnectionFailed
 from procos_tui.core.sanitize import sanitize_plain
@@ -74,6 +77,56 @@ def connection_kwargs(conninfo: str, ours: str, env: dict[str, str] | None = Non
     return kwargs
 
 
+# A SQL_ASCII database stores whatever bytes it was given and converts none of them, so its text
+# may be any encoding or none; psycopg then hands out bytes, which nothing of ours expects.
+# Our policy: read such text as UTF-8 (what ProcOS writes), each byte that is not valid UTF-8
+# kept as a lone surrogate U+DC80-U+DCFF (Python's "surrogateescape"). The sanitiser shows those
+# as visible stand-ins (<U+DCFF>), export writes the exact bytes back into a file, and
+# parameters we send (an id read from such a row) reach the server as the bytes they came from.
+LENIENT_ENCODINGS = frozenset({"SQL_ASCII"})
+
+
+class _LenientText(Loader):
+    def load(self, data: Buffer) -> str:
+        return bytes(data).decode("utf-8", "surrogateescape")
+
+
+class _LenientBinaryText(_LenientText):
+    format = Format.BINARY
+
+
+def _lenient_dumper(base: type[Dumper]) -> type[Dumper]:
+    class LenientStr(base):  # type: ignore[valid-type, misc]
+        def dump(self, obj: str) -> Buffer | None:
+            if self.format == Format.TEXT and "\x00" in obj:
+                raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+            return obj.encode("utf-8", "surrogateescape")
+
+    LenientStr.__name__ = LenientStr.__qualname__ = f"Lenient{base.__name__}"
+    return LenientStr
+
+
+def lenient_text(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> bool:
+    """On a connection whose text is not checked by the server (SQL_ASCII), read and send text
+    by the policy above. True when it did (the database's text may hold undecodable bytes)."""
+    server = conn.info.parameter_status("server_encoding") or ""
+    if server.upper() not in LENIENT_ENCODINGS and conn.info.encoding != "ascii":
+        return False
+    from psycopg.types import string
+
+    adapters = conn.adapters
+    # Same order as psycopg's own registration: the last one registered is str's default.
+    for dumper in (string.StrBinaryDumperName, string.StrBinaryDumperVarchar,
+                   string.StrBinaryDumper, string.StrDumperName, string.StrDumperVarchar,
+                   string.StrDumper, string.StrDumperUnknown):
+        adapters.register_dumper(str, _lenient_dumper(dumper))
+    adapters.register_loader(0, _LenientText)  # types psycopg has no loader for
+    for name in ("bpchar", "name", "text", "varchar", '"char"'):
+        adapters.register_loader(name, _LenientText)
+        adapters.register_loader(name, _LenientBinaryText)
+    return True
+
+
 def connect_sync(target: Target, *, read_only: bool,
                  statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
                  lock_timeout_ms: int = 0) -> psycopg.Connection[Any]:
@@ -86,4 +139,5 @@ def connect_sync(target: Target, *, read_only: bool,
         raise ConnectionFailed(f"cannot connect to {target.display}: {one_line(exc)}") from None
     if read_only:
         conn.read_only = True
+    lenient_text(conn)
     return conn

@@ -35,6 +35,7 @@ from procos_tui.core.types import (
 from procos_tui.db.connect import (
     DEFAULT_STATEMENT_TIMEOUT_MS,
     connection_kwargs,
+    lenient_text,
     one_line,
     session_options,
 )
@@ -105,6 +106,7 @@ class BrowseSession:
                 self.target.conninfo, autocommit=True, prepare_threshold=None,
                 **connection_kwargs(self.target.conninfo, ours))
             await conn.set_read_only(True)
+            lenient_text(conn)
             cur = conn.cursor(row_factory=class_row(ServerFacts))
             facts = await (await cur.execute(browsing_sql.SERVER_FACTS)).fetchone()
         except psycopg.Error as exc:

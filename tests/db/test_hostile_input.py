@@ -10,6 +10,7 @@ import pytest
 
 from procos_tui.db.conninfo import Target
 from procos_tui.db.session import BrowseSession
+from tests.conftest import Server
 from tests.hostile import ESCAPES, assert_safe
 
 
@@ -78,3 +79,131 @@ def test_export_to_a_terminal_by_name_shows_controls(db: str, hostile_row: str) 
         os.close(follower)
     assert "answer" in shown and "end" in shown
     assert_safe(shown)
+
+
+# --- a SQL_ASCII database: text the server never checked ---------------------------------------
+
+# Stored by an old ProcOS into a SQL_ASCII database: UTF-8, a byte that is no UTF-8 at all, and
+# an escape sequence. One process instance id holds such a byte too (the command line refuses
+# an argument that is not UTF-8, so its tests use the other).
+SQL_ASCII_TEXT = b"caf\xc3\xa9 \xff\xfe bad \x1b[2J"
+SQL_ASCII_PID = b"p\xff1"
+SQL_ASCII_PLAIN_PID = b"plain-1"
+
+
+@pytest.fixture(scope="module")
+def sql_ascii_db(pg_server: Server) -> str:
+    """A SQL_ASCII database as old installations have them, with init-db.sql applied (the
+    script runs there unchanged) and rows holding bytes that are not UTF-8."""
+    from psycopg import sql
+
+    from procos_tui.db.schema import apply_schema
+
+    name = f"procos_ascii_{uuid.uuid4().hex[:8]}"
+    with pg_server.admin() as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'SQL_ASCII' "
+                              "LC_COLLATE 'C' LC_CTYPE 'C'").format(sql.Identifier(name)))
+    pg_server.created.append(name)
+    conninfo = pg_server.conninfo(name)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        applied = apply_schema(conn)
+        assert any("schema ready" in str(n) for n in applied.notices)
+        for pid in (SQL_ASCII_PID, SQL_ASCII_PLAIN_PID):
+            # bytes, so that psycopg sends them as they are
+            conn.execute(b"INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                         b" content_text, content_data, ai_provider, model_used, token_usage,"
+                         b" created_at) VALUES ('" + pid + b"', 'output', '" + SQL_ASCII_TEXT
+                         + b"', '{\"note\": \"\xff\"}', 'openai', 'gpt-\xff',"
+                         b" '{\"total_tokens\": 7}', '2026-11-13 14:15:16+00')")
+            conn.execute(b"INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                         b" content_text, content_data, created_at) VALUES ('" + pid
+                         + b"', 'input', 'question \xff', '{}', '2026-11-13 14:15:15+00')")
+    return conninfo
+
+
+UNDECODED = "\udcff"  # the byte 0xff, read by the lenient policy (db/connect.py)
+
+
+@pytest.mark.db
+async def test_sql_ascii_first_page_and_conversation_read_as_text(sql_ascii_db: str) -> None:
+    """The TUI's start: the prefetched first page, then the gateway's browsing session."""
+    from procos_tui.core.sanitize import sanitize_plain
+    from procos_tui.core.types import ProcessFilter
+    from procos_tui.db.gateway import Gateway
+    from procos_tui.db.prefetch import fetch_first_page
+
+    prefetched = fetch_first_page(sql_ascii_db, None, ProcessFilter())
+    assert prefetched.error is None, prefetched.error
+    assert prefetched.facts is not None and isinstance(prefetched.facts.server_version, str)
+    assert prefetched.page is not None
+    pid = SQL_ASCII_PID.decode("utf-8", "surrogateescape")
+    assert pid in [r.process_instance_id for r in prefetched.page.rows]
+
+    gateway = Gateway(Target(sql_ascii_db, "test"))
+    try:
+        facts = await gateway.open()
+        assert isinstance(facts.server_version, str) and isinstance(facts.database, str)
+        page = await gateway.process_page(ProcessFilter(), None, 10)
+        [row] = [r for r in page.rows if r.process_instance_id == pid]
+        assert row.models == ("gpt-" + UNDECODED,)
+        # The id read from the list goes back to the server as the bytes it came from.
+        headers = await gateway.interactions(pid)
+        assert [h.context_type for h in headers] == ["input", "output"]
+        content = await gateway.content(headers[1].id)
+        assert content is not None
+        assert content.content_text == SQL_ASCII_TEXT.decode("utf-8", "surrogateescape")
+        assert sanitize_plain(content.content_text) == "café <U+DCFF><U+DCFE> bad ␛[2J"
+    finally:
+        await gateway.close()
+
+
+@pytest.mark.db
+def test_sql_ascii_check_runs(sql_ascii_db: str) -> None:
+    from tests.cli import run
+
+    done = run("check", "--dsn", sql_ascii_db)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr and "table procos_ai_context" in done.stdout
+    as_json = run("check", "--json", "--dsn", sql_ascii_db)
+    assert as_json.returncode in (0, 1), as_json.stderr
+    import json
+
+    assert "findings" in json.loads(as_json.stdout)
+
+
+@pytest.mark.db
+def test_sql_ascii_export_keeps_the_bytes(sql_ascii_db: str, tmp_path: Path) -> None:
+    import json
+
+    from tests.cli import run_binary
+
+    pid = SQL_ASCII_PLAIN_PID.decode()
+    md = tmp_path / "out.md"
+    done = run_binary("export", pid, "--dsn", sql_ascii_db, "-o", str(md))
+    assert done.returncode == 0, done.stderr
+    assert b"not UTF-8" in done.stderr
+    body = md.read_bytes()
+    assert SQL_ASCII_TEXT in body and b"question \xff" in body  # exactly as stored
+
+    js = tmp_path / "out.json"
+    done = run_binary("export", pid, "--format", "json", "--dsn", sql_ascii_db, "-o", str(js))
+    assert done.returncode == 0, done.stderr
+    assert b"\\udcXX" in done.stderr
+    raw = js.read_bytes()
+    raw.decode("utf-8")  # valid UTF-8
+    exported = json.loads(raw)
+    texts = [r["content_text"].encode("utf-8", "surrogateescape") for r in exported["rows"]]
+    assert texts == [b"question \xff", SQL_ASCII_TEXT]
+    assert exported["rows"][1]["content_data"]["note"] == UNDECODED
+
+
+@pytest.mark.db
+def test_sql_ascii_search_finds_and_shows(sql_ascii_db: str) -> None:
+    from tests.cli import run
+
+    done = run("search", "bad", "--dsn", sql_ascii_db)
+    assert done.returncode == 0, done.stderr
+    assert "café <U+DCFF><U+DCFE> bad ␛[2J" in done.stdout
+    assert_safe(done.stdout)
+    regex = run("search", "b.d", "--mode", "regex", "--dsn", sql_ascii_db)
+    assert regex.returncode == 0, regex.stderr
