@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -207,3 +208,80 @@ def test_sql_ascii_search_finds_and_shows(sql_ascii_db: str) -> None:
     assert_safe(done.stdout)
     regex = run("search", "b.d", "--mode", "regex", "--dsn", sql_ascii_db)
     assert regex.returncode == 0, regex.stderr
+
+
+# --- check on a database without (all of) the schema ---------------------------------------------
+
+@pytest.mark.db
+def test_check_on_an_empty_database_is_drift_to_fix_with_init_db(
+        empty_db: Callable[[], str]) -> None:
+    from tests.cli import run
+
+    done = run("check", "--dsn", empty_db())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "does not exist" not in done.stdout + done.stderr
+    assert "schema_drift        table procos_ai_context: table procos_ai_context missing" in (
+        done.stdout)
+    assert "fix: procos-tui init-db" in done.stdout
+    as_json = run("check", "--json", "--dsn", empty_db())
+    assert as_json.returncode == 1, as_json.stderr
+    import json
+
+    findings = json.loads(as_json.stdout)["findings"]
+    assert {f["kind"] for f in findings} == {"schema_drift"}
+    assert {"subject": "table procos_ai_context", "fix": "procos-tui init-db (re-applies "
+            "scripts/init-db.sql)"}.items() <= findings[0].items()
+
+
+@pytest.mark.db
+def test_check_on_a_table_missing_a_column_names_it(fresh: str) -> None:
+    from procos_tui.core.errors import DatabaseError
+    from procos_tui.db.gateway import Gateway
+    from tests.cli import run
+
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("DROP VIEW procos_ai_conversations")
+        conn.execute("ALTER TABLE procos_ai_context DROP COLUMN content_text")
+    done = run("check", "--dsn", fresh)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert ("column procos_ai_context.content_text: column procos_ai_context.content_text "
+            "missing") in done.stdout
+    assert "fix: ALTER TABLE procos_ai_context ADD COLUMN content_text text;" in done.stdout
+    # The Health screen's check is the same report, not an error.
+    import asyncio
+
+    gateway = Gateway(Target(fresh, "test"))
+    try:
+        report = asyncio.run(gateway.check())
+    except DatabaseError as exc:  # pragma: no cover - the failure this test guards against
+        pytest.fail(f"the Health screen's check failed: {exc}")
+    subjects = [f.subject for f in report.findings]
+    assert "column procos_ai_context.content_text" in subjects
+
+
+# --- catalog names ------------------------------------------------------------------------------
+
+@pytest.mark.db
+def test_check_shows_catalog_names_without_obeying_them(fresh: str) -> None:
+    """An index named with escapes on an AI table: check prints it (unused, and not made by
+    init-db.sql) in text and JSON without a byte a terminal would act on."""
+    import json
+
+    from psycopg import sql
+
+    from tests.cli import run
+
+    name = f"idx_{ESCAPES}"
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE INDEX {} ON procos_ai_context (task_id)").format(
+            sql.Identifier(name)))
+    done = run("check", "--dsn", fresh)
+    assert done.returncode == 1, done.stderr
+    assert "idx_" in done.stdout and "indexes not used" in done.stdout
+    assert_safe(done.stdout)
+    as_json = run("check", "--json", "--dsn", fresh)
+    assert as_json.returncode == 1, as_json.stderr
+    assert_safe(as_json.stdout)
+    report = json.loads(as_json.stdout)
+    assert f"index {name}" in [f["subject"] for f in report["findings"]]  # the same value
+    assert name in [i["index"] for i in report["stats"]["indexes"]]
