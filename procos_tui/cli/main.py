@@ -143,21 +143,30 @@ def _target(args: argparse.Namespace) -> Target:
 
 def cmd_init_db(args: argparse.Namespace) -> int:
     from procos_tui.core.errors import DatabaseError
-    from procos_tui.db.connect import connect_sync, one_line
+    from procos_tui.core.sanitize import sanitize_plain
+    from procos_tui.db.connect import connect_sync, one_line, write_refusal
     from procos_tui.db.schema import apply_schema, init_sql_path
 
     target = _target(args)
     try:
         with connect_sync(target, read_only=False, lock_timeout_ms=10_000) as conn:
+            refusal = write_refusal(conn)
+            if refusal:
+                raise CliError(f"init-db cannot write to {target.display}: {refusal}")
             result = apply_schema(conn)
     except DatabaseError as exc:
         raise CliError(str(exc)) from None
+    except CliError:
+        raise
     except Exception as exc:  # psycopg.Error from the script itself
         raise CliError(f"init-db failed on {target.display}: {one_line(exc)}") from None
+    # The server's words (its version, the database's name, the script's notices) are outside
+    # text like any stored row.
     print(f"Applied {init_sql_path().name} to {target.display} "
-          f"(PostgreSQL {result.server_version}, database {result.database}):")
+          f"(PostgreSQL {sanitize_plain(result.server_version)}, "
+          f"database {sanitize_plain(result.database)}):")
     for notice in result.notices:
-        print(f"  {notice}")
+        print(f"  {sanitize_plain(notice)}")
     if args.no_words:
         print("Skipped the search word list (--no-words): run procos-tui refresh-words")
         return EXIT_OK
@@ -317,7 +326,10 @@ def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None
                     process_id=args.process)
     app.run()
     if app.fatal_error:
-        print(f"procos-tui: {app.fatal_error}", file=sys.stderr)
+        from procos_tui.core.sanitize import sanitize_plain
+
+        # Often a server's words (a startup FATAL, a catalog name): never raw to the terminal.
+        print(f"procos-tui: {sanitize_plain(app.fatal_error)}", file=sys.stderr)
         return EXIT_USAGE
     return app.return_code or EXIT_OK
 

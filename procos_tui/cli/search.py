@@ -198,8 +198,10 @@ REFRESH_STEP_ROWS = 20_000
 
 
 def cmd_refresh_words(target: Any) -> int:
+    from psycopg import errors as pg_errors
+
     from procos_tui.core.errors import DatabaseError
-    from procos_tui.db.connect import connect_sync, one_line
+    from procos_tui.db.connect import connect_sync, one_line, write_refusal
     from procos_tui.db.queries import search as search_sql
     from procos_tui.db.rows import fetch_one
 
@@ -208,8 +210,13 @@ def cmd_refresh_words(target: Any) -> int:
           "the fuzzy search's word list (about 3 s per 10 MB of new text)…", file=sys.stderr,
           flush=True)
     total = 0
+    refused = f"procos-tui refresh-words: cannot write the word list to {target.display}: "
     try:
         with connect_sync(target, read_only=False, statement_timeout_ms=0) as conn:
+            refusal = write_refusal(conn)
+            if refusal:
+                print(refused + refusal, file=sys.stderr)
+                return EXIT_ERROR
             resume = False
             while True:
                 step = fetch_one(conn, search_sql.REFRESH_WORDS_STEP,
@@ -227,6 +234,9 @@ def cmd_refresh_words(target: Any) -> int:
             words = fetch_one(conn, search_sql.WORDS_COUNT)
     except DatabaseError as exc:
         print(f"procos-tui refresh-words: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except pg_errors.ReadOnlySqlTransaction as exc:  # made read-only past our question
+        print(f"{refused}{one_line(exc)}; run this against the primary", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # psycopg.Error: missing function, rights
         print(f"procos-tui refresh-words: {one_line(exc)}", file=sys.stderr)

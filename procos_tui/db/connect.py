@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
@@ -13,6 +14,7 @@ from psycopg.pq import Format
 
 from procos_tui.core.errors import ConnectionFailed
 from procos_tui.core.sanitize import sanitize_plain
+from procos_tui.core.types import ServerFacts
 from procos_tui.db.conninfo import APP_NAME, Target
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
@@ -141,3 +143,31 @@ def connect_sync(target: Target, *, read_only: bool,
         conn.read_only = True
     lenient_text(conn)
     return conn
+
+
+def write_refusal(conn: psycopg.Connection[Any]) -> str | None:
+    """Why this server will refuse our writes (init-db, refresh-words), asked before writing:
+    the server's own "cannot execute SELECT in a read-only transaction" names neither the cause
+    nor the way out. None when it accepts writes."""
+    from psycopg.rows import dict_row
+
+    from procos_tui.db.queries import registry as registry_sql
+
+    row = conn.cursor(row_factory=dict_row).execute(registry_sql.SERVER_WRITABLE).fetchone()
+    if row is None:
+        return None
+    if row["in_recovery"]:
+        return ("it is a read-only replica (a standby in recovery); run this against the "
+                "primary (its host in --dsn, or all hosts with target_session_attrs=read-write)")
+    if row["read_only_default"]:
+        return ("it makes sessions read-only (default_transaction_read_only is on for this "
+                "database or role); run this against a primary that accepts writes, or as a "
+                "role for which it is off")
+    return None
+
+
+def shown_facts(facts: ServerFacts) -> ServerFacts:
+    """The server's facts with its words (version, database name) safe for the status line and
+    messages: a server, or whatever answers on its port, may put escapes in them."""
+    return dataclasses.replace(facts, server_version=sanitize_plain(facts.server_version),
+                               database=sanitize_plain(facts.database))

@@ -38,6 +38,7 @@ from procos_tui.db.connect import (
     lenient_text,
     one_line,
     session_options,
+    shown_facts,
 )
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import browsing as browsing_sql
@@ -119,7 +120,7 @@ class BrowseSession:
                 await conn.close()
             raise
         assert facts is not None
-        self.facts = facts
+        self.facts = shown_facts(facts)
         self._conn = conn
         return conn
 

@@ -285,3 +285,132 @@ def test_check_shows_catalog_names_without_obeying_them(fresh: str) -> None:
     report = json.loads(as_json.stdout)
     assert f"index {name}" in [f["subject"] for f in report["findings"]]  # the same value
     assert name in [i["index"] for i in report["stats"]["indexes"]]
+
+
+# --- a read-only server, a drifted column, a table never analysed --------------------------------
+
+def _database_of(conninfo: str) -> str:
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute("SELECT current_database()").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+@pytest.mark.db
+def test_writes_to_a_read_only_database_say_why_and_where(
+        fresh: str, pg_server: Server) -> None:
+    from psycopg import sql
+
+    from tests.cli import run
+
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_text, content_data) VALUES ('ro', 'output', 'fresh words', '{}')")
+    with pg_server.admin() as admin:
+        admin.execute(sql.SQL("ALTER DATABASE {} SET default_transaction_read_only = on")
+                      .format(sql.Identifier(_database_of(fresh))))
+    done = run("refresh-words", "--dsn", fresh)
+    assert done.returncode == 2
+    assert "cannot write the word list to" in done.stderr
+    assert "default_transaction_read_only is on" in done.stderr
+    assert "cannot execute" not in done.stderr
+    init = run("init-db", "--dsn", fresh)
+    assert init.returncode == 2
+    assert "init-db cannot write to" in init.stderr and "primary" in init.stderr
+
+
+@pytest.mark.db
+def test_json_export_of_a_drifted_json_column_stays_json(fresh: str) -> None:
+    """token_usage made text (by hand, by another tool) may hold anything: the export is JSON
+    all the same, a value that is not JSON becomes a string, and stderr says so."""
+    import json
+
+    from tests.cli import run
+
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("DROP VIEW procos_ai_conversations")
+        conn.execute("DROP INDEX idx_procos_ai_context_usage_jsonb")
+        conn.execute("ALTER TABLE procos_ai_context ALTER COLUMN token_usage TYPE text")
+        for n, usage in enumerate(("about 7 tokens", '{"total_tokens": 3}', "NaN", "")):
+            conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                         " content_text, content_data, token_usage, created_at) VALUES"
+                         " ('drift', 'output', 'x', '{}', %s, now() + make_interval(secs => %s))",
+                         (usage, n))
+    done = run("export", "drift", "--format", "json", "--dsn", fresh)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    assert [r["token_usage"] for r in rows] == ["about 7 tokens", {"total_tokens": 3}, "NaN", ""]
+    assert "token_usage is not JSON in some rows (the column's type is text)" in done.stderr
+
+
+@pytest.mark.db
+def test_a_table_never_analysed_has_no_row_estimate(fresh: str) -> None:
+    from procos_tui.db.health import run_check
+    from tests.cli import run
+
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        reltuples = conn.execute("SELECT reltuples FROM pg_class"
+                                 " WHERE relname = 'procos_ai_search_words'").fetchone()
+        assert reltuples == (-1,)  # PostgreSQL 14 and later: never vacuumed or analysed
+        stats = run_check(conn).stats
+    assert {t.table: t.rows_estimate for t in stats.tables}["procos_ai_search_words"] is None
+    done = run("check", "--dsn", fresh)
+    assert "table procos_ai_search_words: " in done.stdout
+    assert "rows unknown (never analysed)" in done.stdout and "~-1" not in done.stdout
+
+
+# --- server words: database names, notices, setting values ---------------------------------------
+
+@pytest.mark.db
+def test_init_db_shows_a_hostile_database_name_and_notices_safely(pg_server: Server) -> None:
+    """A database named with escapes, and an event trigger that answers every DDL statement
+    of init-db.sql with a NOTICE full of escapes: init-db prints both, made visible."""
+    from psycopg import sql
+
+    from tests.cli import run
+
+    name = f"p{ESCAPES}"
+    with pg_server.admin() as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    pg_server.created.append(name)
+    conninfo = pg_server.conninfo(name)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(sql.SQL(
+            "CREATE FUNCTION loud() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE NOTICE 'noticed %', {}; END $$").format(sql.Literal(ESCAPES)))
+        conn.execute("CREATE EVENT TRIGGER loud ON ddl_command_end EXECUTE FUNCTION loud()")
+    done = run("init-db", "--no-words", "--dsn", conninfo)
+    assert done.returncode == 0, done.stderr
+    assert "Applied init-db.sql" in done.stdout and "noticed" in done.stdout
+    assert_safe(done.stdout + done.stderr)
+    check = run("check", "--dsn", conninfo)
+    assert "procos-tui check of" in check.stdout
+    assert_safe(check.stdout + check.stderr)
+
+
+@pytest.mark.db
+async def test_the_servers_facts_reach_the_screens_safe(pg_server: Server) -> None:
+    """The status line and the start's messages show the database's name and the server's
+    version from ServerFacts: both arrive made safe, whoever answers on the port."""
+    from psycopg import sql
+
+    from procos_tui.core.types import ProcessFilter
+    from procos_tui.db.gateway import Gateway
+    from procos_tui.db.prefetch import fetch_first_page
+
+    name = f"q{ESCAPES}"
+    with pg_server.admin() as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    pg_server.created.append(name)
+    conninfo = pg_server.conninfo(name)
+    prefetched = fetch_first_page(conninfo, None, ProcessFilter())
+    assert prefetched.facts is not None and prefetched.error is not None  # no schema there
+    assert "has no ProcOS tables" in prefetched.error
+    assert_safe(prefetched.facts.database + prefetched.label + prefetched.error)
+    gateway = Gateway(Target(conninfo, "test"))
+    try:
+        facts = await gateway.open()
+    finally:
+        await gateway.close()
+    assert facts.database.startswith("q␛]52;c;")
+    assert_safe(facts.database + facts.server_version + gateway.display)
