@@ -143,21 +143,30 @@ def _target(args: argparse.Namespace) -> Target:
 
 def cmd_init_db(args: argparse.Namespace) -> int:
     from procos_tui.core.errors import DatabaseError
-    from procos_tui.db.connect import connect_sync, one_line
+    from procos_tui.core.sanitize import sanitize_plain
+    from procos_tui.db.connect import connect_sync, one_line, write_refusal
     from procos_tui.db.schema import apply_schema, init_sql_path
 
     target = _target(args)
     try:
         with connect_sync(target, read_only=False, lock_timeout_ms=10_000) as conn:
+            refusal = write_refusal(conn)
+            if refusal:
+                raise CliError(f"init-db cannot write to {target.display}: {refusal}")
             result = apply_schema(conn)
     except DatabaseError as exc:
         raise CliError(str(exc)) from None
+    except CliError:
+        raise
     except Exception as exc:  # psycopg.Error from the script itself
         raise CliError(f"init-db failed on {target.display}: {one_line(exc)}") from None
+    # The server's words (its version, the database's name, the script's notices) are outside
+    # text like any stored row.
     print(f"Applied {init_sql_path().name} to {target.display} "
-          f"(PostgreSQL {result.server_version}, database {result.database}):")
+          f"(PostgreSQL {sanitize_plain(result.server_version)}, "
+          f"database {sanitize_plain(result.database)}):")
     for notice in result.notices:
-        print(f"  {notice}")
+        print(f"  {sanitize_plain(notice)}")
     if args.no_words:
         print("Skipped the search word list (--no-words): run procos-tui refresh-words")
         return EXIT_OK
@@ -204,6 +213,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot write {sanitize_plain(args.output or 'stdout')}: "
                        f"{exc.strerror or exc}") from None
+    for note in result.notes:
+        print(f"procos-tui: {note}", file=sys.stderr)
     rows = f"{result.rows} row{'s' if result.rows != 1 else ''}"
     if to_file:
         print(f"procos-tui: wrote {rows}, {result.bytes_written} bytes to "
@@ -235,25 +246,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     except psycopg.Error as exc:
         raise CliError(f"check failed on {target.display}: {one_line(exc)}") from None
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2, default=str))
-    else:
-        print(f"procos-tui check of {target.display}: {len(report.findings)} finding(s)")
-        for finding in report.findings:
-            print(f"  {finding.kind.value:<19} {sanitize_plain(finding.subject)}: "
-                  f"{sanitize_plain(finding.detail)}")
-            if finding.fix:
-                print(f"  {'':<19} fix: {finding.fix}")
-        print(f"  Camunda: {report.camunda}")
-        for table in report.stats.tables:
-            print(f"  table {table.table}: {table.bytes:,} bytes, "
-                  f"~{table.rows_estimate:,} rows, analysed {table.last_analyzed}")
-        missing = report.stats.camunda_indexes_missing
-        if missing:
-            print(f"  optimize_camunda_for_ai() would create {', '.join(missing)} "
-                  "(run `procos-tui init-db`, or the function, as a role that owns them)")
-        unused = report.stats.unused_indexes
-        if unused:
-            print(f"  indexes not used since statistics were reset: {', '.join(unused)}")
+        from procos_tui.cli.search import escape_unsafe_json
+
+        # Catalog names and stored ids are outside text: the same escapes as search --json.
+        print(escape_unsafe_json(json.dumps(report.as_json(), ensure_ascii=False, indent=2,
+                                            default=str)))
+        return EXIT_FINDINGS if report.findings else EXIT_OK
+    # Everything below may quote the catalog (index, table, database names) or stored ids.
+    shown = sanitize_plain
+    print(f"procos-tui check of {shown(target.display)}: {len(report.findings)} finding(s)")
+    for finding in report.findings:
+        print(f"  {finding.kind.value:<19} {shown(finding.subject)}: {shown(finding.detail)}")
+        if finding.fix:
+            print(f"  {'':<19} fix: {shown(finding.fix)}")
+    print(f"  Camunda: {shown(report.camunda)}")
+    for table in report.stats.tables:
+        print(f"  table {shown(table.table)}: {table.bytes:,} bytes, {table.rows_text}, "
+              f"analysed {shown(table.last_analyzed or 'never')}")
+    missing = report.stats.camunda_indexes_missing
+    if missing:
+        print(f"  optimize_camunda_for_ai() would create {shown(', '.join(missing))} "
+              "(run `procos-tui init-db`, or the function, as a role that owns them)")
+    unused = report.stats.unused_indexes
+    if unused:
+        print(f"  indexes not used since statistics were reset: {shown(', '.join(unused))}")
     return EXIT_FINDINGS if report.findings else EXIT_OK
 
 
@@ -310,7 +326,10 @@ def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None
                     process_id=args.process)
     app.run()
     if app.fatal_error:
-        print(f"procos-tui: {app.fatal_error}", file=sys.stderr)
+        from procos_tui.core.sanitize import sanitize_plain
+
+        # Often a server's words (a startup FATAL, a catalog name): never raw to the terminal.
+        print(f"procos-tui: {sanitize_plain(app.fatal_error)}", file=sys.stderr)
         return EXIT_USAGE
     return app.return_code or EXIT_OK
 

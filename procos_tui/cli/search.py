@@ -14,6 +14,13 @@ from typing import Any
 EXIT_HITS, EXIT_NONE, EXIT_ERROR = 0, 1, 2
 
 
+def escape_unsafe_json(text: str) -> str:
+    """JSON text with every character a terminal would obey written as its \\u escape (the
+    same JSON value): for any JSON of outside text we print (search hits, check's report)."""
+    # json.dumps of one character, ASCII only: \\u00XX, a surrogate pair past U+FFFF.
+    return _unsafe_in_json().sub(lambda m: json.dumps(m.group())[1:-1], text)
+
+
 def _unsafe_in_json() -> re.Pattern[str]:
     """What the sanitiser replaces, but newline (the JSON's own line breaks; json.dumps has
     already escaped every other C0 control). Valid JSON may still carry characters a terminal
@@ -159,9 +166,7 @@ def _json(hits: list[Any]) -> str:
         "chars": h.chars, **({"matched_word": h.matched, "similarity": h.similarity}
                              if h.matched is not None else {}),
     } for h in hits]
-    text = json.dumps(rows, ensure_ascii=False, indent=2)
-    # json.dumps of one character, ASCII only: \\u00XX, a surrogate pair past U+FFFF.
-    return _unsafe_in_json().sub(lambda m: json.dumps(m.group())[1:-1], text)
+    return escape_unsafe_json(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
 def _print_lines(hits: list[Any]) -> None:
@@ -193,8 +198,10 @@ REFRESH_STEP_ROWS = 20_000
 
 
 def cmd_refresh_words(target: Any) -> int:
+    from psycopg import errors as pg_errors
+
     from procos_tui.core.errors import DatabaseError
-    from procos_tui.db.connect import connect_sync, one_line
+    from procos_tui.db.connect import connect_sync, one_line, write_refusal
     from procos_tui.db.queries import search as search_sql
     from procos_tui.db.rows import fetch_one
 
@@ -203,8 +210,13 @@ def cmd_refresh_words(target: Any) -> int:
           "the fuzzy search's word list (about 3 s per 10 MB of new text)…", file=sys.stderr,
           flush=True)
     total = 0
+    refused = f"procos-tui refresh-words: cannot write the word list to {target.display}: "
     try:
         with connect_sync(target, read_only=False, statement_timeout_ms=0) as conn:
+            refusal = write_refusal(conn)
+            if refusal:
+                print(refused + refusal, file=sys.stderr)
+                return EXIT_ERROR
             resume = False
             while True:
                 step = fetch_one(conn, search_sql.REFRESH_WORDS_STEP,
@@ -222,6 +234,9 @@ def cmd_refresh_words(target: Any) -> int:
             words = fetch_one(conn, search_sql.WORDS_COUNT)
     except DatabaseError as exc:
         print(f"procos-tui refresh-words: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except pg_errors.ReadOnlySqlTransaction as exc:  # made read-only past our question
+        print(f"{refused}{one_line(exc)}; run this against the primary", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # psycopg.Error: missing function, rights
         print(f"procos-tui refresh-words: {one_line(exc)}", file=sys.stderr)

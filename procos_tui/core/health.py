@@ -59,8 +59,15 @@ class Finding:
 class TableStats:
     table: str
     bytes: int  # with its indexes and TOAST
-    rows_estimate: int
+    rows_estimate: int | None  # the planner's estimate; None when never vacuumed or analysed
     last_analyzed: str | None  # ISO 8601, None if never
+
+    @property
+    def rows_text(self) -> str:
+        """'~1,234 rows', or what is known when the planner has no estimate yet."""
+        if self.rows_estimate is None:
+            return "rows unknown (never analysed)"
+        return f"~{self.rows_estimate:,} rows"
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,9 @@ class CutView:
 class ExportResult:
     rows: int
     bytes_written: int
+    # What the export had to write otherwise than stored (bytes that are not UTF-8, a JSON
+    # column holding text that is not JSON), one line each, for the user to be told.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
 import psycopg
 from psycopg import conninfo as pg_conninfo
+from psycopg.abc import Buffer
+from psycopg.adapt import Dumper, Loader
+from psycopg.pq import Format
 
 from procos_tui.core.errors import ConnectionFailed
 from procos_tui.core.sanitize import sanitize_plain
+from procos_tui.core.types import ServerFacts
 from procos_tui.db.conninfo import APP_NAME, Target
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
@@ -74,6 +79,56 @@ def connection_kwargs(conninfo: str, ours: str, env: dict[str, str] | None = Non
     return kwargs
 
 
+# A SQL_ASCII database stores whatever bytes it was given and converts none of them, so its text
+# may be any encoding or none; psycopg then hands out bytes, which nothing of ours expects.
+# Our policy: read such text as UTF-8 (what ProcOS writes), each byte that is not valid UTF-8
+# kept as a lone surrogate U+DC80-U+DCFF (Python's "surrogateescape"). The sanitiser shows those
+# as visible stand-ins (<U+DCFF>), export writes the exact bytes back into a file, and
+# parameters we send (an id read from such a row) reach the server as the bytes they came from.
+LENIENT_ENCODINGS = frozenset({"SQL_ASCII"})
+
+
+class _LenientText(Loader):
+    def load(self, data: Buffer) -> str:
+        return bytes(data).decode("utf-8", "surrogateescape")
+
+
+class _LenientBinaryText(_LenientText):
+    format = Format.BINARY
+
+
+def _lenient_dumper(base: type[Dumper]) -> type[Dumper]:
+    class LenientStr(base):  # type: ignore[valid-type, misc]
+        def dump(self, obj: str) -> Buffer | None:
+            if self.format == Format.TEXT and "\x00" in obj:
+                raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+            return obj.encode("utf-8", "surrogateescape")
+
+    LenientStr.__name__ = LenientStr.__qualname__ = f"Lenient{base.__name__}"
+    return LenientStr
+
+
+def lenient_text(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> bool:
+    """On a connection whose text is not checked by the server (SQL_ASCII), read and send text
+    by the policy above. True when it did (the database's text may hold undecodable bytes)."""
+    server = conn.info.parameter_status("server_encoding") or ""
+    if server.upper() not in LENIENT_ENCODINGS and conn.info.encoding != "ascii":
+        return False
+    from psycopg.types import string
+
+    adapters = conn.adapters
+    # Same order as psycopg's own registration: the last one registered is str's default.
+    for dumper in (string.StrBinaryDumperName, string.StrBinaryDumperVarchar,
+                   string.StrBinaryDumper, string.StrDumperName, string.StrDumperVarchar,
+                   string.StrDumper, string.StrDumperUnknown):
+        adapters.register_dumper(str, _lenient_dumper(dumper))
+    adapters.register_loader(0, _LenientText)  # types psycopg has no loader for
+    for name in ("bpchar", "name", "text", "varchar", '"char"'):
+        adapters.register_loader(name, _LenientText)
+        adapters.register_loader(name, _LenientBinaryText)
+    return True
+
+
 def connect_sync(target: Target, *, read_only: bool,
                  statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
                  lock_timeout_ms: int = 0) -> psycopg.Connection[Any]:
@@ -86,4 +141,33 @@ def connect_sync(target: Target, *, read_only: bool,
         raise ConnectionFailed(f"cannot connect to {target.display}: {one_line(exc)}") from None
     if read_only:
         conn.read_only = True
+    lenient_text(conn)
     return conn
+
+
+def write_refusal(conn: psycopg.Connection[Any]) -> str | None:
+    """Why this server will refuse our writes (init-db, refresh-words), asked before writing:
+    the server's own "cannot execute SELECT in a read-only transaction" names neither the cause
+    nor the way out. None when it accepts writes."""
+    from psycopg.rows import dict_row
+
+    from procos_tui.db.queries import registry as registry_sql
+
+    row = conn.cursor(row_factory=dict_row).execute(registry_sql.SERVER_WRITABLE).fetchone()
+    if row is None:
+        return None
+    if row["in_recovery"]:
+        return ("it is a read-only replica (a standby in recovery); run this against the "
+                "primary (its host in --dsn, or all hosts with target_session_attrs=read-write)")
+    if row["read_only_default"]:
+        return ("it makes sessions read-only (default_transaction_read_only is on for this "
+                "database or role); run this against a primary that accepts writes, or as a "
+                "role for which it is off")
+    return None
+
+
+def shown_facts(facts: ServerFacts) -> ServerFacts:
+    """The server's facts with its words (version, database name) safe for the status line and
+    messages: a server, or whatever answers on its port, may put escapes in them."""
+    return dataclasses.replace(facts, server_version=sanitize_plain(facts.server_version),
+                               database=sanitize_plain(facts.database))

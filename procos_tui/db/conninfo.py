@@ -45,7 +45,10 @@ class Target:
 
     @property
     def display(self) -> str:
-        return describe(self.conninfo)
+        """describe(), safe for a terminal: a database, user or host name may hold escapes."""
+        from procos_tui.core.sanitize import sanitize_plain
+
+        return sanitize_plain(describe(self.conninfo))
 
 
 def config_path() -> Path:

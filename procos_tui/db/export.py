@@ -43,14 +43,24 @@ _TOKEN_PARTS = ("prompt_tokens", "completion_tokens", "input_tokens", "output_to
 T = TypeVar("T")
 
 
+# Bytes of a SQL_ASCII database that are not UTF-8 arrive as lone surrogates U+DC80-U+DCFF
+# (db/connect.py's policy). Markdown gets the byte back; JSON, which must stay valid UTF-8,
+# gets the surrogate's \udcXX escape (Python's json reads it back to the same surrogate).
+_UNDECODED = re.compile(r"[\udc80-\udcff]")
+
+
 class _Sink:
     def __init__(self, out: BinaryIO) -> None:
         self.out = out
         self.bytes_written = 0
+        self.notes: dict[str, None] = {}  # ordered, each once
+
+    def note(self, line: str) -> None:
+        self.notes.setdefault(line)
 
     def write(self, text: str) -> None:
         for start in range(0, len(text), _WRITE_CHUNK):
-            data = text[start : start + _WRITE_CHUNK].encode("utf-8")
+            data = text[start : start + _WRITE_CHUNK].encode("utf-8", "surrogateescape")
             self.out.write(data)
             self.bytes_written += len(data)
 
@@ -76,7 +86,7 @@ def export_process(conn: psycopg.Connection[Any], process_instance_id: str,
             EXPORT_ROWS_OF_PROCESS, {"process_instance_id": process_instance_id}))
         with contextlib.closing(rows):
             count = _write_rows(rows, process_instance_id, fmt, sink, visible_controls)
-    return ExportResult(rows=count, bytes_written=sink.bytes_written)
+    return ExportResult(rows=count, bytes_written=sink.bytes_written, notes=tuple(sink.notes))
 
 
 def export_to_file(conn: psycopg.Connection[Any], process_instance_id: str, fmt: str,
@@ -142,7 +152,7 @@ def _write_rows(rows: Iterator[Row], process_instance_id: str, fmt: str,
     if row is None:
         raise UnknownProcess(process_instance_id)
     if fmt == "json":
-        pid = _json_value(json.dumps(process_instance_id, ensure_ascii=False), visible)
+        pid = _json_value(json.dumps(process_instance_id, ensure_ascii=False), visible, sink)
         sink.write(f'{{\n  "process_instance_id": {pid},\n  "rows": [\n')
     else:
         sink.write(f"# AI context of process instance {_inline(process_instance_id, visible)}\n")
@@ -151,8 +161,10 @@ def _write_rows(rows: Iterator[Row], process_instance_id: str, fmt: str,
         count += 1
         if fmt == "json":
             sink.write(",\n" if count > 1 else "")
-            sink.write_all(_json_row(row, visible))
+            sink.write_all(_json_row(row, visible, sink))
         else:
+            if _has_undecoded(row):
+                sink.note(_UNDECODED_NOTE["shown" if visible else "md"])
             sink.write_all(_markdown_row(count, row, visible))
         # Dropped before the next row arrives, so two large bodies are never held at once.
         row = None
@@ -160,6 +172,10 @@ def _write_rows(rows: Iterator[Row], process_instance_id: str, fmt: str,
     if fmt == "json":
         sink.write("\n  ]\n}\n")
     return count
+
+
+def _has_undecoded(row: Row) -> bool:
+    return any(isinstance(v, str) and _UNDECODED.search(v) for v in row.values())
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -185,21 +201,65 @@ class _JsonEscapes(dict[int, str]):
 _JSON_ESCAPES = _JsonEscapes()
 
 
-def _json_value(encoded: str, visible: bool) -> str:
+def _json_value(encoded: str, visible: bool, sink: _Sink | None = None) -> str:
     # Only ever applied to JSON values: there, every character may be written as an escape.
-    return encoded.translate(_JSON_ESCAPES) if visible else encoded
+    undecoded = _UNDECODED.search(encoded) is not None
+    if undecoded and sink is not None:
+        sink.note(_UNDECODED_NOTE["json"])
+    if visible:
+        return encoded.translate(_JSON_ESCAPES)
+    if undecoded:
+        return _UNDECODED.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
+    return encoded
 
 
-def _json_row(row: Row, visible: bool) -> Iterator[str]:
+_UNDECODED_NOTE = {
+    "json": "some values hold bytes that are not UTF-8 (a SQL_ASCII database): JSON has "
+            "each as a \\udcXX escape (Python's json.loads and surrogateescape give the byte "
+            "back)",
+    "md": "some values hold bytes that are not UTF-8 (a SQL_ASCII database): written exactly "
+          "as stored, so the file is not valid UTF-8",
+    "shown": "some values hold bytes that are not UTF-8 (a SQL_ASCII database): shown as "
+             "<U+DCxx>, the byte xx; use -o FILE for the exact bytes",
+}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _is_json_text(value: str) -> bool:
+    """Whether value is one JSON text as RFC 8259 has it (no NaN or Infinity)."""
+    try:
+        json.loads(value, parse_constant=_reject_constant)
+    except (RecursionError, ValueError):
+        return False
+    return True
+
+
+def _json_column(row: Row, name: str, value: str, sink: _Sink) -> bool:
+    """Whether a JSON column's value can be embedded as JSON. A column that drifted to another
+    type (token_usage made text) may hold anything: that is written as a JSON string, and said."""
+    if row.get(f"{name}_is_json", True) or _is_json_text(value):
+        return True
+    sink.note(f"{name} is not JSON in some rows (the column's type is "
+              f"{sanitize_plain(str(row.get(f'{name}_type') or '?'))}): written as a "
+              "JSON string there")
+    return False
+
+
+def _json_row(row: Row, visible: bool, sink: _Sink) -> Iterator[str]:
     """One row as one line of pieces (not joined: that would copy a large body once more)."""
     for i, name in enumerate(COLUMNS):
         value = row[name]
         yield ("    {" if i == 0 else ", ") + json.dumps(name) + ": "
-        if name in _JSON_COLUMNS:
+        if name in _JSON_COLUMNS and value is None:
+            yield "null"
+        elif name in _JSON_COLUMNS and _json_column(row, name, value, sink):
             # jsonb's text output is valid JSON: embedded verbatim, never parsed.
-            yield "null" if value is None else _json_value(value, visible)
+            yield _json_value(value, visible, sink)
         else:
-            yield _json_value(json.dumps(value, ensure_ascii=False), visible)
+            yield _json_value(json.dumps(value, ensure_ascii=False), visible, sink)
     yield "}"
 
 

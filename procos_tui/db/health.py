@@ -9,7 +9,8 @@ The statements run here; what they find is typed in core/health.py.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from procos_tui.core.health import (
     Finding,
@@ -52,12 +53,37 @@ def _live_schema(conn: Any) -> dict[str, str]:
     return {r["key"]: r["definition"] for r in fetch_all(conn, health_sql.SCHEMA_OBJECTS)}
 
 
-def schema_drift(conn: Any) -> list[Finding]:
-    live = _live_schema(conn)
-    out: list[Finding] = []
+INIT_DB_FIX = "procos-tui init-db (re-applies scripts/init-db.sql)"
+
+
+def _tables(keys: Any) -> set[str]:
+    """The tables named by `column TABLE.COLUMN` keys."""
+    return {key.split(" ", 1)[1].split(".", 1)[0] for key in keys if key.startswith("column ")}
+
+
+def _of_table(key: str, table: str) -> bool:
+    """Whether an expected object lives and dies with table (its columns, indexes, triggers)."""
+    kind, _, name = key.partition(" ")
+    return (kind == "column" and name.startswith(table + ".")) or (
+        kind in ("index", "trigger") and f" ON public.{table} " in EXPECTED[key])
+
+
+def missing_tables(live: dict[str, str]) -> list[str]:
+    return sorted(_tables(EXPECTED) - _tables(live))
+
+
+def schema_drift(conn: Any, live: dict[str, str] | None = None) -> list[Finding]:
+    """What differs from init-db.sql. A missing table is one finding (not one per column,
+    index and trigger), fixed by init-db: no ALTER TABLE can add to a table that is not there."""
+    live = _live_schema(conn) if live is None else live
+    absent = missing_tables(live)
+    out = [Finding(FindingKind.SCHEMA_DRIFT, f"table {table}",
+                   f"table {table} missing: this database lacks (part of) the ProcOS schema",
+                   INIT_DB_FIX)
+           for table in absent]
     for key, expected in EXPECTED.items():
         actual = live.get(key)
-        if actual == expected:
+        if actual == expected or (actual is None and any(_of_table(key, t) for t in absent)):
             continue
         what = "missing" if actual is None else f"differs: is {actual!r}"
         out.append(Finding(FindingKind.SCHEMA_DRIFT, key, f"{key} {what}; init-db.sql "
@@ -160,26 +186,66 @@ def search_words_lag(conn: Any) -> list[Finding]:
         {"rows_behind": behind, "covered_until": covered})]
 
 
-def statistics(conn: Any) -> Stats:
-    tables = [TableStats(t["table_name"], t["bytes"], t["rows_estimate"],
+def statistics(conn: Any, with_context: bool = True) -> Stats:
+    tables = [TableStats(t["table_name"], t["bytes"], _estimate(t["rows_estimate"]),
                          t["last_analyzed"].isoformat() if t["last_analyzed"] else None)
               for t in fetch_all(conn, health_sql.TABLE_SIZES)]
     indexes = [IndexUse(i["index_name"], i["scans"], i["bytes"])
                for i in fetch_all(conn, health_sql.INDEX_USAGE)]
-    providers = [ProviderStats(p["provider"], p["rows"], p["instances"])
-                 for p in fetch_all(conn, health_sql.PROVIDER_STATS)]
+    providers = ([ProviderStats(p["provider"], p["rows"], p["instances"])
+                  for p in fetch_all(conn, health_sql.PROVIDER_STATS)] if with_context else [])
     return Stats(tables, indexes, providers, camunda_indexes_missing(conn))
+
+
+def _estimate(reltuples: int | None) -> int | None:
+    # PostgreSQL 14 and later say -1 for a table never vacuumed or analysed: not known.
+    return None if reltuples is None or reltuples < 0 else int(reltuples)
+
+
+T = TypeVar("T")
+
+
+def _unless_drifted(conn: Any, report: Report, what: str, section: Callable[[], T],
+                    default: T) -> T:
+    """Run one part of the check; if the schema lacks something it reads (a column dropped,
+    a function missing), that is drift to report with its fix, not a failure of the check."""
+    from psycopg import errors as pg_errors
+
+    from procos_tui.db.connect import one_line
+
+    try:
+        with conn.transaction():  # a savepoint outside autocommit: the rest still runs
+            return section()
+    except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn, pg_errors.UndefinedFunction,
+            pg_errors.UndefinedObject, pg_errors.DatatypeMismatch,
+            pg_errors.UndefinedFile) as exc:
+        report.findings.append(Finding(FindingKind.SCHEMA_DRIFT, what,
+                                       f"{what} not checked: {one_line(exc)}", INIT_DB_FIX))
+        return default
 
 
 def run_check(conn: Any) -> Report:
     report = Report()
-    report.findings += schema_drift(conn)
-    report.findings += truncation_suspects(conn)
-    copies, report.camunda = camunda_copies(conn)
-    report.findings += copies
-    report.findings += cut_error_messages(conn)
-    report.findings += search_words_lag(conn)
-    report.stats = statistics(conn)
+    live = _live_schema(conn)
+    report.findings += schema_drift(conn, live)
+    # Without the table there is nothing to look at; its finding above says so once.
+    with_context = "procos_ai_context" not in missing_tables(live)
+    if with_context:
+        report.findings += _unless_drifted(conn, report, "truncation suspects",
+                                           lambda: truncation_suspects(conn), [])
+        none: list[Finding] = []
+        copies, report.camunda = _unless_drifted(
+            conn, report, "Camunda copies", lambda: camunda_copies(conn),
+            (none, "not compared: the schema lacks what the comparison reads"))
+        report.findings += copies
+    else:
+        report.camunda = "not compared: procos_ai_context is missing"
+    report.findings += _unless_drifted(conn, report, "Camunda error messages",
+                                       lambda: cut_error_messages(conn), [])
+    report.findings += _unless_drifted(conn, report, "search word list",
+                                       lambda: search_words_lag(conn), [])
+    report.stats = _unless_drifted(conn, report, "statistics",
+                                   lambda: statistics(conn, with_context), Stats())
     return report
 
 

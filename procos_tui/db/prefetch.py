@@ -49,7 +49,7 @@ def fetch_first_page(dsn: str | None, profile: str | None, flt: ProcessFilter) -
     from psycopg.rows import class_row, dict_row
 
     from procos_tui.core.errors import DatabaseError
-    from procos_tui.db.connect import connect_sync, one_line
+    from procos_tui.db.connect import connect_sync, one_line, shown_facts
     from procos_tui.db.conninfo import ConnInfoError, resolve
     from procos_tui.db.queries import browsing as browsing_sql
 
@@ -63,6 +63,7 @@ def fetch_first_page(dsn: str | None, profile: str | None, flt: ProcessFilter) -
             facts = conn.cursor(row_factory=class_row(ServerFacts)).execute(
                 browsing_sql.SERVER_FACTS).fetchone()
             assert facts is not None
+            facts = shown_facts(facts)
             problem = schema_problem(facts)
             if problem:
                 return Prefetched(label, facts, None, problem)

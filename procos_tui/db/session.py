@@ -35,8 +35,10 @@ from procos_tui.core.types import (
 from procos_tui.db.connect import (
     DEFAULT_STATEMENT_TIMEOUT_MS,
     connection_kwargs,
+    lenient_text,
     one_line,
     session_options,
+    shown_facts,
 )
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import browsing as browsing_sql
@@ -105,6 +107,7 @@ class BrowseSession:
                 self.target.conninfo, autocommit=True, prepare_threshold=None,
                 **connection_kwargs(self.target.conninfo, ours))
             await conn.set_read_only(True)
+            lenient_text(conn)
             cur = conn.cursor(row_factory=class_row(ServerFacts))
             facts = await (await cur.execute(browsing_sql.SERVER_FACTS)).fetchone()
         except psycopg.Error as exc:
@@ -117,7 +120,7 @@ class BrowseSession:
                 await conn.close()
             raise
         assert facts is not None
-        self.facts = facts
+        self.facts = shown_facts(facts)
         self._conn = conn
         return conn
 

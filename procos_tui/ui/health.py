@@ -87,7 +87,7 @@ class HealthScreen(Screen[None]):
                        "bold green")
         summary.append(f" · Camunda: {sanitize_plain(report.camunda)}")
         for t in report.stats.tables:
-            summary.append(f"\n{t.table}: {human_size(t.bytes)}, ~{t.rows_estimate:,} rows, "
+            summary.append(f"\n{t.table}: {human_size(t.bytes)}, {t.rows_text}, "
                            f"analysed {t.last_analyzed or 'never'}")
         if self.missing_indexes:
             summary.append(f"\noptimize_camunda_for_ai() would create "
