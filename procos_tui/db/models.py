@@ -104,14 +104,14 @@ class ModelWriter:
 
         return self._write(work)
 
-    def update(self, current: ModelRow, draft: ModelDraft, *, force: bool = False) -> ModelRow:
-        """Save the draft over the row as it was opened; force overwrites a newer version."""
+    def update(self, current: ModelRow, draft: ModelDraft) -> ModelRow:
+        """Save the draft over the row as it was opened (or, to overwrite a newer version, as
+        the conflict showed it): never over a version the user has not seen."""
         valid = checked(draft)
 
         def work(conn: Any) -> ModelRow:
             self._refuse_duplicate(conn, valid, current.id)
-            params = {**valid.params(), "id": current.id, "token": current.token,
-                      "force": force}
+            params = {**valid.params(), "id": current.id, "token": current.token}
             row = self._model(conn, registry_sql.MODEL_UPDATE, params)
             if row is None:
                 raise ModelConflict(self._model(conn, registry_sql.MODEL_BY_ID,

@@ -99,7 +99,8 @@ def test_a_concurrent_edit_is_never_overwritten_silently(db: str, writer: ModelW
     assert current is not None and json.loads(current.config_json or "") == {"temperature": 1.0}
     with pytest.raises(ModelConflict):
         writer.delete(opened)  # delete checks the token as well
-    forced = writer.update(opened, draft(config='{"temperature": 0.0}'), force=True)
+    # Overwriting is a save over the version the conflict showed.
+    forced = writer.update(current, draft(config='{"temperature": 0.0}'))
     assert json.loads(forced.config_json or "") == {"temperature": 0.0}
     writer.delete(forced)
     with pytest.raises(ModelConflict) as gone:
@@ -135,3 +136,44 @@ def test_refusal_is_known_before_editing(db: str, writer: ModelWriter) -> None:
     assert refusal is not None and "read-only" in refusal
     # A server that cannot be reached is not a refusal: the save will say what happened.
     assert ModelWriter(Target("host=127.0.0.1 port=1 connect_timeout=2", "t")).refusal() is None
+
+
+def test_overwrite_is_conditional_on_the_version_shown(db: str, writer: ModelWriter) -> None:
+    """C opens; A saves; C's save meets A's version; A saves again; C's overwrite of the
+    version it was shown is one more conflict, with A's second save, which stays."""
+    a, c = writer, ModelWriter(Target(db, "test"))
+    row = a.create(draft())
+    c_opened = row
+    a_first = a.update(row, draft(config='{"by": "A", "save": 1}'))
+    with pytest.raises(ModelConflict) as shown:
+        c.update(c_opened, draft(config='{"by": "C"}'))
+    theirs = shown.value.current
+    assert theirs is not None and theirs.token == a_first.token
+    a_second = a.update(a_first, draft(config='{"by": "A", "save": 2}'))
+    with pytest.raises(ModelConflict) as again:
+        c.update(theirs, draft(config='{"by": "C"}'))  # the overwrite
+    newest = again.value.current
+    assert newest is not None and newest.token == a_second.token
+    with psycopg.connect(db) as conn:
+        assert conn.execute("SELECT config_data FROM procos_ai_models WHERE id = %s",
+                            (row.id,)).fetchone() == ({"by": "A", "save": 2},)
+    # Shown A's second save, C may overwrite it.
+    mine = c.update(newest, draft(config='{"by": "C"}'))
+    assert json.loads(mine.config_json or "") == {"by": "C"}
+
+
+def test_the_token_tells_two_saves_apart_within_one_microsecond(db: str,
+                                                                writer: ModelWriter) -> None:
+    """Two saves that carry the same updated_at (the trigger's now() is the transaction's
+    start, and clocks step back) are still two versions."""
+    row = writer.create(draft())
+    trigger = "TRIGGER trigger_procos_ai_models_updated_at"
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute(f"ALTER TABLE procos_ai_models DISABLE {trigger}")
+        try:
+            conn.execute("UPDATE procos_ai_models SET config_data = '{\"other\": 1}'"
+                         " WHERE id = %s", (row.id,))
+        finally:
+            conn.execute(f"ALTER TABLE procos_ai_models ENABLE {trigger}")
+    with pytest.raises(ModelConflict):
+        writer.update(row, draft(config='{"mine": 1}'))

@@ -207,3 +207,33 @@ async def test_hostile_stored_values_are_shown_safely_and_kept(registry: str,
         await pilot.press("s")
         await wait_for(pilot, lambda: stored(registry, evil) == ({"memo": "a\u202eb\x9bc"},
                                                                   True))
+
+
+async def test_overwrite_never_replaces_a_version_it_did_not_show(
+        registry: str, procos_app: AppFactory) -> None:
+    """C opens the form; A saves; C's save shows A's version; A saves again; C's `o` meets
+    A's second save as one more conflict instead of overwriting it unseen."""
+    def a_saves(value: str) -> None:
+        with psycopg.connect(registry, autocommit=True) as conn:
+            conn.execute("UPDATE procos_ai_models SET config_data = %s"
+                         " WHERE model_name = 'claude-sonnet-4'", (json.dumps({"A": value}),))
+
+    app = procos_app(registry)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_models(app, pilot)
+        await edit(app, pilot, screen, "claude-sonnet-4")
+        a_saves("first")
+        app.screen.query_one("#config_data", TextArea).text = '{"C": "mine"}'
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: "changed since you opened it" in screen_text(app)
+                       and "first" in screen_text(app))
+        a_saves("second")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: "changed since you opened it" in screen_text(app)
+                       and "second" in screen_text(app))
+        assert stored(registry, "claude-sonnet-4") == ({"A": "second"}, True)
+        await pilot.press("o")  # now shown A's second save, C may overwrite it
+        await wait_for(pilot, lambda: stored(registry, "claude-sonnet-4")
+                       == ({"C": "mine"}, True))

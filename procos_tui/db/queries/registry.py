@@ -6,10 +6,11 @@ from procos_tui.db.queries.fragments import shown_time
 
 # --- the model registry (procos_ai_models) ------------------------------------------------------
 
-# The edit token: updated_at to the microsecond in UTC, as text, so that it means the same to
-# every session whatever its TimeZone. A save succeeds only while the row still has it.
+# The edit token: updated_at to the microsecond in UTC (the same to every session whatever its
+# TimeZone) and the row version's xmin, which every UPDATE changes even when two land within one
+# microsecond or the clock steps back. A save succeeds only while the row still has it.
 _MODEL_TOKEN = ("coalesce(to_char(m.updated_at AT TIME ZONE 'UTC',"
-                " 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '')")
+                " 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '') || '/' || m.xmin::text")
 # A model row's columns: core.registry.ModelRow's fields (its usage comes from MODEL_USAGE).
 _MODEL_COLUMNS = """m.id::text AS id, m.model_name, m.provider, m.version,
        m.config_data::text AS config_json, m.performance_stats::text AS stats_json,
@@ -60,7 +61,7 @@ UPDATE procos_ai_models AS m
 SET model_name = %(model_name)s, provider = %(provider)s, version = %(version)s,
     config_data = %(config_data)s::jsonb, performance_stats = %(performance_stats)s::jsonb,
     is_active = %(is_active)s
-WHERE m.id = %(id)s AND ({_MODEL_TOKEN} = %(token)s OR %(force)s)
+WHERE m.id = %(id)s AND {_MODEL_TOKEN} = %(token)s
 RETURNING {_MODEL_COLUMNS}
 """
 
