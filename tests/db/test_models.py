@@ -177,3 +177,26 @@ def test_the_token_tells_two_saves_apart_within_one_microsecond(db: str,
             conn.execute(f"ALTER TABLE procos_ai_models ENABLE {trigger}")
     with pytest.raises(ModelConflict):
         writer.update(row, draft(config='{"mine": 1}'))
+
+
+async def test_twins_with_no_version_can_be_edited_and_toggled(db: str,
+                                                               writer: ModelWriter) -> None:
+    """Two rows that differ by a NULL version only (the UNIQUE constraint lets them in): a
+    save that keeps a row's key creates no clash; only a new clash is refused."""
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_models (model_name, provider, version)"
+                     " VALUES ('twin', 'p', NULL), ('twin', 'p', NULL), ('twin', 'p', 'v1')")
+    first, second, versioned = sorted(await listed(db),
+                                      key=lambda r: (r.version is not None, r.id))
+    edited = writer.update(first, draft(name="twin", provider="p", version="",
+                                        config='{"edited": true}'))
+    assert json.loads(edited.config_json or "") == {"edited": True}
+    assert writer.set_active(second, False).is_active is False
+    # Still refused: a new twin, and moving a row onto a key another row has.
+    with pytest.raises(DuplicateModel):
+        writer.create(draft(name="twin", provider="p", version=""))
+    with pytest.raises(DuplicateModel):
+        writer.update(versioned, draft(name="twin", provider="p", version=""))
+    with pytest.raises(DuplicateModel):
+        writer.update(edited, draft(name="twin", provider="p", version="v1"))
+

@@ -39,12 +39,18 @@ GROUP BY ai_provider, model_used
 
 MODEL_BY_ID = f"SELECT {_MODEL_COLUMNS} FROM procos_ai_models AS m WHERE m.id = %(id)s"
 
-# The UNIQUE constraint lets rows differ by a NULL version only; the editor does not.
+# The UNIQUE constraint lets rows differ by a NULL version only; the editor does not make such
+# twins. But twins made elsewhere exist, and a save that keeps the row's own key (an edit of its
+# JSON, a toggle) creates no clash: only a key the row does not have yet is checked.
 MODEL_SAME_KEY = f"""
 SELECT {_MODEL_COLUMNS} FROM procos_ai_models AS m
 WHERE m.model_name = %(model_name)s AND m.provider = %(provider)s
   AND m.version IS NOT DISTINCT FROM %(version)s
   AND m.id IS DISTINCT FROM %(id)s
+  AND NOT EXISTS (SELECT 1 FROM procos_ai_models AS own
+                  WHERE own.id = %(id)s AND own.model_name = %(model_name)s
+                    AND own.provider = %(provider)s
+                    AND own.version IS NOT DISTINCT FROM %(version)s)
 LIMIT 1
 """
 
