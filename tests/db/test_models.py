@@ -200,3 +200,23 @@ async def test_twins_with_no_version_can_be_edited_and_toggled(db: str,
     with pytest.raises(DuplicateModel):
         writer.update(edited, draft(name="twin", provider="p", version="v1"))
 
+
+
+async def test_init_db_again_does_not_bring_back_edited_defaults(fresh: str) -> None:
+    """init-db, a default's version renamed and another default deleted in the editor, init-db
+    again: the registry is as the operator left it."""
+    from procos_tui.db.schema import apply_schema
+
+    writer = ModelWriter(Target(fresh, "test"))
+    defaults = {r.model_name: r for r in await listed(fresh)}
+    assert {"gpt-4o", "claude-sonnet-4"} <= set(defaults)
+    gpt = defaults["gpt-4o"]
+    writer.update(gpt, draft(name=gpt.model_name, provider=gpt.provider, version="renamed",
+                             config=gpt.config_json or ""))
+    writer.delete(defaults["claude-sonnet-4"])
+    before = sorted((r.provider, r.model_name, r.version) for r in await listed(fresh))
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        apply_schema(conn)
+    after = sorted((r.provider, r.model_name, r.version) for r in await listed(fresh))
+    assert after == before
+    assert ("openai", "gpt-4o", "renamed") in after
