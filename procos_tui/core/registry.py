@@ -103,11 +103,112 @@ def _pretty(text: str | None) -> str:
                                          json.dumps(c)[1:-1] for c in m.group()), pretty)
 
 
+# PostgreSQL's numeric (what jsonb keeps a number as): at most this many digits after the point
+# (dscale), the leading digit at most at this power of ten (weight 32767 of base 10000), and an
+# exponent it reads at most this long.
+_NUMERIC_SCALE_MAX = 16383
+_NUMERIC_LEAD_MAX = 131071
+_NUMERIC_EXPONENT_MAX = 2**31 // 2 - 1
+
+# Once json.loads has accepted the text, these are its strings and numbers, and its NaN and
+# Infinity (Python's extensions, which PostgreSQL refuses); nothing else in it starts with a
+# quote, a digit, a minus, N or I.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"'
+                    r"|-?Infinity|NaN"
+                    r"|-?(?:0|[1-9][0-9]*)(?:\.([0-9]+))?(?:[eE]([-+]?[0-9]+))?")
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _number_problem(token: re.Match[str]) -> str | None:
+    """Why PostgreSQL's numeric would refuse this JSON number ("value overflows numeric
+    format"), or None."""
+    number = token.group()
+    fraction = token.group(1) or ""
+    exponent_text = (token.group(2) or "0").lstrip("+-").lstrip("0") or "0"
+    if len(exponent_text) > 10 or int(exponent_text) > _NUMERIC_EXPONENT_MAX:
+        return "exponent out of PostgreSQL's range"
+    exponent = -int(exponent_text) if (token.group(2) or "").startswith("-") else \
+        int(exponent_text)
+    if len(fraction) - exponent > _NUMERIC_SCALE_MAX:
+        return f"more than {_NUMERIC_SCALE_MAX} digits after the point"
+    integer = number.lstrip("-").split(".")[0].split("e")[0].split("E")[0]
+    digits = integer + fraction
+    significant = digits.lstrip("0")
+    if significant and (len(integer) - 1 - (len(digits) - len(significant))) + exponent \
+            > _NUMERIC_LEAD_MAX:
+        return "too large for PostgreSQL's numeric"
+    return None
+
+
+def _string_problem(token: str) -> tuple[int, str] | None:
+    """(offset in the token, why) where PostgreSQL's jsonb refuses a JSON string: \\u0000, or
+    a \\u escape of a surrogate that is not a high one followed at once by a low one."""
+    if "\\" not in token:
+        return None
+    high: int | None = None  # offset of a high surrogate escape waiting for its low one
+    for escape in _ESCAPE.finditer(token, 1, len(token) - 1):
+        code = int(escape.group(1), 16) if escape.group(1) else None
+        if high is not None and (code is None or not 0xDC00 <= code <= 0xDFFF):
+            return high, "a high surrogate escape not followed by a low one"
+        if code is None:
+            continue
+        if 0xD800 <= code <= 0xDBFF:
+            high = escape.start()
+        elif 0xDC00 <= code <= 0xDFFF:
+            if high is None:
+                return escape.start(), "a low surrogate escape without a high one before it"
+            high = None
+        elif code == 0:
+            return escape.start(), "\\u0000 (PostgreSQL's jsonb cannot hold it)"
+    if high is not None:
+        return high, "a high surrogate escape not followed by a low one"
+    return None
+
+
+def _postgres_problem(text: str) -> tuple[int, str] | None:
+    """(offset, why) of the first thing in JSON that json.loads accepted but PostgreSQL's jsonb
+    refuses, or None."""
+    raw = _SURROGATE.search(text)
+    if raw is not None:  # not even sendable: UTF-8 has no surrogates
+        return raw.start(), f"a lone surrogate character U+{ord(raw.group()):04X}"
+    for token in _TOKEN.finditer(text):
+        value = token.group()
+        if value[0] == '"':
+            problem = _string_problem(value)
+            if problem is not None:
+                return token.start() + problem[0], problem[1]
+        elif value[-1] in "Nny":  # NaN, Infinity, -Infinity
+            return token.start(), f"{value} is not JSON (PostgreSQL refuses NaN and Infinity)"
+        else:
+            why = _number_problem(token)
+            if why is not None:
+                return token.start(), f"the number {_clip_number(value)}: {why}"
+    return None
+
+
+def _clip_number(value: str) -> str:
+    return value if len(value) <= 24 else f"{value[:10]}…{value[-10:]} ({len(value)} characters)"
+
+
+def _where(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"line {line}, column {offset - text.rfind(chr(10), 0, offset)}"
+
+
+def _ignored(_value: str) -> None:
+    """json.loads' number and constant hooks: the values are not needed (and Python's int()
+    refuses more than 4300 digits, which PostgreSQL takes)."""
+
+
 def _json_object(field: str, text: str, errors: list[FieldError]) -> str | None:
+    """The field's JSON object text as typed, if PostgreSQL's jsonb takes it; else an error
+    that names the line and column."""
     if not text.strip():
         return None
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_int=_ignored, parse_float=_ignored,
+                           parse_constant=_ignored)
     except json.JSONDecodeError as exc:
         errors.append(FieldError(field, f"not valid JSON at line {exc.lineno}, column "
                                         f"{exc.colno}: {exc.msg}"))
@@ -118,6 +219,12 @@ def _json_object(field: str, text: str, errors: list[FieldError]) -> str | None:
     if not isinstance(value, dict):
         errors.append(FieldError(field, f"must be a JSON object ({{...}}), not "
                                         f"{type(value).__name__}"))
+        return None
+    problem = _postgres_problem(text)
+    if problem is not None:
+        offset, why = problem
+        errors.append(FieldError(field, f"not valid for PostgreSQL at {_where(text, offset)}: "
+                                        f"{why}"))
         return None
     return text  # as typed: PostgreSQL parses it into the JSONB
 
@@ -136,6 +243,8 @@ def validate(draft: ModelDraft) -> tuple[ValidDraft | None, list[FieldError]]:
                                             f"({len(values[field])} given)"))
         if "\x00" in values[field]:
             errors.append(FieldError(field, "contains a NUL character"))
+        if _SURROGATE.search(values[field]):
+            errors.append(FieldError(field, "contains a lone surrogate character"))
     config = _json_object("config_data", draft.config_text, errors)
     stats = _json_object("performance_stats", draft.stats_text, errors)
     if errors:

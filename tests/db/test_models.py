@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from procos_tui.core.registry import (
     DuplicateModel,
@@ -15,6 +17,7 @@ from procos_tui.core.registry import (
     ModelConflict,
     ModelRow,
     WritesRefused,
+    validate,
 )
 from procos_tui.db.conninfo import Target
 from procos_tui.db.models import ModelWriter
@@ -220,3 +223,49 @@ async def test_init_db_again_does_not_bring_back_edited_defaults(fresh: str) -> 
     after = sorted((r.provider, r.model_name, r.version) for r in await listed(fresh))
     assert after == before
     assert ("openai", "gpt-4o", "renamed") in after
+
+
+_STRING_PARTS = ("a", "é", "\\u0000", "\\u0001", "\\u00e9", "\\ud800", "\\udbff", "\\udc00",
+                 "\\udfff", "\\ud83d\\ude00", "\\\\u0000", "\\\\", '\\"', "\\n", "\\/",
+                 "NaN", "1e999999")
+
+
+def _tricky_number() -> st.SearchStrategy[str]:
+    edges = st.sampled_from([-16385, -16384, -16383, -16382, -1, 0, 1, 131070, 131071,
+                             131072, 131073, 1073741823, 1073741824, -1073741823,
+                             -1073741824, 99999999999])
+    exponent = st.one_of(edges, st.integers(-20000, 140000))
+    mantissa = st.tuples(st.sampled_from(["0", "1", "9", "12", "100", "0000"]),
+                         st.sampled_from(["", "5", "000", "0001", "50"]))
+    return st.builds(
+        lambda sign, m, e, pad, use: (
+            f"{sign}{int(m[0])}{'.' + m[1] if m[1] else ''}"
+            + (f"e{'-' if e < 0 else '+'}{pad}{abs(e)}" if use else "")),
+        st.sampled_from(["", "-"]), mantissa, exponent, st.sampled_from(["", "000"]),
+        st.booleans())
+
+
+_VALUE = st.one_of(
+    _tricky_number(),
+    st.lists(st.sampled_from(_STRING_PARTS), max_size=4).map(lambda p: '"' + "".join(p) + '"'),
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "true", "null", "[]"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_VALUE, min_size=1, max_size=3),
+       key=st.lists(st.sampled_from(_STRING_PARTS), max_size=2))
+def test_what_the_form_accepts_postgresql_accepts(db: str, values: list[str],
+                                                  key: list[str]) -> None:
+    """validate() and PostgreSQL's jsonb agree on JSON that Python's json takes: the form
+    never passes what the server then refuses without a line and column (nor refuses what
+    it would take)."""
+    text = "{" + ", ".join(f'"{"".join(key)}{i}": {v}' for i, v in enumerate(values)) + "}"
+    valid, errors = validate(draft(config=text))
+    with psycopg.connect(db, autocommit=True) as conn:
+        try:
+            conn.execute("SELECT %s::jsonb", (text,))
+            taken = True
+        except (psycopg.Error, UnicodeEncodeError):
+            taken = False
+    assert (valid is not None) == taken, (text, errors)
