@@ -21,6 +21,12 @@ _UNSAFE = re.compile(f"[{unsafe_class(keep=chr(10))}]+")
 # Column sizes of procos_ai_models (init-db.sql): checked before anything is sent.
 LIMITS = {"model_name": 255, "provider": 100, "version": 100}
 
+# JSON larger than this (bytes of its text as PostgreSQL prints it) is neither read with the
+# list nor put in the form: a TextArea with 10 MB of highlighted JSON takes seconds to open and
+# save and holds over a gigabyte. The form says so, and a save keeps the stored value.
+EDIT_LIMIT_BYTES = 256 * 1024
+JSON_FIELDS = ("config_data", "performance_stats")
+
 
 @dataclass(frozen=True)
 class ModelRow:
@@ -28,20 +34,28 @@ class ModelRow:
     model_name: str
     provider: str
     version: str | None
-    config_json: str | None  # as PostgreSQL prints the JSONB
+    config_json: str | None  # as PostgreSQL prints the JSONB; None: NULL or too large
     stats_json: str | None
     is_active: bool | None
     created_at: datetime | None
     updated_at: datetime | None
-    token: str  # updated_at to the microsecond (UTC): the row as the user saw it
+    token: str  # updated_at (UTC, to the microsecond) and xmin: the row as the user saw it
     calls: int = 0
     total_tokens: int = 0
     last_used: datetime | None = None
+    config_bytes: int | None = None  # size of the JSON text; None for NULL
+    stats_bytes: int | None = None
 
     @property
     def label(self) -> str:
         version = f" {self.version}" if self.version else " (no version)"
         return f"{self.provider} / {self.model_name}{version}"
+
+    def too_large(self) -> tuple[tuple[str, int], ...]:
+        """(field, bytes) of the JSON fields over EDIT_LIMIT_BYTES, which were not read."""
+        sizes = (self.config_bytes, self.stats_bytes)
+        return tuple((name, size) for name, size in zip(JSON_FIELDS, sizes, strict=True)
+                     if size is not None and size > EDIT_LIMIT_BYTES)
 
 
 class ModelUsage(NamedTuple):
@@ -54,7 +68,8 @@ class ModelUsage(NamedTuple):
 
 @dataclass(frozen=True)
 class ModelDraft:
-    """What the form holds, as typed."""
+    """What the form holds, as typed. A JSON field in `kept` (field, bytes) is saved as stored
+    (its text here is empty): in the row itself, or, for a new model, in row `source_id`."""
 
     model_name: str
     provider: str
@@ -62,11 +77,17 @@ class ModelDraft:
     config_text: str
     stats_text: str
     is_active: bool = True
+    kept: tuple[tuple[str, int], ...] = ()
+    source_id: str | None = None
 
     @classmethod
     def of(cls, row: ModelRow, *, new_version: bool = False) -> ModelDraft:
         return cls(row.model_name, row.provider, "" if new_version else (row.version or ""),
-                   _pretty(row.config_json), _pretty(row.stats_json), bool(row.is_active))
+                   _pretty(row.config_json), _pretty(row.stats_json), bool(row.is_active),
+                   row.too_large(), row.id)
+
+    def kept_bytes(self, name: str) -> int | None:
+        return next((size for kept, size in self.kept if kept == name), None)
 
 
 @dataclass(frozen=True)
@@ -85,11 +106,16 @@ class ValidDraft:
     config_data: str | None  # JSON text of an object, or None for NULL
     performance_stats: str | None
     is_active: bool
+    keep_config: bool = False  # save the stored value (of the row, or of source_id)
+    keep_stats: bool = False
+    source_id: str | None = None
 
     def params(self) -> dict[str, Any]:
         return {"model_name": self.model_name, "provider": self.provider,
                 "version": self.version, "config_data": self.config_data,
-                "performance_stats": self.performance_stats, "is_active": self.is_active}
+                "performance_stats": self.performance_stats, "is_active": self.is_active,
+                "keep_config": self.keep_config, "keep_stats": self.keep_stats,
+                "source_id": self.source_id}
 
 
 def _pretty(text: str | None) -> str:
@@ -245,12 +271,15 @@ def validate(draft: ModelDraft) -> tuple[ValidDraft | None, list[FieldError]]:
             errors.append(FieldError(field, "contains a NUL character"))
         if _SURROGATE.search(values[field]):
             errors.append(FieldError(field, "contains a lone surrogate character"))
-    config = _json_object("config_data", draft.config_text, errors)
-    stats = _json_object("performance_stats", draft.stats_text, errors)
+    keep_config = draft.kept_bytes("config_data") is not None
+    keep_stats = draft.kept_bytes("performance_stats") is not None
+    config = None if keep_config else _json_object("config_data", draft.config_text, errors)
+    stats = None if keep_stats else _json_object("performance_stats", draft.stats_text, errors)
     if errors:
         return None, errors
     return ValidDraft(values["model_name"], values["provider"], values["version"] or None,
-                      config, stats, draft.is_active), []
+                      config, stats, draft.is_active, keep_config, keep_stats,
+                      draft.source_id), []
 
 
 class InvalidModel(DatabaseError):
@@ -280,9 +309,14 @@ class ModelConflict(DatabaseError):
 
 
 def draft_with_active(row: ModelRow, active: bool) -> ModelDraft:
-    # The stored JSON text goes back as it is (not re-pretty-printed), so only is_active moves.
-    return ModelDraft(row.model_name, row.provider, row.version or "", row.config_json or "",
-                      row.stats_json or "", active)
+    # Both JSON fields are kept as stored (not sent back), so only is_active moves.
+    return ModelDraft(row.model_name, row.provider, row.version or "", "", "", active,
+                      (("config_data", row.config_bytes or 0),
+                       ("performance_stats", row.stats_bytes or 0)), row.id)
+
+
+def size_text(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 2**10:.0f} KB"
 
 
 def checked(draft: ModelDraft) -> ValidDraft:

@@ -99,7 +99,9 @@ class ModelWriter:
         def work(conn: Any) -> ModelRow:
             self._refuse_duplicate(conn, valid, None)
             row = self._model(conn, registry_sql.MODEL_INSERT, valid.params())
-            assert row is not None
+            if row is None:
+                raise DatabaseError("the model whose stored JSON this one copies was deleted "
+                                    "meanwhile: nothing was saved")
             return row
 
         return self._write(work)

@@ -269,3 +269,38 @@ def test_what_the_form_accepts_postgresql_accepts(db: str, values: list[str],
         except (psycopg.Error, UnicodeEncodeError):
             taken = False
     assert (valid is not None) == taken, (text, errors)
+
+
+async def test_json_too_large_for_the_form_is_kept_or_copied_as_stored(
+        db: str, writer: ModelWriter) -> None:
+    """Over EDIT_LIMIT_BYTES a JSON field is not read; a save keeps it, a new version made from
+    the row copies it on the server, and a toggle sends neither JSON field back."""
+    from dataclasses import replace
+
+    from procos_tui.core.errors import DatabaseError
+    from procos_tui.core.registry import EDIT_LIMIT_BYTES, ModelDraft
+
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_models (model_name, provider, version, config_data,"
+                     " performance_stats) VALUES ('big', 'p', 'v1', jsonb_build_object("
+                     "'blob', repeat('x', %s)), '{\"small\": 1}')", (EDIT_LIMIT_BYTES,))
+
+    def stored() -> list[tuple[object, ...]]:
+        with psycopg.connect(db) as conn:
+            return conn.execute("SELECT version, md5(config_data::text), performance_stats"
+                                " FROM procos_ai_models ORDER BY version").fetchall()
+
+    [row] = await listed(db)
+    assert row.config_json is None and row.config_bytes and row.config_bytes > EDIT_LIMIT_BYTES
+    assert row.stats_json == '{"small": 1}'
+    [(_v, digest, _s)] = stored()
+    edited = writer.update(row, replace(ModelDraft.of(row), stats_text='{"small": 2}'))
+    assert stored() == [("v1", digest, {"small": 2})]
+    toggled = writer.set_active(edited, False)
+    assert toggled.is_active is False and stored() == [("v1", digest, {"small": 2})]
+    copy = writer.create(replace(ModelDraft.of(toggled, new_version=True), version="v2"))
+    assert stored() == [("v1", digest, {"small": 2}), ("v2", digest, {"small": 2})]
+    writer.delete(toggled)
+    with pytest.raises(DatabaseError, match="deleted meanwhile"):
+        writer.create(replace(ModelDraft.of(toggled, new_version=True), version="v3"))
+    assert stored() == [("v2", digest, {"small": 2})] and copy.version == "v2"

@@ -237,3 +237,50 @@ async def test_overwrite_never_replaces_a_version_it_did_not_show(
         await pilot.press("o")  # now shown A's second save, C may overwrite it
         await wait_for(pilot, lambda: stored(registry, "claude-sonnet-4")
                        == ({"C": "mine"}, True))
+
+
+async def test_a_10_mb_config_data_is_not_edited_here_and_kept_byte_for_byte(
+        registry: str, procos_app: AppFactory) -> None:
+    """A 10 MB config_data stays on the server: the form opens at once and says it cannot
+    edit it, and saving the other fields (or toggling) keeps it byte for byte."""
+    import time
+
+    def config_digest() -> tuple[object, ...] | None:
+        with psycopg.connect(registry) as conn:
+            return conn.execute("SELECT md5(config_data::text), octet_length(config_data::text),"
+                                " version, is_active FROM procos_ai_models"
+                                " WHERE model_name = 'huge'").fetchone()
+
+    with psycopg.connect(registry, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_models (model_name, provider, version, config_data)"
+                     " SELECT 'huge', 'openai', 'v1', jsonb_object_agg('key' || i,"
+                     " repeat('v', 40)) FROM generate_series(1, 200000) AS i")
+    digest, size, _version, _active = config_digest() or (None, 0, None, None)
+    assert isinstance(size, int) and size > 10_000_000
+    app = procos_app(registry)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "process instances" in screen_text(app))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "3 of 3 models" in screen_text(app))
+        screen = app.screen
+        assert isinstance(screen, ModelsScreen)
+        started = time.monotonic()
+        await edit(app, pilot, screen, "huge")
+        await wait_for(pilot, lambda: "too large to edit here" in screen_text(app))
+        assert time.monotonic() - started < 5
+        assert f"config_data is {size / 2**20:.1f} MB: too large" in screen_text(app)
+        assert "the limit is 256 KB" in screen_text(app)
+        huge = next(r for r in screen.rows if r.model_name == "huge")
+        assert huge.config_json is None  # the list did not read it either
+        assert not app.screen.query("#config_data")  # no TextArea holds it
+        app.screen.query_one("#version", Input).value = "v2"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert "config_data" not in screen_text(app)  # the preview: it does not change
+        await pilot.press("s")
+        await wait_for(pilot, lambda: config_digest() == (digest, size, "v2", True))
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen)
+                       and any(r.version == "v2" for r in screen.rows))
+        select(screen, "huge")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: config_digest() == (digest, size, "v2", False))
