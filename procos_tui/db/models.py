@@ -1,8 +1,9 @@
 """Writes to the model registry (procos_ai_models) and the question of whether they are allowed.
 
 Each write uses a short-lived connection of its own, one explicit transaction, and lands only
-when the row still carries the edit token it had when the user opened it: two operators never
-silently overwrite each other (no lost updates). `--read-only` and servers that refuse writes
+when the row still carries the edit token of the version the user was shown (when opening it, or
+in a conflict, for an overwrite): two operators never silently overwrite each other (no lost
+updates), and there is no unconditional write. `--read-only` and servers that refuse writes
 both end in WritesRefused.
 """
 
