@@ -1,6 +1,7 @@
 -- ProcOS database schema: the one source of truth (procos-tui ships and checks it).
 --
--- Re-runnable: every statement is IF NOT EXISTS / OR REPLACE / ON CONFLICT DO NOTHING, so
+-- Re-runnable: every statement is IF NOT EXISTS / OR REPLACE / ON CONFLICT DO NOTHING (and the
+-- default models go into an empty registry only), so
 -- `psql -v ON_ERROR_STOP=1 -f scripts/init-db.sql` may run any number of times, before or after
 -- the Camunda 7 tables exist. No psql meta-commands: procos-tui applies this file through psycopg.
 --
@@ -322,8 +323,12 @@ $$;
 
 -- Default data ---------------------------------------------------------------------------------
 
+-- Defaults belong to an empty registry: once it holds any model (these, edited, or the
+-- operators' own), a later run adds none, so a renamed or deleted default does not come back.
 INSERT INTO procos_ai_models (model_name, provider, version, config_data, performance_stats, is_active)
-VALUES
+SELECT d.model_name, d.provider, d.version, d.config_data::jsonb, d.performance_stats::jsonb,
+       d.is_active
+FROM (VALUES
     ('gpt-4o', 'openai', '2024-08-06',
      '{"temperature": 0.2, "max_tokens": 4096}', '{}', true),
     ('gpt-4o-mini', 'openai', '2024-07-18',
@@ -334,6 +339,8 @@ VALUES
      '{"temperature": 0.2, "max_output_tokens": 8192}', '{}', true),
     ('llama3.1:70b', 'ollama', '3.1',
      '{"temperature": 0.2, "num_ctx": 8192}', '{}', false)
+) AS d (model_name, provider, version, config_data, performance_stats, is_active)
+WHERE NOT EXISTS (SELECT 1 FROM procos_ai_models)
 ON CONFLICT (model_name, provider, version) DO NOTHING;
 
 -- Permissions ----------------------------------------------------------------------------------

@@ -192,10 +192,8 @@ class Gateway:
     async def create_model(self, draft: ModelDraft) -> ModelRow:
         return await self._in_thread(lambda: self._writer().create(draft))
 
-    async def update_model(self, current: ModelRow, draft: ModelDraft, *,
-                           force: bool = False) -> ModelRow:
-        return await self._in_thread(lambda: self._writer().update(current, draft,
-                                                                    force=force))
+    async def update_model(self, current: ModelRow, draft: ModelDraft) -> ModelRow:
+        return await self._in_thread(lambda: self._writer().update(current, draft))
 
     async def set_model_active(self, current: ModelRow, active: bool) -> ModelRow:
         return await self._in_thread(lambda: self._writer().set_active(current, active))

@@ -1,8 +1,9 @@
 """Writes to the model registry (procos_ai_models) and the question of whether they are allowed.
 
 Each write uses a short-lived connection of its own, one explicit transaction, and lands only
-when the row still carries the edit token it had when the user opened it: two operators never
-silently overwrite each other (no lost updates). `--read-only` and servers that refuse writes
+when the row still carries the edit token of the version the user was shown (when opening it, or
+in a conflict, for an overwrite): two operators never silently overwrite each other (no lost
+updates), and there is no unconditional write. `--read-only` and servers that refuse writes
 both end in WritesRefused.
 """
 
@@ -99,19 +100,21 @@ class ModelWriter:
         def work(conn: Any) -> ModelRow:
             self._refuse_duplicate(conn, valid, None)
             row = self._model(conn, registry_sql.MODEL_INSERT, valid.params())
-            assert row is not None
+            if row is None:
+                raise DatabaseError("the model whose stored JSON this one copies was deleted "
+                                    "meanwhile: nothing was saved")
             return row
 
         return self._write(work)
 
-    def update(self, current: ModelRow, draft: ModelDraft, *, force: bool = False) -> ModelRow:
-        """Save the draft over the row as it was opened; force overwrites a newer version."""
+    def update(self, current: ModelRow, draft: ModelDraft) -> ModelRow:
+        """Save the draft over the row as it was opened (or, to overwrite a newer version, as
+        the conflict showed it): never over a version the user has not seen."""
         valid = checked(draft)
 
         def work(conn: Any) -> ModelRow:
             self._refuse_duplicate(conn, valid, current.id)
-            params = {**valid.params(), "id": current.id, "token": current.token,
-                      "force": force}
+            params = {**valid.params(), "id": current.id, "token": current.token}
             row = self._model(conn, registry_sql.MODEL_UPDATE, params)
             if row is None:
                 raise ModelConflict(self._model(conn, registry_sql.MODEL_BY_ID,

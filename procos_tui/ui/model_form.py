@@ -6,6 +6,7 @@ labels and messages built from them go through the sanitiser.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,7 +16,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static, TextArea
 
-from procos_tui.core.registry import FieldError, ModelDraft, ModelRow, validate
+from procos_tui.core.registry import (
+    EDIT_LIMIT_BYTES,
+    FieldError,
+    ModelDraft,
+    ModelRow,
+    size_text,
+    validate,
+)
 from procos_tui.core.sanitize import sanitize_plain, sanitize_text
 
 FIELDS = (("model_name", "Name"), ("provider", "Provider"), ("version", "Version"))
@@ -38,6 +46,7 @@ class ModelForm(ModalScreen[ModelDraft | None]):
     ModelForm Input:focus { background: $accent 30%; }
     ModelForm Checkbox { border: none; height: 1; padding: 0; margin-top: 1; }
     ModelForm TextArea { height: 7; }
+    ModelForm .kept { color: $warning; padding: 0 1; }
     """
 
     def __init__(self, title: str, draft: ModelDraft, message: str = "") -> None:
@@ -64,7 +73,14 @@ class ModelForm(ModalScreen[ModelDraft | None]):
                                        ("performance_stats", "performance_stats (JSON object)",
                                         self.draft.stats_text)):
                 yield Static(label, classes="label")
-                yield TextArea(text, language="json", id=field, show_line_numbers=True)
+                size = self.draft.kept_bytes(field)
+                if size is None:
+                    yield TextArea(text, language="json", id=field, show_line_numbers=True)
+                else:
+                    yield Static(Text(
+                        f"{field} is {size_text(size)}: too large to edit here (the limit is "
+                        f"{size_text(EDIT_LIMIT_BYTES)}). Edit it with SQL; saving here keeps "
+                        "the stored value unchanged."), id=f"{field}-kept", classes="kept")
                 yield Static(classes="error", id=f"{field}-error")
             yield Static(Text("Ctrl+S previews and saves · Esc cancels (nothing is written)",
                               style="dim"))
@@ -73,12 +89,17 @@ class ModelForm(ModalScreen[ModelDraft | None]):
         widget = self.query_one(f"#{field}", Input)
         return str(getattr(self.draft, field)) if widget.disabled else widget.value
 
+    def _json(self, field: str) -> str:
+        if self.draft.kept_bytes(field) is not None:
+            return ""
+        return self.query_one(f"#{field}", TextArea).text
+
     def current(self) -> ModelDraft:
-        return ModelDraft(
-            self._value("model_name"), self._value("provider"), self._value("version"),
-            self.query_one("#config_data", TextArea).text,
-            self.query_one("#performance_stats", TextArea).text,
-            self.query_one("#is_active", Checkbox).value)
+        return replace(  # what the draft keeps as stored, and where from, stays
+            self.draft, model_name=self._value("model_name"),
+            provider=self._value("provider"), version=self._value("version"),
+            config_text=self._json("config_data"), stats_text=self._json("performance_stats"),
+            is_active=self.query_one("#is_active", Checkbox).value)
 
     def show_errors(self, errors: list[FieldError]) -> None:
         for field in ("model_name", "provider", "version", "config_data", "performance_stats"):
@@ -103,7 +124,13 @@ def changes(before: ModelDraft | None, after: ModelDraft) -> list[tuple[str, str
              ("stats_text", "performance_stats")]
     out = []
     for attr, label in pairs:
+        json_field = label if attr.endswith("_text") else None
+        if json_field and after.kept_bytes(json_field) is not None:
+            continue  # saved as stored
         old = "" if before is None else str(getattr(before, attr)).strip()
+        if json_field and before is not None and \
+                (size := before.kept_bytes(json_field)) is not None:
+            old = f"({size_text(size)} stored, too large to show)"
         new = str(getattr(after, attr)).strip()
         if old != new:
             out.append((label, old or "(empty)", new or "(empty)"))

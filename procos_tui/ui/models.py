@@ -196,8 +196,10 @@ class ModelsScreen(Screen[None]):
 
         def chosen(key: str | None) -> None:
             if key == "o" and theirs is not None and row is not None:
+                # Over the version shown, not whatever is newest: a third save meanwhile is
+                # one more conflict, never lost unseen.
                 self._write("Saved over the newer version",
-                            lambda g: g.update_model(theirs, draft, force=True), draft, theirs)
+                            lambda g: g.update_model(theirs, draft), draft, theirs)
             elif key == "r" and theirs is not None:
                 self._open_form("Edit model (reloaded)", ModelDraft.of(theirs), theirs)
             elif key == "n":

@@ -207,3 +207,85 @@ async def test_hostile_stored_values_are_shown_safely_and_kept(registry: str,
         await pilot.press("s")
         await wait_for(pilot, lambda: stored(registry, evil) == ({"memo": "a\u202eb\x9bc"},
                                                                   True))
+
+
+async def test_overwrite_never_replaces_a_version_it_did_not_show(
+        registry: str, procos_app: AppFactory) -> None:
+    """C opens the form; A saves; C's save shows A's version; A saves again; C's `o` meets
+    A's second save as one more conflict instead of overwriting it unseen."""
+    def a_saves(value: str) -> None:
+        with psycopg.connect(registry, autocommit=True) as conn:
+            conn.execute("UPDATE procos_ai_models SET config_data = %s"
+                         " WHERE model_name = 'claude-sonnet-4'", (json.dumps({"A": value}),))
+
+    app = procos_app(registry)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_models(app, pilot)
+        await edit(app, pilot, screen, "claude-sonnet-4")
+        a_saves("first")
+        app.screen.query_one("#config_data", TextArea).text = '{"C": "mine"}'
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: "changed since you opened it" in screen_text(app)
+                       and "first" in screen_text(app))
+        a_saves("second")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: "changed since you opened it" in screen_text(app)
+                       and "second" in screen_text(app))
+        assert stored(registry, "claude-sonnet-4") == ({"A": "second"}, True)
+        await pilot.press("o")  # now shown A's second save, C may overwrite it
+        await wait_for(pilot, lambda: stored(registry, "claude-sonnet-4")
+                       == ({"C": "mine"}, True))
+        await wait_for(pilot, lambda: not screen.counting and any(
+            r.config_json == '{"C": "mine"}' for r in screen.rows))  # the list reloaded
+
+
+async def test_a_10_mb_config_data_is_not_edited_here_and_kept_byte_for_byte(
+        registry: str, procos_app: AppFactory) -> None:
+    """A 10 MB config_data stays on the server: the form opens at once and says it cannot
+    edit it, and saving the other fields (or toggling) keeps it byte for byte."""
+    import time
+
+    def config_digest() -> tuple[object, ...] | None:
+        with psycopg.connect(registry) as conn:
+            return conn.execute("SELECT md5(config_data::text), octet_length(config_data::text),"
+                                " version, is_active FROM procos_ai_models"
+                                " WHERE model_name = 'huge'").fetchone()
+
+    with psycopg.connect(registry, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_models (model_name, provider, version, config_data)"
+                     " SELECT 'huge', 'openai', 'v1', jsonb_object_agg('key' || i,"
+                     " repeat('v', 40)) FROM generate_series(1, 200000) AS i")
+    digest, size, _version, _active = config_digest() or (None, 0, None, None)
+    assert isinstance(size, int) and size > 10_000_000
+    app = procos_app(registry)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "process instances" in screen_text(app))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "3 of 3 models" in screen_text(app))
+        screen = app.screen
+        assert isinstance(screen, ModelsScreen)
+        started = time.monotonic()
+        await edit(app, pilot, screen, "huge")
+        await wait_for(pilot, lambda: "too large to edit here" in screen_text(app))
+        assert time.monotonic() - started < 5  # 0.4 s here; 7 s before, without the notice
+        assert f"config_data is {size / 2**20:.1f} MB: too large" in screen_text(app)
+        assert "the limit is 256 KB" in screen_text(app)
+        huge = next(r for r in screen.rows if r.model_name == "huge")
+        assert huge.config_json is None  # the list did not read it either
+        assert not app.screen.query("#config_data")  # no TextArea holds it
+        app.screen.query_one("#version", Input).value = "v2"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert "config_data" not in screen_text(app)  # the preview: it does not change
+        await pilot.press("s")
+        await wait_for(pilot, lambda: config_digest() == (digest, size, "v2", True))
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen)
+                       and any(r.version == "v2" for r in screen.rows))
+        select(screen, "huge")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: config_digest() == (digest, size, "v2", False))
+        # The list reloaded (a reload still running at exit would meet a torn-down screen).
+        await wait_for(pilot, lambda: not screen.counting and not next(
+            r for r in screen.rows if r.model_name == "huge").is_active)
