@@ -173,14 +173,16 @@ def _string_problem(token: str) -> tuple[int, str] | None:
     if "\\" not in token:
         return None
     high: int | None = None  # offset of a high surrogate escape waiting for its low one
+    high_end = 0  # where its low one must start: plain characters between do not count
     for escape in _ESCAPE.finditer(token, 1, len(token) - 1):
         code = int(escape.group(1), 16) if escape.group(1) else None
-        if high is not None and (code is None or not 0xDC00 <= code <= 0xDFFF):
+        if high is not None and (code is None or not 0xDC00 <= code <= 0xDFFF
+                                 or escape.start() != high_end):
             return high, "a high surrogate escape not followed by a low one"
         if code is None:
             continue
         if 0xD800 <= code <= 0xDBFF:
-            high = escape.start()
+            high, high_end = escape.start(), escape.end()
         elif 0xDC00 <= code <= 0xDFFF:
             if high is None:
                 return escape.start(), "a low surrogate escape without a high one before it"

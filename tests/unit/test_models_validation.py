@@ -44,6 +44,8 @@ def test_what_postgresql_refuses_is_refused_with_line_and_column() -> None:
         '{"t": "\\ud800"}': ("line 1, column 8", "high surrogate"),
         '{"t": "\\ud800\\n"}': ("line 1, column 8", "high surrogate"),
         '{"t": "\\ud800\\ud800\\udc00"}': ("line 1, column 8", "high surrogate"),
+        # found by the jsonb equivalence test: a plain character between high and low
+        '{"t": "\\ud800a\\udc00"}': ("line 1, column 8", "high surrogate"),
         '{"t": "x\\udc00"}': ("line 1, column 9", "low surrogate"),
         '{"t": "\ud800"}': ("line 1, column 8", "U+D800"),
         '{"t": 1e131072}': ("line 1, column 7", "numeric"),
