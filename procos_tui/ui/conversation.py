@@ -43,6 +43,7 @@ class ConversationScreen(Screen[None]):
         Binding("slash", "find", "Find", key_display="/"),
         Binding("m", "cycle_mode", "View"),
         Binding("y", "copy", "Copy"),
+        Binding("Y", "copy_exact", "Copy exact bytes (asks when controls)", show=False),
         Binding("o", "pager", "Pager"),
         Binding("e", "export", "Export"),
         Binding("z", "zoom", "Zoom"),
@@ -376,6 +377,9 @@ class ConversationScreen(Screen[None]):
     def action_copy(self) -> None:
         pane = self.focused_pane()
         actions.copy_pane(self.app, pane)
+
+    def action_copy_exact(self) -> None:
+        actions.copy_pane_exact(self.app, self.focused_pane())
 
     def action_pager(self) -> None:
         pane = self.focused_pane()

@@ -1,0 +1,90 @@
+"""Hostile input through the screens (issue 12): stored text copied, user patterns, failed
+loads, catalog names on the Health screen; driven by Pilot against a real database."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+
+import psycopg
+import pytest
+
+from procos_tui.demo.hostile import hostile
+from procos_tui.ui.app import ProcosApp
+from procos_tui.ui.conversation import ConversationScreen
+from procos_tui.ui.dialogs import ChoiceScreen
+from procos_tui.ui.textpane import TextPane
+from tests.hostile import assert_safe
+from tests.screen import AppFactory, screen_text, wait_for
+
+pytestmark = pytest.mark.db
+
+
+def _row(conn: psycopg.Connection[tuple[object, ...]], pid: str, text: str,
+         data: object = None) -> None:
+    conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                 " content_data, content_text, ai_provider, model_used) VALUES (%s, 'output',"
+                 " %s, %s, 'openai', 'gpt-4o')",
+                 (pid, json.dumps(data if data is not None else {"content": text}), text))
+
+
+def _pane(app: ProcosApp, role: str) -> TextPane:
+    return app.screen.query_one(f"#{role}", TextPane)
+
+
+def _notices(app: ProcosApp) -> str:
+    return "\n".join(n.message for n in app._notifications)
+
+
+async def test_copy_of_stored_controls_is_the_visible_form_exact_bytes_on_request(
+        db: str, procos_app: AppFactory) -> None:
+    """Issue 12 #3: `y` on the demo's hostile row copies stand-ins, not ESC; `Y` and an
+    explicit choice copy the exact bytes."""
+    pid = f"copy-{uuid.uuid4().hex[:8]}"
+    _inp, _itext, out, text, _usage = hostile("ansi", random.Random(7))
+    assert text is not None and "\x1b" in text
+    with psycopg.connect(db, autocommit=True) as conn:
+        _row(conn, pid, text, out)
+    app = procos_app(db, process_id=pid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
+                       and _pane(app, "response").text != "")
+        await pilot.press("2", "r")
+        await wait_for(pilot, lambda: _pane(app, "response").text == text)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Copied" in _notices(app))
+        assert app.clipboard and "␛]52;c;aGVsbG8=␇" in app.clipboard
+        assert_safe(app.clipboard)
+        assert app.clipboard.count("\n") == text.count("\n")  # line ends stay as stored
+        assert "copied as shown" in _notices(app) and "Y copies the exact" in _notices(app)
+        await pilot.press("Y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert "may run commands when pasted" in screen_text(app)
+        await pilot.press("escape")  # the dialog's Esc copies nothing
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        assert "\x1b" not in app.clipboard
+        await pilot.press("Y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.clipboard == text)
+
+
+async def test_copy_of_clean_text_is_exact_at_once(db: str, procos_app: AppFactory) -> None:
+    pid = f"copy-clean-{uuid.uuid4().hex[:8]}"
+    text = "plain\ttabbed\r\nline two é 🙂\n"
+    with psycopg.connect(db, autocommit=True) as conn:
+        _row(conn, pid, text)
+    app = procos_app(db, process_id=pid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
+                       and _pane(app, "response").text != "")
+        await pilot.press("2", "r")
+        await wait_for(pilot, lambda: _pane(app, "response").text == text)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Copied" in _notices(app))
+        assert app.clipboard == text and "as shown" not in _notices(app)
+        await pilot.press("Y")
+        await pilot.pause()
+        assert isinstance(app.screen, ConversationScreen)  # nothing to confirm
+        assert app.clipboard == text
