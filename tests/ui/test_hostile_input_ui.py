@@ -88,3 +88,48 @@ async def test_copy_of_clean_text_is_exact_at_once(db: str, procos_app: AppFacto
         await pilot.pause()
         assert isinstance(app.screen, ConversationScreen)  # nothing to confirm
         assert app.clipboard == text
+
+
+async def test_esc_on_the_model_conflict_keeps_the_draft_and_the_cursor(
+        fresh: str, procos_app: AppFactory) -> None:
+    """Issue 12 #13: Esc on "The model changed since you opened it" goes back to the form
+    with what was typed; the list's cursor stays on the model, so `e` edits it again."""
+    from textual.widgets import DataTable, TextArea
+
+    from procos_tui.ui.model_form import ModelForm
+    from procos_tui.ui.models import ModelsScreen
+
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("DELETE FROM procos_ai_models")
+        conn.execute("INSERT INTO procos_ai_models (model_name, provider, version, config_data)"
+                     " VALUES ('gpt-4o', 'openai', '2024-08-06', '{}'),"
+                     " ('claude-sonnet-4', 'anthropic', '20250514', NULL)")
+    app = procos_app(fresh)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "process instances" in screen_text(app))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen)
+                       and "2 of 2 models" in screen_text(app))
+        models = app.screen
+        assert isinstance(models, ModelsScreen)
+        table = models.query_one(DataTable)
+        table.move_cursor(row=[r.model_name for r in models.shown].index("gpt-4o"))
+        assert table.cursor_row == 1  # sorted by provider: not the top row
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        with psycopg.connect(fresh, autocommit=True) as conn:
+            conn.execute("UPDATE procos_ai_models SET config_data = '{\"theirs\": 1}'"
+                         " WHERE model_name = 'gpt-4o'")
+        app.screen.query_one("#config_data", TextArea).text = '{"my draft": 2}'
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: "changed since you opened it" in screen_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        assert app.screen.query_one("#config_data", TextArea).text == '{"my draft": 2}'
+        await pilot.press("escape")  # leave the form: the list, cursor still on gpt-4o
+        await wait_for(pilot, lambda: app.screen is models and not models.counting)
+        await pilot.pause(0.2)
+        selected = models.selected()
+        assert selected is not None and selected.model_name == "gpt-4o"
