@@ -133,3 +133,48 @@ async def test_esc_on_the_model_conflict_keeps_the_draft_and_the_cursor(
         await pilot.pause(0.2)
         selected = models.selected()
         assert selected is not None and selected.model_name == "gpt-4o"
+
+
+async def test_a_failed_load_says_so_and_r_retries(db: str, procos_app: AppFactory) -> None:
+    """Issue 12 #19: the browsing backend dies while a big row loads. The panes say the load
+    failed (not "loading…", not "the row is gone"), `2` does not claim otherwise, R reads
+    again and shows the text."""
+    pid = f"killed-{uuid.uuid4().hex[:8]}"
+    big = "first line of a big answer\n" + "y" * 3_000_000 + "\nlast line"
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, task_id,"
+                     " context_type, content_data, content_text, created_at) VALUES"
+                     " (%s, 't1', 'output', '{}', 'small answer', now() - interval '1 hour'),"
+                     " (%s, 't2', 'output', '{}', %s, now())", (pid, pid, big))
+    app = procos_app(db, process_id=pid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
+                       and _pane(app, "response").text == "small answer")
+        browsing = app.gateway.browse.backend_pid
+        assert browsing is not None
+        with psycopg.connect(db) as locker, psycopg.connect(db, autocommit=True) as killer:
+            # The big row's read waits behind this lock, so it is surely under way when its
+            # backend is ended.
+            locker.execute("LOCK TABLE procos_ai_context IN ACCESS EXCLUSIVE MODE")
+            await pilot.press("right_square_bracket")
+
+            def waiting() -> bool:
+                row = killer.execute("SELECT wait_event_type FROM pg_stat_activity WHERE"
+                                     " pid = %s", (browsing,)).fetchone()
+                return row is not None and row[0] == "Lock"
+
+            await wait_for(pilot, waiting)
+            killer.execute("SELECT pg_terminate_backend(%s)", (browsing,))
+            await wait_for(pilot, lambda: "the load failed" in screen_text(app))
+            locker.rollback()
+        text = screen_text(app)
+        assert "load failed: R retries" in text and "loading…" not in text
+        assert "Retry load" in text  # the key, in the footer while it applies
+        assert "gone" not in text
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        assert "the load failed" in screen_text(app) and "gone" not in screen_text(app)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: _pane(app, "response").text == big)
+        await wait_for(pilot, lambda: "first line of a big answer" in screen_text(app))
+        assert "load failed" not in screen_text(app)
