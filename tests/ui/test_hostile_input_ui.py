@@ -178,3 +178,29 @@ async def test_a_failed_load_says_so_and_r_retries(db: str, procos_app: AppFacto
         await wait_for(pilot, lambda: _pane(app, "response").text == big)
         await wait_for(pilot, lambda: "first line of a big answer" in screen_text(app))
         assert "load failed" not in screen_text(app)
+
+
+async def test_health_shows_catalog_names_as_text_and_unanalysed_tables_plainly(
+        fresh: str, procos_app: AppFactory) -> None:
+    """Issue 12 #4 (screen) and #20: an index named with an OSC 2 title change and a bidi
+    override on an AI table reaches no title, notice or line of the Health screen raw; a
+    table never analysed says so instead of "~-1 rows"."""
+    from procos_tui.ui.health import HealthScreen
+
+    name = "ix\x1b]2;owned\x07\u202eevil\x9b31m"
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute(f'CREATE INDEX "{name}" ON procos_ai_context (context_type)')
+        assert conn.execute("SELECT reltuples FROM pg_class WHERE relname ="
+                            " 'procos_ai_search_words'").fetchone() == (-1,)
+    app = procos_app(fresh)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: "process instances" in screen_text(app))
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen)
+                       and "unused indexes" in screen_text(app), timeout=30)
+        text = screen_text(app)
+        assert "ix␛]2;owned␇<U+202E>evil\\x9b31m" in text
+        for shown in (text, app.title, app.sub_title, app.screen.title or "",
+                      app.screen.sub_title or "", _notices(app)):
+            assert_safe(shown)
+        assert "~-1 rows" not in text and "not analysed yet" in text
