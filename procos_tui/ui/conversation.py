@@ -23,6 +23,7 @@ from procos_tui.core.conversation import (
 )
 from procos_tui.core.document import Document
 from procos_tui.core.errors import DatabaseError
+from procos_tui.core.find import REGEX_DEADLINE_S
 from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.types import CamundaDetails, InteractionContent, InteractionHeader
@@ -323,7 +324,15 @@ class ConversationScreen(Screen[None]):
         landing, pane = self.landing, event.pane
         if landing is not None and pane.finding is None and pane.id == self.find_target:
             found = len(pane.matches) if pane.matches is not None else None
-            step = landing.next_step(found, raw=self.mode is ViewMode.RAW)
+            gave_up = pane.matches is not None and pane.matches.gave_up
+            step = landing.next_step(found, raw=self.mode is ViewMode.RAW, gave_up=gave_up)
+            if gave_up:
+                self.notify(f"The pattern took over {REGEX_DEADLINE_S:g} s to match here "
+                            "(Python's matcher backtracks where PostgreSQL's does not): the "
+                            "highlight was given up"
+                            + (", showing the text the server matched instead."
+                               if step == "fallback" else "."),
+                            title="Find", severity="warning", markup=False)
             if step == "raw":
                 self.action_mode("raw")  # refills the panes, which land again
             elif step == "fallback":

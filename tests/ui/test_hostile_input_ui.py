@@ -3,6 +3,7 @@ loads, catalog names on the Health screen; driven by Pilot against a real databa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import uuid
@@ -110,8 +111,9 @@ async def test_esc_on_the_model_conflict_keeps_the_draft_and_the_cursor(
         await pilot.press("m")
         await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen)
                        and "2 of 2 models" in screen_text(app))
-        models = app.screen
-        assert isinstance(models, ModelsScreen)
+        shown = app.screen
+        assert isinstance(shown, ModelsScreen)
+        models: ModelsScreen = shown
         table = models.query_one(DataTable)
         table.move_cursor(row=[r.model_name for r in models.shown].index("gpt-4o"))
         assert table.cursor_row == 1  # sorted by provider: not the top row
@@ -204,3 +206,51 @@ async def test_health_shows_catalog_names_as_text_and_unanalysed_tables_plainly(
                       app.screen.sub_title or "", _notices(app)):
             assert_safe(shown)
         assert "~-1 rows" not in text and "not analysed yet" in text
+
+
+async def test_a_catastrophic_regex_in_the_landing_leaves_the_ui_responsive(
+        db: str, procos_app: AppFactory) -> None:
+    """Issue 12 #6: PostgreSQL matches `(x+x+)+y` at once; Python's backtracking matcher
+    would take hours over 32 x's and hold the GIL meanwhile. The landing's scan runs in a
+    child killed at its deadline: keys work throughout, the screen says the highlight was
+    given up, and the pane shows the text the server matched instead."""
+    from textual.widgets import DataTable, Input
+
+    from procos_tui.core.find import REGEX_DEADLINE_S
+    from procos_tui.ui.search import SearchScreen
+
+    pid = f"redos-{uuid.uuid4().hex[:8]}"
+    body = "start " + "x" * 32 + "! and then later xxy done"
+    with psycopg.connect(db, autocommit=True) as conn:
+        _row(conn, pid, body)
+    app = procos_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "process instances" in screen_text(app))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        search = app.screen
+        search.query_one("#query", Input).value = f"mode:regex id:{pid} (x+x+)+y"
+        await wait_for(pilot, lambda: search.query_one("#hits", DataTable).row_count == 1)
+        await pilot.press("enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        conversation = app.screen
+        assert isinstance(conversation, ConversationScreen)
+        pane = _pane(app, "response")
+        await wait_for(pilot, lambda: pane.finding == "(x+x+)+y")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await pilot.press("z")  # a key while the pattern runs
+        await wait_for(pilot, lambda: conversation.has_class("zoom-response"), timeout=2)
+        await pilot.press("z")
+        await wait_for(pilot, lambda: not conversation.has_class("zoom-response"), timeout=2)
+        assert loop.time() - started < 2
+        await wait_for(pilot, lambda: "given up" in _notices(app),
+                       timeout=REGEX_DEADLINE_S + 10)
+        await wait_for(pilot, lambda: pane.matches is not None and len(pane.matches) == 1)
+        assert pane.matches is not None
+        assert pane.text[pane.matches.starts[0]:pane.matches.ends[0]] == "xxy"
+        assert "the text the server matched" in _notices(app)
+        started = loop.time()
+        await pilot.press("escape", "escape")  # the pane's find, then the screen
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen), timeout=2)
+        assert loop.time() - started < 2
