@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -78,3 +79,16 @@ def test_export_to_a_terminal_by_name_shows_controls(db: str, hostile_row: str) 
         os.close(follower)
     assert "answer" in shown and "end" in shown
     assert_safe(shown)
+
+
+@pytest.mark.db
+def test_a_database_without_the_schema_is_one_line_and_no_traceback(
+        empty_db: Callable[[], str]) -> None:
+    """Issue 12 #9: the TUI on a database without ProcOS's tables leaves with one line."""
+    from tests.cli import run_tui_in_a_terminal
+
+    code, err, after = run_tui_in_a_terminal("--dsn", empty_db())
+    assert code == 2
+    assert "Traceback" not in err and "MountError" not in err, err
+    assert after.startswith("procos-tui: database ") and "init-db" in after, after
+    assert after.count("\n") == 1, after

@@ -112,26 +112,10 @@ def test_an_argument_that_is_not_utf8_is_one_line(capsys: pytest.CaptureFixture[
 def test_a_fatal_start_says_one_line_and_no_traceback() -> None:
     """Issue 12 #9: the TUI leaving at once (nothing listens on the port) must not race the
     home screen's late footer into a Textual MountError traceback before its one line."""
-    import os
-    import re
-    import subprocess
-    import sys
+    from tests.cli import run_tui_in_a_terminal
 
-    leader, follower = os.openpty()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "procos_tui", "--dsn",
-             "host=127.0.0.1 port=1 connect_timeout=3"],
-            stdin=follower, stdout=follower, stderr=subprocess.PIPE, timeout=60,
-            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"})
-    finally:
-        os.close(follower)
-        os.close(leader)
-    # Textual draws on stderr: what the user reads is what follows its last frame.
-    err = done.stderr.decode("utf-8", "replace")
-    after = re.sub(r"\x1b\[[0-9;?<>=$]*[A-Za-z~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)", "",
-                   err.rpartition("\x1b[?1049l")[2])
-    assert done.returncode == 2
+    code, err, after = run_tui_in_a_terminal("--dsn", "host=127.0.0.1 port=1 connect_timeout=3")
+    assert code == 2
     assert "Traceback" not in err and "MountError" not in err, err
     assert after.startswith("procos-tui: cannot connect to ") and after.count("\n") == 1, after
 
