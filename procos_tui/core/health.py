@@ -66,7 +66,7 @@ class TableStats:
     def rows_text(self) -> str:
         """'~1,234 rows', or what is known when the planner has no estimate yet."""
         if self.rows_estimate is None:
-            return "rows unknown (never analysed)"
+            return "rows not counted: not analysed yet"
         return f"~{self.rows_estimate:,} rows"
 
 

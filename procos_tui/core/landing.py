@@ -20,9 +20,13 @@ class Landing:
     fallback: str = ""  # literal text to find when the term finds nothing (a regex)
     tries: int = 0
 
-    def next_step(self, found: int | None, *, raw: bool) -> str:
+    def next_step(self, found: int | None, *, raw: bool, gave_up: bool = False) -> str:
         """After a find of `found` matches: "raw" (the rendered view lacks the text: try the
-        raw one), "fallback" (find the literal instead), or "done"."""
+        raw one), "fallback" (find the literal instead), or "done". A find given up at its
+        deadline goes to the literal the server matched at once: the raw view would only
+        give the same pattern another deadline."""
+        if gave_up:
+            return "fallback" if self.fallback else "done"
         if found == 0 and not raw and self.tries == 1:
             return "raw"
         if found == 0 and self.fallback:

@@ -24,18 +24,73 @@ OSC52_COMFORT = 512 * 1024
 
 
 def copy_pane(app: App[Any], pane: TextPane) -> str:
-    """Whole pane, or the selected lines, to the clipboard; says what went. Returns the text."""
+    """Whole pane, or the selected lines, to the clipboard; says what went. Returns the text
+    copied: exact when the text holds no control characters, else its visible form (a stored
+    `ESC[201~` and a line, pasted into a shell, would end the bracketed paste and run it)."""
+    text = _pane_text(app, pane)
+    if not text:
+        return text
+    controls = control_characters(text)
+    if not controls:
+        _copy(app, pane, text, "")
+        return text
+    shown = visible_text(text)
+    _copy(app, pane, shown,
+          f"The text holds {len(controls):,} control character"
+          f"{'s' if len(controls) != 1 else ''} ({_kinds(controls)}): copied as shown, with "
+          "stand-ins, so that pasting it cannot run anything. Y copies the exact bytes; "
+          "o (pager) and e (export) keep every character too.",
+          severity="warning")
+    return shown
+
+
+def copy_pane_exact(app: App[Any], pane: TextPane) -> None:
+    """The pane's exact characters to the clipboard: at once when they hold no control
+    characters, else after the user has chosen so in a dialog that says what it risks."""
+    from rich.text import Text
+
+    from procos_tui.ui.dialogs import ChoiceScreen
+
+    text = _pane_text(app, pane)
+    controls = control_characters(text) if text else []
+    if not controls:
+        if text:
+            _copy(app, pane, text, "")
+        return
+
+    def chosen(key: str | None) -> None:
+        if key == "x":
+            _copy(app, pane, text, "Exact bytes, control characters included: paste them "
+                  "only where they cannot act (not into a shell or a terminal).",
+                  severity="warning")
+
+    app.push_screen(ChoiceScreen(
+        "Copy the exact bytes?",
+        Text(f"The text holds {len(controls):,} control character"
+             f"{'s' if len(controls) != 1 else ''} ({_kinds(controls)}). Pasted into a "
+             "terminal, escape sequences act: one that ends a bracketed paste can run the "
+             "lines after it as commands. y copies the text as shown (stand-ins); the pager "
+             "(o) and export (e) keep every character safely."),
+        {"x": "copy exact bytes anyway (may run commands when pasted)"}), chosen)
+
+
+def _pane_text(app: App[Any], pane: TextPane) -> str:
     selected = pane.selected_text()
     text = selected if selected is not None else pane.text
     if not text:
         app.notify("Nothing to copy: the pane is empty.", severity="warning")
-        return text
+    return text
+
+
+def _copy(app: App[Any], pane: TextPane, text: str, note: str,
+          severity: SeverityLevel = "information") -> None:
     app.copy_to_clipboard(text)
-    size = len(text.encode("utf-8"))
-    what = (f"{text.count(chr(10)) + 1:,} selected lines" if selected is not None
+    size = len(text.encode("utf-8", "surrogatepass"))
+    what = (f"{text.count(chr(10)) + 1:,} selected lines" if pane.selection is not None
             else "the whole pane")
     message = f"Copied {len(text):,} characters ({what}, {human_size(size)}) via OSC 52."
-    severity: SeverityLevel = "information"
+    if note:
+        message += " " + note
     if size > OSC52_COMFORT:
         severity = "warning"
         message += (" Many terminals refuse clipboard writes this large: for the full text "
@@ -43,7 +98,22 @@ def copy_pane(app: App[Any], pane: TextPane) -> str:
     if os.environ.get("TMUX"):
         message += " In tmux this needs `set -g set-clipboard on`."
     app.notify(message, title="Copy", severity=severity, markup=False)
-    return text
+
+
+def control_characters(text: str) -> list[str]:
+    """The characters the pager and a copy show as stand-ins (all the sanitiser replaces but
+    tabs and line ends)."""
+    return _PAGER_UNSAFE.findall(text)
+
+
+def _kinds(controls: list[str]) -> str:
+    kinds = list(dict.fromkeys(visible_escape(c[0]) for c in controls))
+    return ", ".join(kinds[:4]) + (", …" if len(kinds) > 4 else "")
+
+
+def visible_text(text: str) -> str:
+    """Every character, tabs and CRLF as stored, other controls as visible stand-ins."""
+    return _PAGER_UNSAFE.sub(lambda m: visible_escape(m.group()), text)
 
 
 def pager_command() -> list[str]:
@@ -56,10 +126,9 @@ _PAGER_UNSAFE = re.compile("[" + unsafe_class(keep="\t\n\r") + "]|\r(?!\n)")
 
 
 def pager_input(text: str) -> bytes:
-    """Every character, tabs and CRLF as stored, other controls as visible stand-ins: pagers
-    such as `less -R` would otherwise pass stored escape sequences to the terminal."""
-    return _PAGER_UNSAFE.sub(lambda m: visible_escape(m.group()), text).encode("utf-8",
-                                                                             "replace")
+    """visible_text as bytes: pagers such as `less -R` would otherwise pass stored escape
+    sequences to the terminal."""
+    return visible_text(text).encode("utf-8", "replace")
 
 
 def open_pager(app: App[Any], text: str) -> None:

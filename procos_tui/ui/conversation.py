@@ -23,6 +23,7 @@ from procos_tui.core.conversation import (
 )
 from procos_tui.core.document import Document
 from procos_tui.core.errors import DatabaseError
+from procos_tui.core.find import REGEX_DEADLINE_S
 from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.types import CamundaDetails, InteractionContent, InteractionHeader
@@ -37,15 +38,22 @@ if TYPE_CHECKING:
     from procos_tui.core.landing import Landing
 
 
+def _no_row(role: str) -> str:
+    return ("(no prompt row: this response has no input before it)" if role == "prompt"
+            else "(no response row for this prompt)")
+
+
 class ConversationScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("slash", "find", "Find", key_display="/"),
         Binding("m", "cycle_mode", "View"),
         Binding("y", "copy", "Copy"),
+        Binding("Y", "copy_exact", "Copy exact bytes (asks when controls)", show=False),
         Binding("o", "pager", "Pager"),
         Binding("e", "export", "Export"),
         Binding("z", "zoom", "Zoom"),
+        Binding("R", "retry", "Retry load"),  # shown only after a failed load
         Binding("1", "mode('rendered')", "Rendered view", show=False),
         Binding("2", "mode('raw')", "Raw text view", show=False),
         Binding("3", "mode('json')", "JSON view", show=False),
@@ -88,6 +96,9 @@ class ConversationScreen(Screen[None]):
         self.find_target = "response"
         self._notes: dict[str, str] = {}  # what each pane shows, for its title
         self._find_timer: Timer | None = None
+        # Why the last read of this screen's rows failed (a lost connection, a timeout):
+        # the panes say so, and R reads again. None when nothing failed.
+        self.load_error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -122,7 +133,12 @@ class ConversationScreen(Screen[None]):
             camunda = await gateway.camunda_details(self.process_instance_id)
         except DatabaseError as exc:
             self._failed(str(exc))
+            self._set_load_error(str(exc))
+            self.query_one("#heading", Static).update(Text(
+                f"Process instance {sanitize_plain(self.process_instance_id)} — the load "
+                f"failed: {sanitize_plain(str(exc))} · R retries", style="bold red"))
             return
+        self._set_load_error(None)
         app.server_facts(gateway.facts)  # opened (--process ID) or reconnected just now
         self._show_interactions(group_interactions(headers), camunda)
 
@@ -167,6 +183,7 @@ class ConversationScreen(Screen[None]):
         if not 0 <= index < len(self.interactions):
             return
         self.index = index
+        self._set_load_error(None)
         item = self.interactions[index]
         for role, row in (("prompt", item.prompt), ("response", item.response)):
             self.query_one(f"#{role}-title", Static).update(self._title(role, row, loading=True))
@@ -190,11 +207,34 @@ class ConversationScreen(Screen[None]):
                     rows[header.id] = content
         except DatabaseError as exc:
             self._failed(str(exc))
+            if index == self.index:
+                self._set_load_error(str(exc))
+                self.rows = {}
+                self._fill_panes()
             return
         if index != self.index:
             return
         self.rows = rows
+        self._set_load_error(None)
         self._fill_panes()
+
+    def _set_load_error(self, error: str | None) -> None:
+        if error != self.load_error:
+            self.load_error = error
+            self.refresh_bindings()  # R in the footer exactly while there is a failure
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.load_error is not None if action == "retry" else True
+
+    def action_retry(self) -> None:
+        if self.load_error is None:
+            return
+        if not self.interactions:
+            self.query_one("#heading", Static).update(Text(
+                f"Process instance {sanitize_plain(self.process_instance_id)} — loading…"))
+            self.load_interactions()
+        else:
+            self.show_interaction(self.index)  # titles say loading…, then the panes fill
 
     def _failed(self, error: str) -> None:
         self.notify(sanitize_plain(error), title="Database", severity="error", markup=False)
@@ -204,18 +244,20 @@ class ConversationScreen(Screen[None]):
     def _fill_panes(self) -> None:
         if not 0 <= self.index < len(self.interactions):
             return
-        if any(needs_data(row, self.mode) for row in self.rows.values()):
+        if self.load_error is None and any(needs_data(row, self.mode)
+                                           for row in self.rows.values()):
             self.load_content(self.index, self.mode)  # comes back here with content_data
             return
         item = self.interactions[self.index]
+        if self.load_error is not None:
+            self._show_load_failure(item, self.load_error)
+            return
         dark = self.app.current_theme.dark if self.app.current_theme else True
         for role, header in (("prompt", item.prompt), ("response", item.response)):
             pane = self.query_one(f"#{role}", TextPane)
             row = self.rows.get(header.id) if header else None
             if row is None:
-                missing = ("(no prompt row: this response has no input before it)"
-                           if role == "prompt" else "(no response row for this prompt)")
-                pane.set_text(Document(""), Styler(), missing if header is None
+                pane.set_text(Document(""), Styler(), _no_row(role) if header is None
                               else "(the row is gone: deleted since the list was read)")
                 self.query_one(f"#{role}-title", Static).update(self._title(role, header))
                 continue
@@ -235,6 +277,21 @@ class ConversationScreen(Screen[None]):
                 self._title(role, header, note=shown.note))
         if self.landing is not None and self.focus_row and item.holds(self.focus_row):
             self._land(item)
+
+    def _show_load_failure(self, item: Interaction, error: str) -> None:
+        """The rows could not be read: say it in both panes (not "gone", which would be a
+        different fact) and how to try again."""
+        for role, header in (("prompt", item.prompt), ("response", item.response)):
+            pane = self.query_one(f"#{role}", TextPane)
+            if header is None:
+                pane.set_text(Document(""), Styler(), _no_row(role))
+                continue
+            pane.set_text(Document(""), Styler(),
+                          f"(the load failed: {sanitize_plain(error)} · R retries)",
+                          keep_find=False)
+            title = self._title(role, header)
+            title.append("  load failed: R retries", style="bold red")
+            self.query_one(f"#{role}-title", Static).update(title)
 
     def _land(self, item: Interaction) -> None:
         """Find the search's match in the hit row's pane. The rendered view of a prompt shows
@@ -267,7 +324,15 @@ class ConversationScreen(Screen[None]):
         landing, pane = self.landing, event.pane
         if landing is not None and pane.finding is None and pane.id == self.find_target:
             found = len(pane.matches) if pane.matches is not None else None
-            step = landing.next_step(found, raw=self.mode is ViewMode.RAW)
+            gave_up = pane.matches is not None and pane.matches.gave_up
+            step = landing.next_step(found, raw=self.mode is ViewMode.RAW, gave_up=gave_up)
+            if gave_up:
+                self.notify(f"The pattern took over {REGEX_DEADLINE_S:g} s to match here "
+                            "(Python's matcher backtracks where PostgreSQL's does not): the "
+                            "highlight was given up"
+                            + (", showing the text the server matched instead."
+                               if step == "fallback" else "."),
+                            title="Find", severity="warning", markup=False)
             if step == "raw":
                 self.action_mode("raw")  # refills the panes, which land again
             elif step == "fallback":
@@ -306,7 +371,8 @@ class ConversationScreen(Screen[None]):
 
     def action_mode(self, name: str) -> None:
         self.mode = ViewMode(name)
-        if any(needs_data(row, self.mode) for row in self.rows.values()):
+        if self.load_error is None and any(needs_data(row, self.mode)
+                                           for row in self.rows.values()):
             self.load_content(self.index, self.mode)  # content_data first, then the panes
         else:
             self._fill_panes()
@@ -376,6 +442,9 @@ class ConversationScreen(Screen[None]):
     def action_copy(self) -> None:
         pane = self.focused_pane()
         actions.copy_pane(self.app, pane)
+
+    def action_copy_exact(self) -> None:
+        actions.copy_pane_exact(self.app, self.focused_pane())
 
     def action_pager(self) -> None:
         pane = self.focused_pane()

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 COLUMNS = ("Kind", "Concerns", "Finding")
 
 
+def _names(names: list[str]) -> str:
+    return ", ".join(sanitize_plain(name) for name in names)
+
+
 class HealthScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
@@ -86,16 +90,19 @@ class HealthScreen(Screen[None]):
                        "makes it, no truncation found", style="bold red" if count else
                        "bold green")
         summary.append(f" · Camunda: {sanitize_plain(report.camunda)}")
+        # Catalog names are anyone's to choose (CREATE INDEX "<ESC>]2;…"): shown like stored
+        # text, as the findings' cells are.
         for t in report.stats.tables:
-            summary.append(f"\n{t.table}: {human_size(t.bytes)}, {t.rows_text}, "
-                           f"analysed {t.last_analyzed or 'never'}")
+            summary.append("\n" + sanitize_plain(f"{t.table}: {human_size(t.bytes)}, "
+                                                 f"{t.rows_text}, analysed "
+                                                 f"{t.last_analyzed or 'never'}"))
         if self.missing_indexes:
             summary.append(f"\noptimize_camunda_for_ai() would create "
-                           f"{', '.join(self.missing_indexes)}: o creates them",
+                           f"{_names(self.missing_indexes)}: o creates them",
                            style="bold yellow")
         unused = report.stats.unused_indexes
         if unused:
-            summary.append(f"\nunused indexes (not findings): {', '.join(unused)}", style="dim")
+            summary.append(f"\nunused indexes (not findings): {_names(unused)}", style="dim")
         self.query_one("#summary", Static).update(summary)
         if count:
             self._detail(0)
@@ -160,7 +167,7 @@ class HealthScreen(Screen[None]):
 
         self.app.push_screen(ChoiceScreen(
             "Run optimize_camunda_for_ai()?",
-            Text("Creates " + ", ".join(self.missing_indexes) + " on Camunda's tables and "
+            Text("Creates " + _names(self.missing_indexes) + " on Camunda's tables and "
                  "analyses the AI tables (init-db.sql's function)."), {"y": "run it"}), chosen)
 
     @work(exclusive=True, group="optimize")

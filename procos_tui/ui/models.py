@@ -108,7 +108,10 @@ class ModelsScreen(Screen[None]):
     @work(exclusive=True, group="models")
     async def load(self, select: str | None = None) -> None:
         """The models at once, then their usage (a grouped pass that takes seconds on a
-        large table) when it comes."""
+        large table) when it comes. The cursor stays on its model unless told otherwise:
+        a row that moved to the top would take the next key's action."""
+        if select is None and (current := self.selected()) is not None:
+            select = current.id
         try:
             self.rows = await self.gateway.models()
             self.counting = True
@@ -204,8 +207,11 @@ class ModelsScreen(Screen[None]):
                 self._open_form("Edit model (reloaded)", ModelDraft.of(theirs), theirs)
             elif key == "n":
                 self._write("Created", lambda g: g.create_model(draft), draft, None)
-            else:
-                self.load()
+            else:  # Esc: back to the form with what was typed, as the preview's Esc does
+                self.load(select=row.id if row is not None else None)
+                self._open_form("Edit model" if row is not None else "New model", draft, row,
+                                message="Not saved: the model changed since you opened it "
+                                        "(saving again shows both versions)")
 
         choices = ({"r": "reload theirs", "o": "overwrite with mine"} if theirs is not None
                    else {"n": "save as new"})

@@ -86,14 +86,17 @@ class ProcessesScreen(Screen[None]):
         yield StatusLine(id="status")
 
     def on_mount(self) -> None:
-        # The footer comes one frame after the rows: building its keys is a good part of the
-        # first frame's cost, and the rows are what the user is waiting for.
-        self.call_after_refresh(self._mount_footer)
         # The mouse wheel scrolls without moving the cursor: near the end loads more too.
         self.watch(self.query_one(ProcessList), "scroll_y", self._scrolled, init=False)
         # The forked child has usually answered by now: its rows go into the first frame
         # rather than into a second full repaint.
         answer = host(self.app).gateway.prefetched_now(self.filter, PREFETCH_PATIENCE_S)
+        if answer is not None and answer.error:
+            self._failed(answer.error, fatal=True)  # no footer: the app is leaving
+            return
+        # The footer comes one frame after the rows: building its keys is a good part of the
+        # first frame's cost, and the rows are what the user is waiting for.
+        self.call_after_refresh(self._mount_footer)
         if answer is not None:
             self._show_prefetched(answer)
             return
@@ -166,6 +169,8 @@ class ProcessesScreen(Screen[None]):
         self.notify(sanitize_plain(error), title="Database", severity="error", markup=False)
 
     async def _mount_footer(self) -> None:
+        if not self.is_attached:  # the app left before the next frame (a fatal start)
+            return
         await self.mount(Footer())
         self.refresh_bindings()  # a footer mounted late waits for this signal to show keys
 

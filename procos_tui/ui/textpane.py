@@ -8,9 +8,6 @@ screen through the sanitiser's stand-ins: nothing stored is ever written raw to 
 
 from __future__ import annotations
 
-import asyncio
-import re
-from array import array
 from collections import OrderedDict
 from typing import ClassVar
 
@@ -26,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from procos_tui.core.document import Document, WrapLayout, escape_spans
-from procos_tui.core.find import Matches, find_all
+from procos_tui.core.find import REGEX_DEADLINE_S, Matches, find_all_bounded
 from procos_tui.core.highlight import Styler, StyleSpan
 from procos_tui.core.sanitize import sanitize_plain
 
@@ -197,9 +194,10 @@ class TextPane(ScrollView, can_focus=True):
     def find(self, term: str, *, regex: bool = False, ignore_case: bool | None = None) -> None:
         """Highlight every match of term and go to the first one from the top of the view.
 
-        The scan runs in a thread (20 MB take most of a second); a newer find or another
-        text makes its answer moot. A regex Python cannot read (PostgreSQL's dialect differs
-        in places) finds nothing rather than failing."""
+        The scan runs off the event loop (20 MB take most of a second), a regular expression
+        in a child process that is killed at a deadline: the matches then say `gave_up`. A
+        newer find or another text makes its answer moot. A regex Python cannot read
+        (PostgreSQL's dialect differs in places) finds nothing rather than failing."""
         self.finding = term or None
         if not term:
             self._found(self.doc, None)
@@ -210,14 +208,8 @@ class TextPane(ScrollView, can_focus=True):
     @work(exclusive=True, group="find", exit_on_error=False)
     async def _scan(self, doc: Document, term: str, regex: bool,
                     ignore_case: bool | None) -> None:
-        def scan() -> Matches:
-            try:
-                return find_all(doc, term, regex=regex, ignore_case=ignore_case)
-            except (re.error, RecursionError):
-                return Matches(term, array("q"), array("q"))
-
-        # Off the event loop: 20 MB take most of a second.
-        self._found(doc, await asyncio.to_thread(scan))
+        self._found(doc, await find_all_bounded(doc, term, regex=regex,
+                                                ignore_case=ignore_case))
 
     def _found(self, doc: Document, matches: Matches | None) -> None:
         if doc is not self.doc or (matches is not None and matches.term != self.finding):
@@ -350,6 +342,9 @@ def match_status(pane: TextPane) -> Text:
     if pane.matches is None:
         return Text("")
     count = len(pane.matches)
+    if pane.matches.gave_up:
+        return Text(f"gave up on {sanitize_plain(pane.matches.term)!r} after "
+                    f"{REGEX_DEADLINE_S:g} s", style=Style(color="yellow"))
     if not count:
         return Text(f"no match for {sanitize_plain(pane.matches.term)!r}",
                     style=Style(color="red"))

@@ -356,7 +356,7 @@ def test_a_table_never_analysed_has_no_row_estimate(fresh: str) -> None:
     assert {t.table: t.rows_estimate for t in stats.tables}["procos_ai_search_words"] is None
     done = run("check", "--dsn", fresh)
     assert "table procos_ai_search_words: " in done.stdout
-    assert "rows unknown (never analysed)" in done.stdout and "~-1" not in done.stdout
+    assert "rows not counted: not analysed yet" in done.stdout and "~-1" not in done.stdout
 
 
 # --- server words: database names, notices, setting values ---------------------------------------
@@ -414,3 +414,16 @@ async def test_the_servers_facts_reach_the_screens_safe(pg_server: Server) -> No
         await gateway.close()
     assert facts.database.startswith("q␛]52;c;")
     assert_safe(facts.database + facts.server_version + gateway.display)
+
+
+@pytest.mark.db
+def test_a_database_without_the_schema_is_one_line_and_no_traceback(
+        empty_db: Callable[[], str]) -> None:
+    """Issue 12 #9: the TUI on a database without ProcOS's tables leaves with one line."""
+    from tests.cli import run_tui_in_a_terminal
+
+    code, err, after = run_tui_in_a_terminal("--dsn", empty_db())
+    assert code == 2
+    assert "Traceback" not in err and "MountError" not in err, err
+    assert after.startswith("procos-tui: database ") and "init-db" in after, after
+    assert after.count("\n") == 1, after

@@ -107,3 +107,90 @@ def test_an_argument_that_is_not_utf8_is_one_line(capsys: pytest.CaptureFixture[
     err = capsys.readouterr().err
     assert err.startswith("procos-tui: process instance id is not valid UTF-8")
     assert err.count("\n") == 1
+
+
+def test_a_fatal_start_says_one_line_and_no_traceback() -> None:
+    """Issue 12 #9: the TUI leaving at once (nothing listens on the port) must not race the
+    home screen's late footer into a Textual MountError traceback before its one line."""
+    from tests.cli import run_tui_in_a_terminal
+
+    code, err, after = run_tui_in_a_terminal("--dsn", "host=127.0.0.1 port=1 connect_timeout=3")
+    assert code == 2
+    assert "Traceback" not in err and "MountError" not in err, err
+    assert after.startswith("procos-tui: cannot connect to ") and after.count("\n") == 1, after
+
+
+REDOS = "start " + "x" * 32 + "! and then later xxy done"
+
+
+async def test_a_catastrophic_user_pattern_is_given_up_at_its_deadline() -> None:
+    """Issue 12 #6: Python's backtracking takes hours over `(x+x+)+y` and 32 x's; the bounded
+    scan gives up at its deadline, and the event loop runs meanwhile."""
+    import asyncio
+
+    from procos_tui.core.document import Document
+    from procos_tui.core.find import find_all_bounded
+
+    loop = asyncio.get_running_loop()
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    started = loop.time()
+    found = await find_all_bounded(Document(REDOS), "(x+x+)+y", regex=True, deadline_s=1.0)
+    took = loop.time() - started
+    ticker.cancel()
+    assert found.gave_up and len(found) == 0
+    assert 1.0 <= took < 5 and ticks >= 10  # the loop was free all along
+
+
+async def test_a_cancelled_scan_leaves_no_child_running(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    import asyncio
+    from typing import Any
+
+    from procos_tui.core.document import Document
+    from procos_tui.core.find import find_all_bounded
+
+    children: list[asyncio.subprocess.Process] = []
+    spawn = asyncio.create_subprocess_exec
+
+    async def spy(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        child = await spawn(*args, **kwargs)
+        children.append(child)
+        return child
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", spy)
+    scan = asyncio.create_task(find_all_bounded(Document(REDOS), "(x+x+)+y", regex=True,
+                                                deadline_s=60))
+    while not children:
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.2)
+    scan.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await scan
+    assert await asyncio.wait_for(children[0].wait(), 5) != 0  # killed, not finished
+
+
+@pytest.mark.parametrize(("term", "regex"), [("w.rld", True), ("WORLD", True), ("é w", False),
+                                             (r"\bhello\b", True), ("([", True), ("", True)])
+async def test_a_bounded_scan_finds_what_find_all_finds(term: str, regex: bool) -> None:
+    import re
+
+    from procos_tui.core.document import Document
+    from procos_tui.core.find import find_all, find_all_bounded
+
+    doc = Document("hello world é w\U0001f642rld\n" * 500 + "Hello WORLD\ud800 end")
+    try:
+        expected = find_all(doc, term, regex=regex)
+    except re.error:
+        expected = find_all(doc, "", regex=False)  # a pattern Python cannot read: nothing
+    found = await find_all_bounded(doc, term, regex=regex)
+    assert (list(found.starts), list(found.ends)) == (list(expected.starts),
+                                                      list(expected.ends))
+    assert not found.gave_up
