@@ -1,5 +1,5 @@
-"""The guide's operations on the command line: `check --format openmetrics`.
-Imports stay inside the commands, as in main.py."""
+"""The guide's operations on the command line: `check --format openmetrics`, `check
+--roundtrip`, `backup verify`. Imports stay inside the commands, as in main.py."""
 
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ def add_check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("--format", choices=CHECK_FORMATS, default=None,
                        help="text (default); json (as --json); openmetrics: the Prometheus "
                             "text exposition format, for node_exporter's textfile collector")
+    check.add_argument("--roundtrip", action="store_true",
+                       help="write 1, 10 and 50 MB AI context rows in a transaction that is "
+                            "always rolled back, read them back and compare byte for byte")
+    check.add_argument("--sizes", default="1,10,50", metavar="MB,...",
+                       help="the round trip's body sizes in MB (default 1,10,50)")
+    check.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                       help="never write (refuses --roundtrip)")
 
 
 def _usage(message: str) -> int:
@@ -34,6 +41,10 @@ def cmd_check_ops(args: argparse.Namespace, target: Callable[[argparse.Namespace
         return _usage(f"--json and --format {args.format} contradict each other")
     args.format = "json" if args.json else (args.format or "text")
     args.json = args.format == "json"
+    if args.roundtrip:
+        if args.format != "text":
+            return _usage("--roundtrip prints a text report only")
+        return cmd_roundtrip(args, target)
     if args.format == "openmetrics":
         return cmd_check_openmetrics(args, target(args))
     return None
@@ -68,3 +79,61 @@ def cmd_check_openmetrics(args: argparse.Namespace, target: Target) -> int:
     sys.stdout.write(render(metrics, visible_controls=visible))
     sys.stdout.flush()
     return EXIT_FINDINGS if report.findings else EXIT_OK
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or any(not 0 < size <= 1024 for size in sizes):
+        _usage("--sizes takes whole megabytes from 1 to 1024, separated by commas")
+    return sizes
+
+
+def cmd_roundtrip(args: argparse.Namespace, target: Callable[[argparse.Namespace], Target]
+                  ) -> int:
+    from procos_tui.cli.main import EXIT_FINDINGS, EXIT_OK
+
+    sizes = _sizes(args.sizes)
+    if args.read_only:
+        return _usage("check --roundtrip writes (and rolls back) rows: refused under "
+                      "--read-only")
+    import psycopg
+
+    from procos_tui.core.errors import DatabaseError
+    from procos_tui.core.roundtrip import NOT_STORABLE, RoundtripRefused
+    from procos_tui.core.sanitize import human_size
+    from procos_tui.db.connect import connect_sync, one_line
+    from procos_tui.db.roundtrip import run_roundtrip
+
+    where = target(args)
+
+    def progress(message: str) -> None:
+        print(f"procos-tui: {message}", file=sys.stderr, flush=True)
+
+    try:
+        # No statement timeout: 50 MB through the trigram index may rightly take a while.
+        with connect_sync(where, read_only=False, statement_timeout_ms=0,
+                          lock_timeout_ms=10_000) as conn:
+            report = run_roundtrip(conn, sizes, progress)
+    except RoundtripRefused as exc:
+        return _usage(str(exc))
+    except DatabaseError as exc:
+        return _usage(str(exc))
+    except psycopg.Error as exc:
+        return _usage(f"round trip failed on {where.display} (nothing was committed): "
+                      f"{one_line(exc)}")
+    print(f"procos-tui check --roundtrip of {where.display} ({report.server}), "
+          "in a transaction rolled back at the end:")
+    for row in report.rows:
+        verdict = "same" if row.same else "DIFFERS"
+        print(f"  {human_size(row.size_bytes):>8} {verdict}: {row.detail}; "
+              f"write {row.write_mb_s:.1f} MB/s, read {row.read_mb_s:.1f} MB/s")
+    print(f"  every body holds the sanitiser's {report.hostile_count} hostile characters "
+          f"and multi-byte text (not storable, so not sent: {NOT_STORABLE})")
+    print(f"  JSONB nested 200 deep with hostile keys: {report.json_detail}")
+    for line in report.camunda:
+        print(f"  {line}")
+    print("  nothing was committed; the rolled-back rows are dead tuples until (auto)vacuum")
+    return EXIT_OK if report.ok else EXIT_FINDINGS
