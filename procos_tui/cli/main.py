@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     from procos_tui.cli.search import add_parsers
 
     add_parsers(sub, _connection_options)
+    from procos_tui.cli.ops import add_backup_parser
+
+    add_backup_parser(sub, _connection_options)
     return parser
 
 
@@ -114,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from procos_tui.cli.search import cmd_search
 
             return cmd_search(args, _target(args))
+        if args.command == "backup":
+            from procos_tui.cli.ops import cmd_backup
+
+            return cmd_backup(args, _target)
         if args.command == "refresh-words":
             from procos_tui.cli.search import cmd_refresh_words
 

@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from procos_tui.db.conninfo import Target
@@ -137,3 +137,89 @@ def cmd_roundtrip(args: argparse.Namespace, target: Callable[[argparse.Namespace
         print(f"  {line}")
     print("  nothing was committed; the rolled-back rows are dead tuples until (auto)vacuum")
     return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def add_backup_parser(sub: Any, connection_options: Callable[..., None]) -> None:
+    backup = sub.add_parser("backup", help="check backups of the AI tables")
+    actions = backup.add_subparsers(dest="backup_command", metavar="ACTION", required=True)
+    verify = actions.add_parser(
+        "verify", help="read a pg_dump (plain, gzip, custom, directory or tar) and check that "
+                       "the AI tables and their rows are in it, whole (exit 0 all there, "
+                       "1 findings, 2 not a dump or unreadable)",
+        epilog="Archives are read with pg_restore: from PG_BINDIR when set, else the newest of "
+               "the one on PATH and the embedded server's (the `embedded` extra). With --dsn "
+               "(or --profile) every row's body is compared with the database's, by length "
+               "and md5 computed on the server.")
+    verify.add_argument("dump", metavar="DUMP", help="the dump file (or directory)")
+    verify.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    connection_options(verify, top=False)
+
+
+def cmd_backup(args: argparse.Namespace, target: Callable[[argparse.Namespace], Target]
+               ) -> int:
+    import json
+    from pathlib import Path
+
+    import psycopg
+
+    from procos_tui.cli.main import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+    from procos_tui.core.backup import DumpUnreadable
+    from procos_tui.core.errors import DatabaseError
+    from procos_tui.core.sanitize import sanitize_plain
+    from procos_tui.db.backup import verify
+    from procos_tui.db.connect import connect_sync, one_line
+
+    path = Path(args.dump)
+    shown = sanitize_plain(args.dump)
+    conn_factory = None
+    if args.dsn or args.profile:
+        where = target(args)
+
+        def conn_factory() -> Any:
+            return connect_sync(where, read_only=True, statement_timeout_ms=0)
+
+    def progress(message: str) -> None:
+        print(f"procos-tui: {message}", file=sys.stderr, flush=True)
+
+    try:
+        report = verify(path, conn_factory, progress)
+    except DumpUnreadable as exc:
+        print(f"procos-tui: {shown}: {sanitize_plain(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except DatabaseError as exc:
+        return _usage(str(exc))
+    except psycopg.Error as exc:
+        return _usage(f"comparing with the database failed: {one_line(exc)}")
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        return EXIT_FINDINGS if report.findings else EXIT_OK
+    facts = report.facts
+    made = ", ".join(x for x in (
+        report.format,
+        f"pg_dump {facts['Dumped by pg_dump version']}"
+        if facts.get("Dumped by pg_dump version") else "",
+        f"database {facts['dbname']}" if facts.get("dbname") else "",
+        f"made {facts['created']}" if facts.get("created") else "") if x)
+    print(f"procos-tui backup verify of {shown} ({sanitize_plain(made)}):")
+    for table in report.tables.values():
+        if not (table.defined or table.data or table.live_rows):
+            continue
+        live = "" if table.live_rows is None else f" (database: {table.live_rows:,})"
+        print(f"  {table.table:<30} definition {'yes' if table.defined else 'NO ':<3}  "
+              f"data {'yes' if table.data else 'NO ':<3}  {table.rows:,} rows{live}")
+    if report.compared:
+        newer = (f"; {report.newer_than_dump:,} newer rows in the database than the dump"
+                 if report.newer_than_dump else "")
+        print(f"  bodies compared with the database by length and md5{newer}")
+    elif report.suspects:
+        for row_id, pid, chars in report.suspects:
+            print(f"  cut-looking output {sanitize_plain(row_id)} of "
+                  f"{sanitize_plain(pid)}: {chars} characters")
+    rate = report.bytes_read / 1e6 / report.seconds if report.seconds else 0.0
+    print(f"  read {report.bytes_read / 1e6:,.1f} MB of table data in {report.seconds:.1f} s "
+          f"({rate:,.0f} MB/s)")
+    for finding in report.findings:
+        print(f"  finding: {sanitize_plain(finding)}")
+    if not report.findings:
+        print("  the AI data is all there")
+    return EXIT_FINDINGS if report.findings else EXIT_OK
