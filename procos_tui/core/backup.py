@@ -7,8 +7,10 @@ format the data comes in. db/backup.py runs the client tools and the database.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,12 +132,24 @@ def _one_escape(match: re.Match[bytes]) -> bytes:
 
 
 def copy_field(raw: bytes) -> bytes | None:
-    """One field of COPY's text format as its bytes; None for \\N."""
+    """One field of COPY's text format as its bytes; None for \\N.
+
+    COPY TO writes only \\\\ and the six letter escapes, which Python's bytes escape decoder
+    undoes in C (a regex callback per escaped newline halved the throughput). Where the two
+    differ (an unknown escape, \\a, a one-digit \\x) the regex does it COPY's way."""
     if raw == b"\\N":
         return None
     if b"\\" not in raw:
         return raw
-    return _ESCAPE.sub(_one_escape, raw)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)  # an unknown escape
+            value: bytes = codecs.escape_decode(raw)[0]
+    except (ValueError, DeprecationWarning):
+        return _ESCAPE.sub(_one_escape, raw)
+    if b"\x07" in value and b"\\a" in raw:
+        return _ESCAPE.sub(_one_escape, raw)
+    return value
 
 
 def digest(value: bytes | None) -> tuple[int, str] | None:
