@@ -203,6 +203,13 @@ class _Reader:
             name = line[13:].split(b" ")[0].split(b".")[-1].strip(b'"').decode("utf-8", "replace")
             if name in self.report.tables:
                 self.report.tables[name].defined = True
+        elif line.startswith(b"INSERT INTO "):
+            name = line[12:].split(b" ")[0].split(b".")[-1].strip(b'"').decode("utf-8", "replace")
+            if name in self.report.tables and not self.report.tables[name].data:
+                self.report.tables[name].data = True
+                self.report.findings.append(
+                    f"{name}'s data is in INSERT statements (pg_dump --inserts): its rows are "
+                    "neither counted nor compared; verify reads COPY, pg_dump's default")
         elif line.startswith(b"-- Dumped from database version "):
             self.report.facts["Dumped from database version"] = line[32:].strip().decode()
         elif line.startswith(b"-- Dumped by pg_dump version "):

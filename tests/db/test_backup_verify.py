@@ -176,6 +176,16 @@ def test_excluded_data_and_a_missing_table(demo: str, tmp_path: Path) -> None:
             "its data)") in done.stdout
 
 
+def test_an_insert_form_dump_is_said_to_be_unchecked(demo: str, tmp_path: Path) -> None:
+    dump = pg_dump(demo, tmp_path / "inserts.sql", "-Fp", "--inserts",
+                   "--table=procos_ai_models")
+    done = verify(str(dump))
+    assert done.returncode == 1
+    assert ("finding: procos_ai_models's data is in INSERT statements (pg_dump --inserts): its "
+            "rows are neither counted nor compared") in done.stdout
+    assert "made with --exclude-table-data" not in done.stdout
+
+
 def test_not_a_dump_and_another_database(empty_db: object, tmp_path: Path) -> None:
     for name, content in (("empty", b""), ("text.sql", b"SELECT 1;\n"),
                           ("random.bin", os.urandom(4096))):
