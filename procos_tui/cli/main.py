@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "(exit 0 none, 1 findings, 2 cannot connect)")
     check.add_argument("--json", action="store_true", help="one JSON object on stdout")
     _connection_options(check, top=False)
+    from procos_tui.cli.ops import add_check_options
+
+    add_check_options(check)
 
     export = sub.add_parser("export", help="write one process instance's AI context as "
                                            "Markdown or JSON")
@@ -88,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     from procos_tui.cli.search import add_parsers
 
     add_parsers(sub, _connection_options)
+    from procos_tui.cli.ops import add_backup_parser
+
+    add_backup_parser(sub, _connection_options)
     return parser
 
 
@@ -99,7 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "init-db":
             return cmd_init_db(args)
         if args.command == "check":
-            return cmd_check(args)
+            from procos_tui.cli.ops import cmd_check_ops
+
+            done = cmd_check_ops(args, _target)
+            return cmd_check(args) if done is None else done
         if args.command == "demo":
             return cmd_demo(args)
         if args.command == "export":
@@ -108,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from procos_tui.cli.search import cmd_search
 
             return cmd_search(args, _target(args))
+        if args.command == "backup":
+            from procos_tui.cli.ops import cmd_backup
+
+            return cmd_backup(args, _target)
         if args.command == "refresh-words":
             from procos_tui.cli.search import cmd_refresh_words
 
