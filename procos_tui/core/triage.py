@@ -203,3 +203,70 @@ def sorted_rows(rows: Sequence[StatsRow], by: StatsBy) -> tuple[StatsRow, ...]:
                             else float("-inf")))
     return tuple(sorted(rows, key=lambda r: (-r.total_tokens, r.provider or "",
                                              r.group or "")))
+
+
+def _group_key(row: dict[str, Any], by: StatsBy) -> tuple[Any, ...]:
+    if by.is_time:
+        return (row["grp_at"],)
+    if by is StatsBy.MODEL:
+        return (row["grp"], row["ai_provider"])
+    return (row["grp"],)
+
+
+def report(window: StatsWindow, by: StatsBy, rows: Sequence[dict[str, Any]],
+           series: Sequence[dict[str, Any]], step: timedelta) -> StatsReport:
+    """The Stats report from the server's partial rows (one per group, provider and model, from
+    the rollups and from rows read live)."""
+    groups = merge_groups((_group_key(r, by), partial_of(r)) for r in rows)
+    out = []
+    for key, part in groups.items():
+        if by.is_time:
+            out.append(part.row(key[0].isoformat() if key[0] else None, None, key[0]))
+        elif by is StatsBy.MODEL:
+            out.append(part.row(key[0], key[1], None))
+        else:
+            out.append(part.row(key[0], None, None))
+    total = Partial()
+    for part in groups.values():
+        total.add(part)
+    points = merge_groups(((r["grp_at"],), partial_of(r)) for r in series)
+    chart = tuple(sorted((SeriesPoint(k[0], p.total_tokens, p.cost, p.calls)
+                          for k, p in points.items() if k[0] is not None),
+                         key=lambda s: s.at))
+    live = sum(int(r["rows"] or 0) for r in rows if r.get("live"))
+    return StatsReport(window, by, sorted_rows(out, by), total.row(None, None, None), chart,
+                       step, live)
+
+
+def usage_by_model(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], Any]:
+    """(provider, model) -> core.registry.ModelUsage, from all-time partial rows by model."""
+    from procos_tui.core.registry import ModelUsage
+
+    groups: dict[tuple[Any, Any], Partial] = {}
+    last: dict[tuple[Any, Any], datetime | None] = {}
+    for r in rows:
+        key = (r["ai_provider"], r["grp"])
+        groups.setdefault(key, Partial()).add(partial_of(r))
+        at = r.get("last_at")
+        seen = last.get(key)
+        if at is not None and (seen is None or at > seen):
+            last[key] = at
+    out: dict[tuple[str, str], Any] = {}
+    for key, part in groups.items():
+        row = part.row(key[1], key[0], None)
+        out[key] = ModelUsage(
+            calls=row.calls, total_tokens=row.total_tokens, last_used=last.get(key),
+            input_tokens=row.input_tokens, output_tokens=row.output_tokens, cost=row.cost,
+            currency=row.currency, unpriced_calls=row.unpriced_calls, rows=row.rows,
+            latency_p50_s=row.latency_p50_s, latency_p95_s=row.latency_p95_s)
+    return out
+
+
+def gaps(usage: dict[tuple[str, str], Any],
+         registered: Sequence[tuple[str, str, str | None]]) -> ModelGaps:
+    known = {(provider, name) for provider, name, _version in registered}
+    missing = tuple(sorted(((p, m, u.rows) for (p, m), u in usage.items()
+                            if (p, m) not in known and (p is not None or m is not None)),
+                           key=lambda t: (-t[2], t[0] or "", t[1] or "")))
+    unused = tuple(sorted((p, n, v) for p, n, v in registered if (p, n) not in usage))
+    return ModelGaps(missing, unused)

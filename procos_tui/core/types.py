@@ -17,6 +17,7 @@ class ServerFacts:
     has_list_support: bool  # init-db.sql's function and indexes for the process list
     has_camunda_history: bool
     has_camunda_runtime: bool
+    has_rollups: bool = False  # init-db.sql's triage rollups (sorting by numbers, Stats)
 
 
 @dataclass(frozen=True)
