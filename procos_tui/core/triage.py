@@ -73,7 +73,7 @@ class StatsRow:
         out.update(
             calls=self.calls, input_tokens=self.input_tokens, output_tokens=self.output_tokens,
             total_tokens=self.total_tokens,
-            cost=None if self.cost is None else str(self.cost), currency=self.currency,
+            cost=self.cost, currency=self.currency,
             unpriced_calls=self.unpriced_calls, latency_p50_s=_rounded(self.latency_p50_s),
             latency_p95_s=_rounded(self.latency_p95_s),
             max_latency_s=_rounded(self.max_latency_s), cut_outputs=self.cut_outputs,

@@ -239,6 +239,22 @@ class Gateway:
 
         return ModelWriter(self.target, read_only=self.read_only)
 
+    async def write_model_stats(self, report: StatsReport) -> int:
+        """Write a by-model Stats report's aggregates into performance_stats (under the key
+        "measured", other keys kept) of the registered models it covers; how many rows were
+        written. An explicit write: refused under --read-only and on a standby."""
+        if self.read_only:
+            from procos_tui.core.registry import WritesRefused
+
+            raise WritesRefused("started with --read-only: procos-tui writes nothing")
+
+        def work() -> int:
+            from procos_tui.db.models import write_model_stats
+
+            return write_model_stats(self.target, report)
+
+        return await self._in_thread(work)
+
     # --- health -----------------------------------------------------------------------------
 
     async def check(self) -> Report:
