@@ -398,7 +398,9 @@ $$;
 
 -- Latency histograms (procos_tui/core/latency.py): bucket 0 under 1 ms, bucket k >= 1 holds
 -- [1 ms * 1.1^(k-1), 1 ms * 1.1^k), 300 the last; a bucket stands for a value within 4.77 %
--- of any in it. A histogram is an integer array, element k+1 counting bucket k.
+-- of any in it. Stored packed: ARRAY[first bucket, its count, the next bucket's count, ...]
+-- ('{}' when empty), since an hourly group holds a few latencies close together; while
+-- aggregating, the state is dense (element k+1 counts bucket k).
 CREATE OR REPLACE FUNCTION procos_ai_latency_bucket(seconds DOUBLE PRECISION)
 RETURNS INTEGER
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -425,31 +427,63 @@ BEGIN
 END;
 $$;
 
+-- A dense state plus a packed histogram.
 CREATE OR REPLACE FUNCTION procos_ai_hist_add(hist INTEGER[], more INTEGER[])
 RETURNS INTEGER[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    need INTEGER;
 BEGIN
-    IF more IS NULL OR cardinality(more) = 0 THEN
+    IF more IS NULL OR cardinality(more) < 2 THEN
         RETURN hist;
-    ELSIF hist IS NULL OR cardinality(hist) = 0 THEN
-        RETURN more;
     END IF;
-    IF cardinality(hist) < cardinality(more) THEN
-        hist := hist || array_fill(0, ARRAY[cardinality(more) - cardinality(hist)]);
+    hist := coalesce(hist, '{}');
+    need := more[1] + cardinality(more) - 1;
+    IF cardinality(hist) < need THEN
+        hist := hist || array_fill(0, ARRAY[need - cardinality(hist)]);
     END IF;
-    FOR i IN 1 .. cardinality(more) LOOP
-        hist[i] := hist[i] + more[i];
+    FOR i IN 2 .. cardinality(more) LOOP
+        hist[more[1] + i - 1] := hist[more[1] + i - 1] + more[i];
     END LOOP;
     RETURN hist;
 END;
 $$;
 
--- procos_ai_latency_hist(bucket): the histogram of a group's buckets;
--- procos_ai_hist_sum(hist): the sum of a group's histograms.
+CREATE OR REPLACE FUNCTION procos_ai_hist_pack(hist INTEGER[])
+RETURNS INTEGER[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    lo INTEGER;
+    hi INTEGER;
+BEGIN
+    FOR i IN 1 .. coalesce(cardinality(hist), 0) LOOP
+        IF hist[i] <> 0 THEN
+            lo := coalesce(lo, i);
+            hi := i;
+        END IF;
+    END LOOP;
+    IF lo IS NULL THEN
+        RETURN '{}';
+    END IF;
+    RETURN ARRAY[lo - 1] || hist[lo:hi];
+END;
+$$;
+
+-- Two packed histograms -> their packed sum (the refresh's upsert).
+CREATE OR REPLACE FUNCTION procos_ai_hist_merge(a INTEGER[], b INTEGER[])
+RETURNS INTEGER[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT procos_ai_hist_pack(procos_ai_hist_add(procos_ai_hist_add('{}', a), b))
+$$;
+
+-- procos_ai_latency_hist(bucket): the packed histogram of a group's buckets;
+-- procos_ai_hist_sum(packed): the packed sum of a group's histograms.
 CREATE OR REPLACE AGGREGATE procos_ai_latency_hist(INTEGER) (
-    SFUNC = procos_ai_hist_step, STYPE = INTEGER[], INITCOND = '{}');
+    SFUNC = procos_ai_hist_step, STYPE = INTEGER[], INITCOND = '{}',
+    FINALFUNC = procos_ai_hist_pack);
 CREATE OR REPLACE AGGREGATE procos_ai_hist_sum(INTEGER[]) (
-    SFUNC = procos_ai_hist_add, STYPE = INTEGER[], INITCOND = '{}');
+    SFUNC = procos_ai_hist_add, STYPE = INTEGER[], INITCOND = '{}',
+    FINALFUNC = procos_ai_hist_pack);
 
 -- Where the rollups reach: every dated row with (created_at, id) up to (read_at, read_id) is in
 -- them, no row after it. prices_digest: the prices the stored costs were computed with.
@@ -715,7 +749,7 @@ BEGIN
                 bytes = r.bytes + excluded.bytes,
                 cut_outputs = r.cut_outputs + excluded.cut_outputs,
                 max_latency_s = greatest(r.max_latency_s, excluded.max_latency_s),
-                latency_hist = procos_ai_hist_add(r.latency_hist, excluded.latency_hist),
+                latency_hist = procos_ai_hist_merge(r.latency_hist, excluded.latency_hist),
                 last_at = greatest(r.last_at, excluded.last_at)
         )
         SELECT count(*), (array_agg(created_at ORDER BY created_at DESC, id DESC))[1],
@@ -845,7 +879,8 @@ BEGIN
             procos_ai_price_value(JSONB), procos_ai_model_prices(),
             procos_ai_prices_digest(),
             procos_ai_latency_bucket(DOUBLE PRECISION), procos_ai_hist_step(INTEGER[], INTEGER),
-            procos_ai_hist_add(INTEGER[], INTEGER[]), procos_ai_reprice_rollups(),
+            procos_ai_hist_add(INTEGER[], INTEGER[]), procos_ai_hist_pack(INTEGER[]),
+            procos_ai_hist_merge(INTEGER[], INTEGER[]), procos_ai_reprice_rollups(),
             procos_ai_refresh_rollups(BIGINT, INTEGER, INTERVAL), procos_ai_rebuild_rollups(),
             procos_ai_refresh() TO procos;
         RAISE NOTICE 'granted ProcOS tables to role procos';

@@ -1,8 +1,8 @@
 """Latency histograms: what the time-bucket rollups store, and percentiles read from them.
 
 An interaction's latency is the time from its input row to the output row that answers it
-(the pairing of core.conversation.group_interactions). Rollups keep, per group, a dense array
-of counts over logarithmic buckets:
+(the pairing of core.conversation.group_interactions). Rollups keep, per group, counts over
+logarithmic buckets (packed: the first bucket, then the counts from it on; see unpack()):
 
 - bucket 0 holds latencies under 1 ms (reported as 0);
 - bucket k >= 1 holds [1 ms * GAMMA**(k-1), 1 ms * GAMMA**k), GAMMA = 1.1;
@@ -39,6 +39,13 @@ def bucket_value(k: int) -> float:
         return 0.0
     lo, hi = BASE_S * GAMMA ** (k - 1), BASE_S * GAMMA ** k
     return 2 * lo * hi / (lo + hi)
+
+
+def unpack(packed: Sequence[int] | None) -> list[int]:
+    """The server's packed form [first bucket, its count, the next one's, ...] -> dense."""
+    if not packed or len(packed) < 2:
+        return []
+    return [0] * packed[0] + list(packed[1:])
 
 
 def histogram(latencies: Iterable[float]) -> list[int]:

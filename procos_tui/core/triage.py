@@ -180,7 +180,7 @@ def partial_of(row: dict[str, Any]) -> Partial:
         unpriced_calls=int(row["unpriced_calls"] or 0),
         max_latency_s=None if row["max_latency_s"] is None else float(row["max_latency_s"]),
         cut_outputs=int(row["cut_outputs"] or 0), bytes=int(row["bytes"] or 0),
-        hist=list(row["hist"] or []),
+        hist=latency.unpack(row["hist"]),
         currencies={currency} if cost is not None and currency else set())
 
 

@@ -83,6 +83,8 @@ EXPECTED: dict[str, str] = {'column procos_ai_context.activity_id': 'character v
  'extension pg_trgm': '',
  'function optimize_camunda_for_ai()': '',
  'function procos_ai_hist_add(integer[],integer[])': '',
+ 'function procos_ai_hist_merge(integer[],integer[])': '',
+ 'function procos_ai_hist_pack(integer[])': '',
  'function procos_ai_hist_step(integer[],integer)': '',
  'function procos_ai_hist_sum(integer[])': '',
  'function procos_ai_latency_bucket(double precision)': '',

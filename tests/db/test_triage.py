@@ -473,6 +473,10 @@ def test_the_server_splits_tokens_prices_and_buckets_as_core_does(db: str) -> No
         for value in (0.0, 0.0004, 0.001, 0.0011, 0.5, 1.0, 12.34, 86400.0, 1e12, 1e30):
             assert one(conn, "SELECT procos_ai_latency_bucket(%s)", (value,)) \
                 == latency.bucket_of(value), value
+        packed = one(conn, "SELECT procos_ai_hist_merge(procos_ai_hist_sum(h), '{0, 1}')"
+                           " FROM (VALUES ('{3, 1, 0, 2}'::int[]), ('{1, 4}'), ('{}'), ('{5, 0}'))"
+                           " AS v(h)")
+        assert latency.unpack(packed) == latency.merge([0, 0, 0, 1, 0, 2], [0, 4], [1])
         for n, pricing in enumerate(pricings):
             conn.execute("INSERT INTO procos_ai_models (model_name, provider, config_data)"
                          " VALUES (%s, 'p', %s)", (f"m{n}", Jsonb({"pricing": pricing})))

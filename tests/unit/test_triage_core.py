@@ -116,6 +116,7 @@ def test_histograms_merge_and_bucket_edges() -> None:
     assert latency.bucket_of(0.0) == 0 and latency.bucket_of(float("nan")) == 0
     assert latency.bucket_of(0.001) == 1 and latency.bucket_of(1e30) == latency.MAX_BUCKET
     assert latency.merge([1, 2], None, [0, 0, 3]) == [1, 2, 3]
+    assert latency.unpack([2, 5, 0, 1]) == [0, 0, 5, 0, 1] and latency.unpack([]) == []
     assert latency.percentile([], 0.5) is None
     for k in range(1, 200):
         value = latency.bucket_value(k)

@@ -80,7 +80,8 @@ _OUR_FUNCTIONS = ("update_updated_at_column", "procos_ai_token_total", "optimize
                   "procos_ai_token_split", "procos_ai_token_input", "procos_ai_token_output",
                   "procos_ai_price_value", "procos_ai_model_prices",
                   "procos_ai_prices_digest", "procos_ai_latency_bucket",
-                  "procos_ai_hist_step", "procos_ai_hist_add", "procos_ai_latency_hist",
+                  "procos_ai_hist_step", "procos_ai_hist_add", "procos_ai_hist_pack",
+                  "procos_ai_hist_merge", "procos_ai_latency_hist",
                   "procos_ai_hist_sum", "procos_ai_reprice_rollups", "procos_ai_refresh_rollups",
                   "procos_ai_rebuild_rollups", "procos_ai_refresh")
 

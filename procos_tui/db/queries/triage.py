@@ -652,7 +652,7 @@ SELECT (SELECT count(*) FROM procos_ai_context AS c
           AND ({KEY.format(t='c')}, c.id) <= (s.read_at, s.read_id)) AS base_rows,
        (SELECT coalesce(sum(row_count), 0) FROM procos_ai_process_rollup) AS process_rows,
        (SELECT coalesce(sum(row_count), 0) FROM procos_ai_usage_rollup) AS hour_rows,
-       s.read_at, s.refreshed_at
+       s.read_at::text AS read_at, s.refreshed_at
 FROM procos_ai_rollup_state AS s
 """
 
