@@ -189,9 +189,9 @@ class Gateway:
         return await self.browse.models()
 
     async def model_usage(self) -> dict[tuple[str, str], ModelUsage]:
-        """(provider, model) -> calls, tokens (input, output, total), cost, latency, last used,
-        for every pair procos_ai_context holds (registered or not); from the rollups plus the
-        rows after them."""
+        """(provider, model) -> calls, tokens (input, output, total), cost, last used, for
+        every pair procos_ai_context holds (registered or not); from the rollups plus the rows
+        after them. Latency percentiles are None here (all time); stats() has them."""
         await self.open()
         return await self.browse.model_usage()
 

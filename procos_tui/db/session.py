@@ -321,8 +321,9 @@ class BrowseSession:
 
     @staticmethod
     async def _partials(conn: psycopg.AsyncConnection[Any], since: Any, until: Any,
-                        by: StatsBy, state: triage_sql.RollupState) -> list[dict[str, Any]]:
-        query, params = triage_sql.stats(since, until, by, state)
+                        by: StatsBy, state: triage_sql.RollupState,
+                        with_latency: bool = True) -> list[dict[str, Any]]:
+        query, params = triage_sql.stats(since, until, by, state, with_latency)
         cur = conn.cursor(row_factory=dict_row)
         return await (await cur.execute(query, params)).fetchall()
 
@@ -335,8 +336,9 @@ class BrowseSession:
                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             state = await self._rollup_state(conn)
             rows = await self._partials(conn, window.since, window.until, by, state)
-            series = (rows if series_by is by else
-                      await self._partials(conn, window.since, window.until, series_by, state))
+            series = (rows if series_by is by else  # the chart shows tokens and cost only
+                      await self._partials(conn, window.since, window.until, series_by, state,
+                                           with_latency=False))
             return rows, series
 
         rows, series = await self._run(op)
@@ -344,13 +346,15 @@ class BrowseSession:
 
     async def model_usage(self) -> dict[tuple[str, str], ModelUsage]:
         """(provider, model) -> calls, tokens, cost, last used: every pair that has rows (the
-        rollups, and the rows after them), not only registered models."""
+        rollups, and the rows after them), not only registered models. All time, so without
+        latency percentiles (Stats has them for a window)."""
         if self.facts is not None and not self.facts.has_rollups:
             return await self._model_usage_scan()
 
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
             state = await self._rollup_state(conn)
-            return await self._partials(conn, None, None, StatsBy.MODEL, state)
+            return await self._partials(conn, None, None, StatsBy.MODEL, state,
+                                        with_latency=False)
 
         return triage.usage_by_model(await self._run(op))
 

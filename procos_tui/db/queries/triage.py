@@ -531,7 +531,7 @@ parts AS (
            sum(u.input_tokens) AS input_tokens, sum(u.output_tokens) AS output_tokens,
            sum(u.total_tokens) AS total_tokens, sum(u.unsplit_calls) AS unsplit_calls,
            sum(u.bytes) AS bytes, sum(u.cut_outputs) AS cut_outputs,
-           max(u.max_latency_s) AS max_latency_s, procos_ai_hist_sum(u.latency_hist) AS hist,
+           max(u.max_latency_s) AS max_latency_s, {u_hist} AS hist,
            max(u.last_at) AS last_at, false AS live
     FROM procos_ai_usage_rollup AS u
     WHERE {rolled}
@@ -542,7 +542,7 @@ parts AS (
            coalesce(sum(e.inp), 0), coalesce(sum(e.outp), 0), sum(e.tot),
            count(*) FILTER (WHERE e.is_call AND e.inp IS NULL), sum(e.bytes),
            count(*) FILTER (WHERE e.cut), max(e.latency_s),
-           procos_ai_latency_hist(procos_ai_latency_bucket(e.latency_s)), max(e.created_at),
+           {e_hist}, max(e.created_at),
            true
     FROM enriched AS e
     GROUP BY 1, 2, 3, 4
@@ -568,11 +568,12 @@ def _hour_ceil(at: datetime) -> datetime:
     return floor if floor == at else floor + timedelta(hours=1)
 
 
-def stats(since: datetime | None, until: datetime | None, by: StatsBy, state: RollupState
-          ) -> tuple[sql.SQL, dict[str, Any]]:
+def stats(since: datetime | None, until: datetime | None, by: StatsBy, state: RollupState,
+          with_latency: bool = True) -> tuple[sql.SQL, dict[str, Any]]:
     """Stats of [since, until) (None, None: every row, undated ones too) grouped by `by`:
     whole hours from the hourly rollup, the rest (the window's ragged ends, rows after the
-    position) from the rows themselves."""
+    position) from the rows themselves. Without latency: no histograms (the maximum stays),
+    which is most of the work over a long span."""
     params: dict[str, Any] = {"pos_at": state.read_at, "pos_id": state.read_id}
     key = KEY.format(t="c")
     if since is None or until is None:
@@ -596,6 +597,10 @@ def stats(since: datetime | None, until: datetime | None, by: StatsBy, state: Ro
     u_group, e_group = _GROUPS[by]
     text = _STATS.format(enriched=enriched(ranges, state.has_camunda), rolled=rolled,
                          u_group=_aliased(u_group), e_group=_aliased(e_group),
+                         u_hist="procos_ai_hist_sum(u.latency_hist)" if with_latency
+                         else "'{}'::int[]",
+                         e_hist="procos_ai_latency_hist(procos_ai_latency_bucket(e.latency_s))"
+                         if with_latency else "'{}'::int[]",
                          grp_at=shown_time("parts.grp_at"), last_at=shown_time("parts.last_at"))
     return sql.SQL(text), params  # fixed fragments only
 
