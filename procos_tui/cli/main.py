@@ -63,10 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     _tui_options(demo, top=False)
 
     init = sub.add_parser("init-db", help="apply scripts/init-db.sql to the database, then "
-                                           "fill the fuzzy search's word list")
+                                           "fill the fuzzy search's word list and the "
+                                           "triage rollups")
     init.add_argument("--no-words", action="store_true",
-                      help="skip filling the word list (minutes on millions of rows; "
-                           "`procos-tui refresh-words` does it later)")
+                      help="skip filling the word list and the rollups (minutes on millions "
+                           "of rows; `procos-tui refresh` does it later)")
     _connection_options(init, top=False)
 
     check = sub.add_parser(
@@ -89,11 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     _connection_options(export, top=False)
 
     from procos_tui.cli.search import add_parsers
+    from procos_tui.cli.triage import add_parsers as add_triage_parsers
 
     add_parsers(sub, _connection_options)
     from procos_tui.cli.ops import add_backup_parser
 
     add_backup_parser(sub, _connection_options)
+    add_triage_parsers(sub, _connection_options)
     return parser
 
 
@@ -121,10 +124,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from procos_tui.cli.ops import cmd_backup
 
             return cmd_backup(args, _target)
-        if args.command == "refresh-words":
-            from procos_tui.cli.search import cmd_refresh_words
+        if args.command in ("refresh", "refresh-words"):
+            from procos_tui.cli.triage import cmd_refresh
 
-            return cmd_refresh_words(_target(args))
+            return cmd_refresh(_target(args), args.rebuild, args.command)
+        if args.command == "processes":
+            from procos_tui.cli.triage import cmd_processes
+
+            return cmd_processes(args, _target(args))
+        if args.command == "stats":
+            from procos_tui.cli.triage import cmd_stats
+
+            return cmd_stats(args, _target(args))
         return cmd_tui(args)
     except CliError as exc:
         print(f"procos-tui: {exc}", file=sys.stderr)
@@ -181,11 +192,12 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     for notice in result.notices:
         print(f"  {sanitize_plain(notice)}")
     if args.no_words:
-        print("Skipped the search word list (--no-words): run procos-tui refresh-words")
+        print("Skipped the search word list and the rollups (--no-words): run "
+              "procos-tui refresh")
         return EXIT_OK
-    from procos_tui.cli.search import cmd_refresh_words
+    from procos_tui.cli.triage import cmd_refresh
 
-    return cmd_refresh_words(target)
+    return cmd_refresh(target)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""`procos-tui search` and `procos-tui refresh-words`: search for scripts and tickets."""
+"""`procos-tui search`, and the word list's part of `procos-tui refresh`."""
 
 from __future__ import annotations
 
@@ -69,11 +69,6 @@ def add_parsers(sub: Any, connection_options: Any) -> None:
                         help="statement_timeout for each query (default 30)")
     search.add_argument("--json", action="store_true", help="a JSON array of hits on stdout")
     connection_options(search, top=False)
-
-    refresh = sub.add_parser(
-        "refresh-words", help="add the words of new rows to the fuzzy search's word list "
-                              "(run it from cron; init-db runs it too)")
-    connection_options(refresh, top=False)
 
 
 def _request(args: argparse.Namespace) -> Any:

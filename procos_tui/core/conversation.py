@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from procos_tui.core.tokens import TokenSplit, split_usage_json
 from procos_tui.core.types import InteractionContent, InteractionHeader
 
 
@@ -51,6 +52,25 @@ class Interaction:
     @property
     def total_tokens(self) -> int:
         return sum(r.total_tokens for r in self.rows)
+
+    @property
+    def latency_s(self) -> float | None:
+        """From the input row to the output that answers it; None when either is missing or
+        undated. The rollups' max_latency_s and the Stats percentiles measure the same."""
+        if self.prompt is None or self.response is None:
+            return None
+        if self.prompt.created_at is None or self.response.created_at is None:
+            return None
+        return (self.response.created_at - self.prompt.created_at).total_seconds()
+
+    @property
+    def tokens(self) -> TokenSplit:
+        """Input and output tokens of the interaction's rows (core.tokens), where split."""
+        parts = [split_usage_json(r.token_usage_json) for r in self.rows]
+        known = [p for p in parts if p.split]
+        return TokenSplit(sum(p.input or 0 for p in known) if known else None,
+                          sum(p.output or 0 for p in known) if known else None,
+                          sum(p.total for p in parts))
 
     @property
     def model(self) -> str:

@@ -19,6 +19,7 @@ class FindingKind(StrEnum):
     CAMUNDA_COPY = "camunda_copy"  # a Camunda copy of an AI variable is cut, differs, is alone
     CAMUNDA_ERROR_CUT = "camunda_error_cut"  # error messages cut at 666 characters by Camunda
     SEARCH_WORDS_BEHIND = "search_words_behind"  # the fuzzy search's word list lags
+    ROLLUP_DISAGREES = "rollup_disagrees"  # triage rollups differ from their rows
 
     @property
     def concerns_instance(self) -> bool:

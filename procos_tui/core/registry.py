@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from procos_tui.core.conversation import pretty_json
@@ -59,11 +60,19 @@ class ModelRow:
 
 
 class ModelUsage(NamedTuple):
-    """A model's use in procos_ai_context."""
+    """A model's use in procos_ai_context (every row of the (provider, model) pair)."""
 
     calls: int
     total_tokens: int
     last_used: datetime | None
+    input_tokens: int = 0  # of split rows (core.tokens)
+    output_tokens: int = 0
+    cost: Decimal | None = None  # None: unpriced (or no split row to price)
+    currency: str | None = None
+    unpriced_calls: int = 0
+    rows: int = 0
+    latency_p50_s: float | None = None
+    latency_p95_s: float | None = None
 
 
 @dataclass(frozen=True)

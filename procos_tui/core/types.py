@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+from enum import Enum
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,24 @@ class ServerFacts:
     has_list_support: bool  # init-db.sql's function and indexes for the process list
     has_camunda_history: bool
     has_camunda_runtime: bool
+    has_rollups: bool = False  # init-db.sql's triage rollups (sorting by numbers, Stats)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One comparison of a filter on a number: `tokens:>5000` is Bound(">", Decimal(5000))."""
+
+    op: str  # one of OPS
+    value: Decimal
+
+    OPS = (">=", "<=", ">", "<", "=")
+
+    def holds(self, number: Decimal | int | float | None) -> bool:
+        if number is None:
+            return False
+        value = Decimal(str(number)) if isinstance(number, float) else Decimal(number)
+        return {">": value > self.value, ">=": value >= self.value, "<": value < self.value,
+                "<=": value <= self.value, "=": value == self.value}[self.op]
 
 
 @dataclass(frozen=True)
@@ -24,6 +44,63 @@ class ProcessFilter:
     since: datetime | None = None  # last activity at or after
     until: datetime | None = None  # last activity before
     id_prefix: str | None = None
+    # Triage (issue 13): numbers of the whole instance, as the list shows them.
+    tokens: Bound | None = None  # total tokens
+    calls: Bound | None = None  # outputs
+    cost: Bound | None = None  # in the models' currency; an unpriced instance never matches
+    size: Bound | None = None  # bytes stored
+    latency: Bound | None = None  # slowest interaction, seconds
+    cut: bool | None = None  # True: with outputs under 50 characters; False: without
+    business_key: str | None = None  # Camunda business key prefix
+    definition: str | None = None  # Camunda process definition key
+    activity: str | None = None  # an activity_id of one of its rows
+
+    @property
+    def needs_camunda(self) -> bool:
+        return self.business_key is not None or self.definition is not None
+
+
+class SortKey(Enum):
+    """What the process list can be sorted by; the values are the `processes` command's field
+    names (and `--sort` arguments)."""
+
+    LAST_ACTIVITY = "last_activity"
+    FIRST_ACTIVITY = "first_activity"
+    CALLS = "calls"
+    TOTAL_TOKENS = "total_tokens"
+    INPUT_TOKENS = "input_tokens"
+    OUTPUT_TOKENS = "output_tokens"
+    BYTES = "bytes"
+    DURATION = "duration_s"
+    MAX_LATENCY = "max_latency_s"
+    COST = "cost"
+    CUT_OUTPUTS = "cut_outputs"
+
+    @property
+    def label(self) -> str:
+        return {"last_activity": "last activity", "first_activity": "first activity",
+                "calls": "calls", "total_tokens": "tokens", "input_tokens": "input tokens",
+                "output_tokens": "output tokens", "bytes": "size", "duration_s": "duration",
+                "max_latency_s": "slowest interaction", "cost": "cost",
+                "cut_outputs": "cut outputs"}[self.value]
+
+    @property
+    def from_rollup(self) -> bool:
+        """Whether the order needs the per-process rollup (the activity orders walk rows)."""
+        return self not in (SortKey.LAST_ACTIVITY, SortKey.FIRST_ACTIVITY)
+
+
+@dataclass(frozen=True)
+class ProcessSort:
+    key: SortKey = SortKey.LAST_ACTIVITY
+    descending: bool = True
+
+    @property
+    def label(self) -> str:
+        return f"{self.key.label} {'↓' if self.descending else '↑'}"
+
+
+DEFAULT_SORT = ProcessSort()
 
 
 @dataclass(frozen=True)
@@ -34,8 +111,10 @@ class ProcessCursor:
     whose rows have no created_at) and microseconds survive the round trip exactly.
     """
 
-    last_at: str
-    row_id: str
+    last_at: str  # for rollup orders: the sort value, as PostgreSQL prints it
+    row_id: str  # for rollup orders: the process instance id
+    sort: str = SortKey.LAST_ACTIVITY.value  # the order it belongs to: never mixed
+    descending: bool = True
 
 
 @dataclass(frozen=True)
@@ -51,6 +130,20 @@ class ProcessSummary:
     suspect_outputs: int  # outputs under 50 characters (the guide's truncation check)
     business_key: str | None = None
     process_definition_key: str | None = None
+    # Triage (issue 13). Input and output count split rows only (core.tokens).
+    input_tokens: int = 0
+    output_tokens: int = 0
+    bytes: int = 0  # octet_length(content_text) + pg_column_size(content_data), every row
+    cost: Decimal | None = None  # None: no priced call at all
+    currency: str | None = None  # None with a cost: models priced in several currencies
+    unpriced_calls: int = 0
+    max_latency_s: float | None = None  # the slowest interaction; None: no input-output pair
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.first_at is None or self.last_at is None:
+            return None
+        return (self.last_at - self.first_at).total_seconds()
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from procos_tui.core.errors import DatabaseError
+from procos_tui.core.triage import StatsBy
 
 if TYPE_CHECKING:
     from procos_tui.core.health import Report
     from procos_tui.core.registry import ModelDraft, ModelRow, ModelUsage
     from procos_tui.core.search_syntax import SearchRequest
+    from procos_tui.core.triage import ModelGaps, StatsReport, StatsWindow
     from procos_tui.core.types import (
         CamundaDetails,
         CutView,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
         ProcessCursor,
         ProcessFilter,
         ProcessPage,
+        ProcessSort,
         ServerFacts,
     )
     from procos_tui.db.conninfo import Target
@@ -150,9 +153,13 @@ class Gateway:
     # --- browsing ---------------------------------------------------------------------------
 
     async def process_page(self, flt: ProcessFilter, after: ProcessCursor | None,
-                           limit: int) -> ProcessPage:
+                           limit: int, sort: ProcessSort | None = None) -> ProcessPage:
+        """One page of the list in `sort`'s order (default: last activity, newest first),
+        after the cursor of the page before (a cursor of another order is refused). Paged by
+        key in every order; a filtered request may return fewer rows than asked (even none)
+        with a next_cursor: keep asking until next_cursor is None."""
         await self.open()
-        return await self.browse.process_page(flt, after, limit)
+        return await self.browse.process_page(flt, after, limit, sort=sort)
 
     async def interactions(self, process_instance_id: str) -> list[InteractionHeader]:
         await self.open()
@@ -182,8 +189,32 @@ class Gateway:
         return await self.browse.models()
 
     async def model_usage(self) -> dict[tuple[str, str], ModelUsage]:
+        """(provider, model) -> calls, tokens (input, output, total), cost, last used, for
+        every pair procos_ai_context holds (registered or not); from the rollups plus the rows
+        after them. Latency percentiles are None here (all time); stats() has them."""
         await self.open()
         return await self.browse.model_usage()
+
+    # --- triage: Stats and what the filters can complete ------------------------------------
+
+    async def stats(self, window: StatsWindow, by: StatsBy = StatsBy.MODEL) -> StatsReport:
+        """Totals and one row per group (provider, model, activity, definition, day or hour)
+        of the rows created in the window, with a series per hour (windows up to 3 days) or
+        day for the chart. Exact: rollups plus the rows after them."""
+        await self.open()
+        return await self.browse.stats(window, by)
+
+    async def model_gaps(self) -> ModelGaps:
+        """Models used in procos_ai_context but missing from procos_ai_models, and registered
+        models no row uses."""
+        await self.open()
+        return await self.browse.model_gaps()
+
+    async def filter_values(self, field: str) -> list[str]:
+        """The values `field` ("provider", "model", "activity" or "definition") has in
+        procos_ai_context, sorted: for completion and "no such model; did you mean …"."""
+        await self.open()
+        return await self.browse.filter_values(field)
 
     async def write_refusal(self) -> str | None:
         """Why writes would be refused (so editing keys can say so up front), or None."""
@@ -205,6 +236,22 @@ class Gateway:
         from procos_tui.db.models import ModelWriter
 
         return ModelWriter(self.target, read_only=self.read_only)
+
+    async def write_model_stats(self, report: StatsReport) -> int:
+        """Write a by-model Stats report's aggregates into performance_stats (under the key
+        "measured", other keys kept) of the registered models it covers; how many rows were
+        written. An explicit write: refused under --read-only and on a standby."""
+        if self.read_only:
+            from procos_tui.core.registry import WritesRefused
+
+            raise WritesRefused("started with --read-only: procos-tui writes nothing")
+
+        def work() -> int:
+            from procos_tui.db.models import write_model_stats
+
+            return write_model_stats(self.target, report)
+
+        return await self._in_thread(work)
 
     # --- health -----------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from procos_tui.core.health import (
 from procos_tui.db.expected_schema import EXPECTED
 from procos_tui.db.queries import health as health_sql
 from procos_tui.db.queries import search as search_sql
+from procos_tui.db.queries import triage as triage_sql
 from procos_tui.db.rows import fetch_all, fetch_one
 from procos_tui.db.truncation import CamundaMissing, camunda_indexes_missing, compare_instance
 
@@ -186,6 +187,46 @@ def search_words_lag(conn: Any) -> list[Finding]:
         {"rows_behind": behind, "covered_until": covered})]
 
 
+# Instances whose rollup is summed again from their rows by every `check`.
+ROLLUP_SAMPLE = 50
+_REBUILD = ("procos-tui refresh --rebuild (or SELECT procos_ai_rebuild_rollups(); then "
+            "procos-tui refresh)")
+
+
+def rollup_disagreement(conn: Any, sample: int = ROLLUP_SAMPLE) -> list[Finding]:
+    """The triage rollups against the rows they sum: rows were deleted, updated or committed
+    late after a refresh read past them (readers then answer from stale sums)."""
+    present = fetch_one(conn, triage_sql.TRIAGE_SUPPORT)
+    if not (present and present["has_rollups"]):
+        return []  # schema drift names what is missing
+    counts = fetch_one(conn, triage_sql.ROLLUP_COUNTS)
+    if counts is None:
+        return [Finding(FindingKind.ROLLUP_DISAGREES, "procos_ai_rollup_state",
+                        "the rollups' state row is missing", "procos-tui init-db")]
+    out: list[Finding] = []
+    base, per_process, per_hour = (int(counts[k]) for k in ("base_rows", "process_rows",
+                                                            "hour_rows"))
+    if not base == per_process == per_hour:
+        out.append(Finding(
+            FindingKind.ROLLUP_DISAGREES, "row count",
+            f"{base:,} rows up to the rollups' position, but the per-process rollup sums "
+            f"{per_process:,} and the hourly one {per_hour:,} (rows deleted, or committed "
+            "after a refresh had read past them)", _REBUILD,
+            {"base_rows": base, "process_rows": per_process, "hour_rows": per_hour}))
+    wrong = [r for r in fetch_all(conn, triage_sql.ROLLUP_SAMPLE, {"sample": sample})
+             if any(r[k] != r[f"base_{k}"] for k in triage_sql.ROLLUP_CHECKED)]
+    if wrong:
+        first = wrong[0]
+        what = ", ".join(f"{k} {first[k]} vs {first[f'base_{k}']}"
+                         for k in triage_sql.ROLLUP_CHECKED if first[k] != first[f"base_{k}"])
+        out.append(Finding(
+            FindingKind.ROLLUP_DISAGREES, f"{len(wrong)} of {sample} sampled instances",
+            f"rollup differs from the rows (first: {first['process_instance_id']}: {what}); "
+            "rows were updated or deleted after they were rolled up", _REBUILD,
+            {"instances": len(wrong), "sampled": sample}))
+    return out
+
+
 def statistics(conn: Any, with_context: bool = True) -> Stats:
     tables = [TableStats(t["table_name"], t["bytes"], _estimate(t["rows_estimate"]),
                          t["last_analyzed"].isoformat() if t["last_analyzed"] else None)
@@ -244,6 +285,8 @@ def run_check(conn: Any) -> Report:
                                        lambda: cut_error_messages(conn), [])
     report.findings += _unless_drifted(conn, report, "search word list",
                                        lambda: search_words_lag(conn), [])
+    report.findings += _unless_drifted(conn, report, "triage rollups",
+                                       lambda: rollup_disagreement(conn), [])
     report.stats = _unless_drifted(conn, report, "statistics",
                                    lambda: statistics(conn, with_context), Stats())
     return report

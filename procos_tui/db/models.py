@@ -135,3 +135,33 @@ class ModelWriter:
                                                 {"id": current.id}))
 
         self._write(work)
+
+
+def write_model_stats(target: Target, report: Any) -> int:
+    """Write a by-model core.triage.StatsReport into performance_stats.measured of the
+    registered models it covers; how many rows changed. The model writes' policy: refused on a
+    replica or a read-only server, one transaction."""
+    import json
+
+    def work(conn: Any) -> int:
+        changed = 0
+        for row in report.rows:
+            if row.provider is None or row.group is None:
+                continue
+            measured = {
+                "calls": row.calls, "input_tokens": row.input_tokens,
+                "output_tokens": row.output_tokens, "total_tokens": row.total_tokens,
+                "latency_p50_s": row.latency_p50_s, "latency_p95_s": row.latency_p95_s,
+                "max_latency_s": row.max_latency_s,
+                "cost": None if row.cost is None else format(row.cost, "f"),
+                "currency": row.currency, "unpriced_calls": row.unpriced_calls,
+                "window": {"since": report.window.since.isoformat(),
+                           "until": report.window.until.isoformat()},
+                "written_by": "procos-tui stats --write-model-stats"}
+            cur = conn.execute(registry_sql.WRITE_MODEL_STATS, {
+                "measured": json.dumps(measured), "provider": row.provider,
+                "model_name": row.group})
+            changed += cur.rowcount
+        return changed
+
+    return ModelWriter(target)._write(work)

@@ -14,6 +14,7 @@ from psycopg import errors as pg_errors
 from psycopg.pq import ConnStatus
 from psycopg.rows import class_row, dict_row
 
+from procos_tui.core import triage
 from procos_tui.core.errors import (
     ConnectionFailed,
     ConnectionLost,
@@ -22,7 +23,9 @@ from procos_tui.core.errors import (
     QueryTimedOut,
 )
 from procos_tui.core.registry import ModelRow, ModelUsage
+from procos_tui.core.triage import ModelGaps, StatsBy, StatsReport, StatsWindow
 from procos_tui.core.types import (
+    DEFAULT_SORT,
     CamundaDetails,
     CamundaVariable,
     InteractionContent,
@@ -30,6 +33,7 @@ from procos_tui.core.types import (
     ProcessCursor,
     ProcessFilter,
     ProcessPage,
+    ProcessSort,
     ServerFacts,
 )
 from procos_tui.db.connect import (
@@ -43,6 +47,7 @@ from procos_tui.db.connect import (
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import browsing as browsing_sql
 from procos_tui.db.queries import registry as registry_sql
+from procos_tui.db.queries import triage as triage_sql
 
 __all__ = ["BrowseSession", "ConnectionFailed", "ConnectionLost", "DatabaseError",
            "QueryCancelled", "QueryTimedOut", "ServerFacts"]
@@ -269,18 +274,124 @@ class BrowseSession:
 
     async def process_page(self, flt: ProcessFilter | None = None,
                            after: ProcessCursor | None = None, limit: int = 100,
-                           filter_window: int | None = None) -> ProcessPage:
-        flt = flt or ProcessFilter()
+                           filter_window: int | None = None,
+                           sort: ProcessSort | None = None) -> ProcessPage:
+        flt, sort = flt or ProcessFilter(), sort or DEFAULT_SORT
+        if after is not None and (after.sort, after.descending) != (sort.key.value,
+                                                                     sort.descending):
+            raise DatabaseError("the page cursor belongs to another order; start from the top")
         facts = self.facts
         with_camunda = bool(facts and facts.has_camunda_history)
-        query, params = browsing_sql.process_page(flt, after, limit + 1, with_camunda,
-                                             filter_window or self.filter_window)
+        if flt.needs_camunda and not with_camunda:
+            raise DatabaseError("key: and def: read Camunda's history (act_hi_procinst), "
+                                "which this database does not have")
+        window = filter_window or self.filter_window
+        if sort.key.from_rollup:
+            self._require_rollups()
+
+        async def op(conn: psycopg.AsyncConnection[Any]
+                     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            if sort.key.from_rollup:
+                state = await self._rollup_state(conn)
+                query, params = triage_sql.rollup_page(flt, after, limit + 1, sort, state,
+                                                       with_camunda, window)
+            else:
+                query, params = triage_sql.activity_page(flt, after, limit + 1, sort,
+                                                         with_camunda, window)
+            cur = conn.cursor(row_factory=dict_row)
+            return await (await cur.execute(query, params)).fetchall(), params
+
+        rows, params = await self._run(op)
+        return triage_sql.page_from_rows(rows, limit, params["window"], sort)
+
+    # --- triage: rollups merged with the rows after them ------------------------------------
+
+    def _require_rollups(self) -> None:
+        if self.facts is not None and not self.facts.has_rollups:
+            raise DatabaseError("this database lacks the triage rollups: run "
+                                "`procos-tui init-db` (then `procos-tui refresh`)")
+
+    @staticmethod
+    async def _rollup_state(conn: psycopg.AsyncConnection[Any]) -> triage_sql.RollupState:
+        """Where the rollups reach, read in the snapshot every later statement of this
+        transaction shares (REPEATABLE READ): rollup and live rows never overlap or miss."""
+        await conn.execute(triage_sql.REPEATABLE_READ)
+        cur = conn.cursor(row_factory=class_row(triage_sql.RollupState))
+        state = await (await cur.execute(triage_sql.ROLLUP_STATE)).fetchone()
+        if state is None:
+            raise DatabaseError("procos_ai_rollup_state has no row: run `procos-tui init-db`")
+        return state
+
+    @staticmethod
+    async def _partials(conn: psycopg.AsyncConnection[Any], since: Any, until: Any,
+                        by: StatsBy, state: triage_sql.RollupState,
+                        with_latency: bool = True) -> list[dict[str, Any]]:
+        query, params = triage_sql.stats(since, until, by, state, with_latency)
+        cur = conn.cursor(row_factory=dict_row)
+        return await (await cur.execute(query, params)).fetchall()
+
+    async def stats(self, window: StatsWindow, by: StatsBy) -> StatsReport:
+        self._require_rollups()
+        step = triage.series_step(window)
+        series_by = StatsBy.HOUR if step.total_seconds() <= 3600 else StatsBy.DAY
+
+        async def op(conn: psycopg.AsyncConnection[Any]
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            state = await self._rollup_state(conn)
+            rows = await self._partials(conn, window.since, window.until, by, state)
+            series = (rows if series_by is by else  # the chart shows tokens and cost only
+                      await self._partials(conn, window.since, window.until, series_by, state,
+                                           with_latency=False))
+            return rows, series
+
+        rows, series = await self._run(op)
+        return triage.report(window, by, rows, series, step)
+
+    async def model_usage(self) -> dict[tuple[str, str], ModelUsage]:
+        """(provider, model) -> calls, tokens, cost, last used: every pair that has rows (the
+        rollups, and the rows after them), not only registered models. All time, so without
+        latency percentiles (Stats has them for a window)."""
+        if self.facts is not None and not self.facts.has_rollups:
+            return await self._model_usage_scan()
 
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            state = await self._rollup_state(conn)
+            return await self._partials(conn, None, None, StatsBy.MODEL, state,
+                                        with_latency=False)
+
+        return triage.usage_by_model(await self._run(op))
+
+    async def _model_usage_scan(self) -> dict[tuple[str, str], ModelUsage]:
+        """Before init-db added the rollups: one grouped pass over procos_ai_context."""
+        async def op(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            cur = conn.cursor(row_factory=dict_row)
+            return await (await cur.execute(registry_sql.MODEL_USAGE)).fetchall()
+
+        # sum() of bigint is numeric: the counts arrive as Decimal
+        return {(r["ai_provider"], r["model_used"]): ModelUsage(
+                    calls=int(r["calls"]), total_tokens=int(r["total_tokens"]),
+                    last_used=r["last_used"])
+                for r in await self._run(op)}
+
+    async def model_gaps(self) -> ModelGaps:
+        usage = await self.model_usage()
+        registered = await self.models()
+        return triage.gaps(usage, [(m.provider, m.model_name, m.version) for m in registered])
+
+    async def filter_values(self, field: str) -> list[str]:
+        """The values of provider, model, activity or definition that rows have (for
+        completion and "did you mean")."""
+        if field not in ("provider", "model", "activity", "definition"):
+            raise ValueError(field)
+        self._require_rollups()
+
+        async def op(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            state = await self._rollup_state(conn)
+            query, params = triage_sql.filter_values(field, state)
             cur = conn.cursor(row_factory=dict_row)
             return await (await cur.execute(query, params)).fetchall()
 
-        return browsing_sql.page_from_rows(await self._run(op), limit, params["window"])
+        return [str(r["v"]) for r in await self._run(op)]
 
     async def interactions(self, process_instance_id: str) -> list[InteractionHeader]:
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[InteractionHeader]:
@@ -312,18 +423,6 @@ class BrowseSession:
             return await (await cur.execute(registry_sql.MODELS)).fetchall()
 
         return await self._run(op)
-
-    async def model_usage(self) -> dict[tuple[str, str], ModelUsage]:
-        """(provider, model) -> (calls, total tokens, last used), one grouped pass."""
-        async def op(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
-            cur = conn.cursor(row_factory=dict_row)
-            return await (await cur.execute(registry_sql.MODEL_USAGE)).fetchall()
-
-        # sum() of bigint is numeric: the counts arrive as Decimal
-        return {(r["ai_provider"], r["model_used"]): ModelUsage(
-                    calls=int(r["calls"]), total_tokens=int(r["total_tokens"]),
-                    last_used=r["last_used"])
-                for r in await self._run(op)}
 
     async def content_data(self, row_id: str) -> str | None:
         """content_data as PostgreSQL prints it, for rows content() left it out of."""

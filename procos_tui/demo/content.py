@@ -108,6 +108,10 @@ def _answer(rng: random.Random, provider: str, model: str, prompt: str, answer: 
         usage = {"input_tokens": p, "output_tokens": o}
     elif provider == "openai" and rng.random() < 0.3:
         usage["prompt_tokens_details"] = {"cached_tokens": p // 128 * 64}
+    elif provider == "google":  # each provider's own shape (no draw: the stream stays as it was)
+        usage = {"promptTokenCount": p, "candidatesTokenCount": o, "totalTokenCount": p + o}
+    elif provider == "ollama":
+        usage = {"prompt_eval_count": p, "eval_count": o, "done_reason": _FINISH[provider][cut]}
     data: dict[str, Any] = {"content": answer, "finish_reason": _FINISH[provider][cut],
                             "model": model, "latency_ms": int(latency.total_seconds() * 1000)}
     if provider == "openai":
@@ -182,11 +186,23 @@ def _layout(rng: random.Random, variant: str) -> str:
     return ("s" if rng.random() < 0.15 else "") + "".join(turns)
 
 
-def _timeline(rng: random.Random, start: datetime, kinds: str, variant: str) -> list[datetime]:
+# How long each model takes to answer, relative to the others, and how much slower every model
+# is in the busy hours (UTC): a Stats chart of latency then has something to show.
+_MODEL_PACE = {"gpt-4o-mini": 0.3, "gpt-4o": 0.7, "claude-sonnet-4": 1.0, "gemini-2.5-pro": 1.3,
+               "llama3.1:70b": 2.2}
+
+
+def _pace(model: str, at: datetime) -> float:
+    return _MODEL_PACE.get(model, 1.0) * (1.6 if 9 <= at.hour < 12 else 1.0)
+
+
+def _timeline(rng: random.Random, start: datetime, kinds: str, variant: str,
+              models: tuple[tuple[str, str], ...]) -> list[datetime]:
     times, t, human = [], start, rng.random() < 0.2
     for i, kind in enumerate(kinds):
         if kind == "o":
-            seconds = rng.uniform(600, 1500) if variant == "huge" else rng.uniform(0.8, 40)
+            seconds = rng.uniform(600, 1500) if variant == "huge" else (
+                rng.uniform(0.8, 40) * _pace(models[i][1], t))
         elif kind == "i" and i > 0 and kinds[i - 1] == "o":
             seconds = rng.uniform(600, 5400) if human else rng.uniform(0.5, 90)
             human = False  # one user task at most keeps every instance within three hours
@@ -224,7 +240,7 @@ def _plan(seed: int) -> tuple[list[DemoProcess], list[_Spec]]:
         models = tuple(second if "f" in kinds[:i + 1] else first for i in range(len(kinds)))
         if variant == "hostile" and detail == "metadata":
             models = (("open\x1b[8mai", "[bold red]gpt-4o[/]\u202e"),) * len(kinds)
-        times = _timeline(rng, start, kinds, variant)
+        times = _timeline(rng, start, kinds, variant, models)
         running = start > BASE_TIME - timedelta(days=3) and rng.random() < 0.6
         end = None if running else times[-1] + timedelta(seconds=round(rng.uniform(0.1, 3), 3))
         fmt = DEFINITIONS.get(key, ("BK-{n:05d}", ()))[0]

@@ -18,7 +18,17 @@ from procos_tui.db.schema import apply_schema, init_sql
 DEMO_DATABASE = "procos_demo"
 # Bump DATA_VERSION when the generator changes; a schema change is seen through its digest.
 # A demo database with another mark is rebuilt.
-DATA_VERSION = 1
+DATA_VERSION = 2
+
+# Prices for some of init-db.sql's default models (core/pricing.py's keys); Gemini and Llama stay
+# unpriced, so the demo shows both a cost and "—" with unpriced calls.
+DEMO_PRICES = {
+    ("openai", "gpt-4o"): {"input_per_million": "2.50", "output_per_million": "10.00",
+                           "currency": "USD"},
+    ("openai", "gpt-4o-mini"): {"input_per_million": 0.15, "output_per_million": 0.6,
+                                "currency": "USD"},
+    ("anthropic", "claude-sonnet-4"): {"input_per_million": 3, "output_per_million": 15},
+}
 
 
 def demo_mark() -> str:
@@ -67,12 +77,18 @@ def load_demo_data(conn: psycopg.Connection[Any], progress: Progress = _quiet) -
         progress(f"loaded {rows} AI context rows ({chars / 1e6:.1f} M characters)")
         procs, variables = load_camunda(conn, dataset.processes, dataset.camunda_variables)
         progress(f"loaded {procs} Camunda process instances, {variables} variables")
+        for (provider, model), pricing in DEMO_PRICES.items():
+            conn.execute("UPDATE procos_ai_models SET config_data = coalesce(config_data,"
+                         " '{}'::jsonb) || jsonb_build_object('pricing', %s::jsonb)"
+                         " WHERE provider = %s AND model_name = %s",
+                         (Jsonb(pricing), provider, model))
         # Camunda arrived after init-db, as in a real installation: add its AI indexes.
         outcome = conn.execute("SELECT optimize_camunda_for_ai()").fetchone()
         progress(f"optimize_camunda_for_ai(): {outcome[0] if outcome else ''}")
     words_started = time.perf_counter()
     conn.execute("SELECT procos_ai_refresh_search_words()")
     progress(f"fuzzy search word list filled in {time.perf_counter() - words_started:.1f} s")
+    conn.execute("SELECT procos_ai_refresh_rollups()")
     conn.execute("ANALYZE")
     progress(f"demo data ready in {time.perf_counter() - started:.1f} s")
     return {"rows": rows, "processes": procs, "camunda_variables": variables}

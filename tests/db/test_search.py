@@ -348,7 +348,7 @@ def test_init_db_fills_the_word_list_unless_told_not_to(empty_db: Callable[[], s
                                "  FROM procos_ai_search_words_state)"
                                " FROM procos_ai_search_words").fetchone()
         assert row == ((0, False) if skip else (1, True)), (skip, row, done.stdout)
-        assert ("refresh-words" in done.stdout) == skip
+        assert ("run procos-tui refresh" in done.stdout) == skip
 
 
 @pytest.mark.parametrize(("term", "page"), [("discount", 2), ("the", 400)])

@@ -69,39 +69,54 @@ GROUP BY n.name
 
 # What init-db.sql creates, as the catalog describes it (key -> definition). The expected set
 # lives in db/expected_schema.py; a test applies init-db.sql and checks the two are equal.
+# The tables and functions init-db.sql makes (names are fixed here, never from input).
+_OUR_TABLES = ("procos_ai_context", "procos_ai_models", "procos_ai_search_words",
+               "procos_ai_search_words_state", "procos_ai_rollup_state",
+               "procos_ai_process_rollup", "procos_ai_process_model_rollup",
+               "procos_ai_usage_rollup")
+_OUR_FUNCTIONS = ("update_updated_at_column", "procos_ai_token_total", "optimize_camunda_for_ai",
+                  "procos_ai_words", "procos_ai_search_words_edge",
+                  "procos_ai_refresh_search_words", "procos_ai_token_count",
+                  "procos_ai_token_split", "procos_ai_token_input", "procos_ai_token_output",
+                  "procos_ai_price_value", "procos_ai_model_prices",
+                  "procos_ai_prices_digest", "procos_ai_latency_bucket",
+                  "procos_ai_hist_step", "procos_ai_hist_add", "procos_ai_hist_pack",
+                  "procos_ai_hist_merge", "procos_ai_latency_hist",
+                  "procos_ai_hist_sum", "procos_ai_reprice_rollups", "procos_ai_refresh_rollups",
+                  "procos_ai_rebuild_rollups", "procos_ai_refresh")
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
 SCHEMA_OBJECTS = """
 SELECT 'index ' || indexname AS key, indexdef AS definition FROM pg_indexes
 WHERE schemaname = 'public'
-  AND tablename IN ('procos_ai_context', 'procos_ai_models',
-                    'procos_ai_search_words', 'procos_ai_search_words_state')
+  AND tablename IN ({tables})
 UNION ALL
 SELECT 'trigger ' || t.tgname, pg_get_triggerdef(t.oid)
 FROM pg_trigger AS t JOIN pg_class AS r ON r.oid = t.tgrelid
 JOIN pg_namespace AS n ON n.oid = r.relnamespace
 WHERE NOT t.tgisinternal AND n.nspname = 'public'
-  AND r.relname IN ('procos_ai_context', 'procos_ai_models', 'procos_ai_search_words',
-                    'procos_ai_search_words_state')
+  AND r.relname IN ({tables})
 UNION ALL
 SELECT 'function ' || p.oid::regprocedure::text, ''
 FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
 WHERE n.nspname = 'public'
-  AND p.proname IN ('update_updated_at_column', 'procos_ai_token_total',
-                    'optimize_camunda_for_ai',
-                    'procos_ai_words', 'procos_ai_search_words_edge',
-                    'procos_ai_refresh_search_words')
+  AND p.proname IN ({functions})
 UNION ALL
 SELECT 'column ' || c.table_name || '.' || c.column_name,
        c.data_type || coalesce('(' || c.character_maximum_length || ')', '')
 FROM information_schema.columns AS c
 WHERE c.table_schema = 'public'
-  AND c.table_name IN ('procos_ai_context', 'procos_ai_models', 'procos_ai_search_words',
-                       'procos_ai_search_words_state')
+  AND c.table_name IN ({tables})
 UNION ALL
 SELECT 'view ' || viewname, '' FROM pg_views
 WHERE schemaname = 'public' AND viewname = 'procos_ai_conversations'
 UNION ALL
 SELECT 'extension ' || extname, '' FROM pg_extension WHERE extname = 'pg_trgm'
-"""
+""".format(tables=_names(_OUR_TABLES), functions=_names(_OUR_FUNCTIONS))
 
 # The guide's check (outputs under 50 characters), without detoasting big bodies: the octet
 # length comes from the TOAST header, so length() runs on short values only.

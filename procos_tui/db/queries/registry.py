@@ -107,3 +107,14 @@ SERVER_WRITABLE = """
 SELECT pg_is_in_recovery() AS in_recovery,
        current_setting('default_transaction_read_only') = 'on' AS read_only_default
 """
+
+# `stats --write-model-stats`: measured aggregates under performance_stats.measured; every
+# other key the row holds is kept. All versions of the (provider, model_name) pair get them
+# (procos_ai_context does not say which version answered).
+WRITE_MODEL_STATS = """
+UPDATE procos_ai_models AS m
+SET performance_stats = coalesce(CASE WHEN jsonb_typeof(m.performance_stats) = 'object'
+                                      THEN m.performance_stats END, '{}'::jsonb)
+                        || jsonb_build_object('measured', %(measured)s::jsonb)
+WHERE m.provider = %(provider)s AND m.model_name = %(model_name)s
+"""
