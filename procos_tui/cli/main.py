@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from procos_tui import __version__
 
 if TYPE_CHECKING:
+    from procos_tui.core.keymap import Action
     from procos_tui.db.conninfo import Target
     from procos_tui.db.prefetch import Prefetch
 
@@ -85,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: stdout)")
     _connection_options(export, top=False)
 
+    keys = sub.add_parser("keys", help="print the keymap in force (the defaults with "
+                                        "config.toml's [keys]); exit 2 when [keys] is wrong")
+    keys.add_argument("--json", action="store_true",
+                      help="a JSON array of {action, keys, where, description}")
+
     from procos_tui.cli.search import add_parsers
 
     add_parsers(sub, _connection_options)
@@ -104,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "keys":
+            return cmd_keys(args)
         if args.command == "search":
             from procos_tui.cli.search import cmd_search
 
@@ -273,6 +281,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.findings else EXIT_OK
 
 
+def _keymap() -> tuple[Action, ...]:
+    from procos_tui.db.conninfo import ConnInfoError, load_keys
+
+    try:
+        return load_keys()
+    except ConnInfoError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    import json
+
+    from procos_tui.core import keymap
+
+    actions = _keymap()
+    if args.json:
+        print(json.dumps(keymap.as_json(actions), indent=2, ensure_ascii=True))
+    else:
+        print(keymap.text_table(actions), end="")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from procos_tui.db.conninfo import Target
     from procos_tui.db.embedded import EmbeddedUnavailable, demo_pgdata, stop_if_running
@@ -294,6 +324,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.no_tui:
         print(conninfo)
         return EXIT_OK
+    try:
+        _keymap()  # a wrong [keys] says so before the screen takes the terminal
+    except CliError:
+        server.stop()
+        raise
     try:
         return _run_app(Target(conninfo, "embedded demo"), args)
     finally:
@@ -322,8 +357,14 @@ def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None
     from procos_tui.db.gateway import Gateway
     from procos_tui.ui.app import ProcosApp
 
+    try:
+        keys = _keymap()
+    except CliError:
+        if prefetch is not None:
+            prefetch.abandon()
+        raise
     app = ProcosApp(Gateway(target, read_only=args.read_only, prefetch=prefetch),
-                    process_id=args.process)
+                    process_id=args.process, keys=keys)
     app.run()
     if app.fatal_error:
         from procos_tui.core.sanitize import sanitize_plain
