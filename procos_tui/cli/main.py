@@ -312,6 +312,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         stopped = stop_if_running(demo_pgdata())
         print("demo server stopped" if stopped else "no demo server was running")
         return EXIT_OK
+    keys = None if args.no_tui else _keymap()  # a wrong [keys]: said before any work
 
     def progress(message: str) -> None:
         print(f"procos-tui demo: {message}", file=sys.stderr, flush=True)
@@ -325,12 +326,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(conninfo)
         return EXIT_OK
     try:
-        _keymap()  # a wrong [keys] says so before the screen takes the terminal
-    except CliError:
-        server.stop()
-        raise
-    try:
-        return _run_app(Target(conninfo, "embedded demo"), args)
+        return _run_app(Target(conninfo, "embedded demo"), args, keys=keys)
     finally:
         server.stop()
 
@@ -338,10 +334,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_tui(args: argparse.Namespace) -> int:
     from procos_tui.db.prefetch import Prefetch
 
+    keys = _keymap()  # a wrong [keys] says so before the screen takes the terminal
     # Forked before anything heavy is imported: the child connects while Textual starts.
     prefetch = None if args.process else Prefetch.start(args.dsn, args.profile)
     if prefetch is None:
-        return _run_app(_target(args), args)
+        return _run_app(_target(args), args, keys=keys)
     from procos_tui.db.conninfo import ConnInfoError, resolve
 
     try:
@@ -349,20 +346,14 @@ def cmd_tui(args: argparse.Namespace) -> int:
     except ConnInfoError as exc:
         prefetch.abandon()
         raise CliError(str(exc)) from None
-    return _run_app(target, args, prefetch)
+    return _run_app(target, args, prefetch, keys)
 
 
-def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None = None
-             ) -> int:
+def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None = None,
+             keys: tuple[Action, ...] | None = None) -> int:
     from procos_tui.db.gateway import Gateway
     from procos_tui.ui.app import ProcosApp
 
-    try:
-        keys = _keymap()
-    except CliError:
-        if prefetch is not None:
-            prefetch.abandon()
-        raise
     app = ProcosApp(Gateway(target, read_only=args.read_only, prefetch=prefetch),
                     process_id=args.process, keys=keys)
     app.run()

@@ -34,9 +34,14 @@ class PromptScreen(ModalScreen[str | None]):
     """
 
     def __init__(self, title: str, value: str = "", hint: str = "",
-                 check: Check | None = None) -> None:
+                 check: Check | None = None, confirm_proposal: str = "") -> None:
+        """confirm_proposal: when given, Enter on the proposed value as it came shows this
+        and only a second Enter accepts it. For writes: keys typed in a burst (an id typed
+        where a letter opened this dialog) end in one Enter, never two."""
         super().__init__()
         self._title, self._value, self._hint, self._check = title, value, hint, check
+        self._confirm = confirm_proposal
+        self._armed = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -51,6 +56,10 @@ class PromptScreen(ModalScreen[str | None]):
         problem = self._check(event.value) if self._check else None
         if problem:
             self.query_one("#error", Static).update(Text(sanitize_plain(problem)))
+            return
+        if self._confirm and event.value == self._value and not self._armed:
+            self._armed = True
+            self.query_one("#error", Static).update(Text(sanitize_plain(self._confirm)))
             return
         self.dismiss(event.value)
 
