@@ -92,6 +92,8 @@ DEFAULTS: tuple[Action, ...] = (
     _a("health", "h", "Health", GLOBAL, help="schema drift, truncation, cut Camunda copies"),
     _a("palette", "ctrl+p", "Commands", GLOBAL, show=False, fixed=True,
        help="command palette (every action here, themes)"),
+    _a("next_field", "tab", "Next pane", GLOBAL, show=False, fixed=True,
+       help="focus the next list, pane or field (Shift+Tab: the one before)"),
     # Esc: back, or close the innermost thing; the footer says which.
     _a("back", "escape", "Back", CONVERSATION, SEARCH, MODELS, HEALTH, group=CLOSE,
        help="back to the screen before (closing a zoom, the find line, a filter or a "
