@@ -101,11 +101,20 @@ class ProcosApp(App[None]):
             return ConversationScreen(message.process_instance_id,
                                       focus_row=message.focus_row, landing=message.landing)
 
-        def same(screen: Screen[Any]) -> bool:
-            return (isinstance(screen, ConversationScreen) and message.focus_row is None
-                    and screen.process_instance_id == message.process_instance_id)
-
-        self.open_screen(ConversationScreen, make, same)
+        pid = message.process_instance_id
+        shown = [s for s in self.screen_stack
+                 if isinstance(s, ConversationScreen) and s.process_instance_id == pid]
+        if shown:  # this process is on the stack: back to it (to its match, if one is asked)
+            while self.screen is not shown[-1]:
+                self.pop_screen()
+            if message.focus_row is not None:
+                self.switch_screen(make())
+        elif isinstance(self.screen, ConversationScreen):
+            self.switch_screen(make())  # from one process to another: in its place
+        else:
+            # A search's hit: the search stays below it. Two conversations always have
+            # another kind of screen between them, so the stack stays bounded.
+            self.push_screen(make())
 
     def on_show_process_list(self, message: ShowProcessList) -> None:
         self.open_screen(ProcessesScreen, ProcessesScreen)

@@ -135,7 +135,7 @@ class TextPane(ScrollView, can_focus=True):
         clearable = self.selection is not None or self.matches is not None
         if clearable != self._clearable:
             self._clearable = clearable
-            self.refresh_bindings()  # Esc's label: clear here, or the screen's back
+            self.call_after_refresh(self.refresh_bindings)  # Esc: clear here, else back
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Nothing to clear: Esc passes to the screen (back), and the footer says so.

@@ -296,3 +296,29 @@ async def test_esc_says_what_it_will_do(seeded: str, procos_app: AppFactory) -> 
         await wait_for(pilot, lambda: "esc Back" in screen_text(app))
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ProcessesScreen))
+
+
+async def test_a_hit_opens_over_the_search_and_each_esc_goes_back_one_screen(
+        seeded: str, procos_app: AppFactory) -> None:
+    from procos_tui.ui.messages import OpenProcess
+    from procos_tui.ui.search import SearchScreen
+
+    app = procos_app(seeded, process_id=PID)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(app, pilot, PID)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        app.post_message(OpenProcess("conv-huge"))  # as a hit does
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        app.post_message(OpenProcess(PID))  # already on the stack: back to it
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
+                       and app.screen.process_instance_id == PID)
+        assert [type(s) for s in app.screen_stack[1:]] == [ProcessesScreen,
+                                                          ConversationScreen]
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        app.post_message(OpenProcess("conv-huge"))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        for back_to in (SearchScreen, ConversationScreen, ProcessesScreen):
+            await pilot.press("escape")
+            await wait_for(pilot, lambda back_to=back_to: isinstance(app.screen, back_to))  # type: ignore[misc]
