@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from procos_tui import __version__
 
 if TYPE_CHECKING:
+    from procos_tui.core.keymap import Action
     from procos_tui.db.conninfo import Target
     from procos_tui.db.prefetch import Prefetch
 
@@ -89,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: stdout)")
     _connection_options(export, top=False)
 
+    keys = sub.add_parser("keys", help="print the keymap in force (the defaults with "
+                                        "config.toml's [keys]); exit 2 when [keys] is wrong")
+    keys.add_argument("--json", action="store_true",
+                      help="a JSON array of {action, keys, where, description}")
+
     from procos_tui.cli.search import add_parsers
     from procos_tui.cli.triage import add_parsers as add_triage_parsers
 
@@ -116,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "keys":
+            return cmd_keys(args)
         if args.command == "search":
             from procos_tui.cli.search import cmd_search
 
@@ -298,6 +306,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.findings else EXIT_OK
 
 
+def _keymap() -> tuple[Action, ...]:
+    from procos_tui.db.conninfo import ConnInfoError, load_keys
+
+    try:
+        return load_keys()
+    except ConnInfoError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    import json
+
+    from procos_tui.core import keymap
+
+    actions = _keymap()
+    if args.json:
+        print(json.dumps(keymap.as_json(actions), indent=2, ensure_ascii=True))
+    else:
+        print(keymap.text_table(actions), end="")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from procos_tui.db.conninfo import Target
     from procos_tui.db.embedded import EmbeddedUnavailable, demo_pgdata, stop_if_running
@@ -307,6 +337,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         stopped = stop_if_running(demo_pgdata())
         print("demo server stopped" if stopped else "no demo server was running")
         return EXIT_OK
+    keys = None if args.no_tui else _keymap()  # a wrong [keys]: said before any work
 
     def progress(message: str) -> None:
         print(f"procos-tui demo: {message}", file=sys.stderr, flush=True)
@@ -320,7 +351,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(conninfo)
         return EXIT_OK
     try:
-        return _run_app(Target(conninfo, "embedded demo"), args)
+        return _run_app(Target(conninfo, "embedded demo"), args, keys=keys)
     finally:
         server.stop()
 
@@ -328,10 +359,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_tui(args: argparse.Namespace) -> int:
     from procos_tui.db.prefetch import Prefetch
 
+    keys = _keymap()  # a wrong [keys] says so before the screen takes the terminal
     # Forked before anything heavy is imported: the child connects while Textual starts.
     prefetch = None if args.process else Prefetch.start(args.dsn, args.profile)
     if prefetch is None:
-        return _run_app(_target(args), args)
+        return _run_app(_target(args), args, keys=keys)
     from procos_tui.db.conninfo import ConnInfoError, resolve
 
     try:
@@ -339,16 +371,16 @@ def cmd_tui(args: argparse.Namespace) -> int:
     except ConnInfoError as exc:
         prefetch.abandon()
         raise CliError(str(exc)) from None
-    return _run_app(target, args, prefetch)
+    return _run_app(target, args, prefetch, keys)
 
 
-def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None = None
-             ) -> int:
+def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None = None,
+             keys: tuple[Action, ...] | None = None) -> int:
     from procos_tui.db.gateway import Gateway
     from procos_tui.ui.app import ProcosApp
 
     app = ProcosApp(Gateway(target, read_only=args.read_only, prefetch=prefetch),
-                    process_id=args.process)
+                    process_id=args.process, keys=keys)
     app.run()
     if app.fatal_error:
         from procos_tui.core.sanitize import sanitize_plain

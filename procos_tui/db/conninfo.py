@@ -11,7 +11,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from procos_tui.core.keymap import Action
 
 
 def _pg_conninfo() -> Any:
@@ -165,3 +168,22 @@ def resolve(dsn: str | None = None, profile: str | None = None,
     if validate:  # else the caller has it checked elsewhere (the prefetching child)
         parse(target.conninfo)
     return target
+
+
+def load_keys(path: Path | None = None) -> tuple[Action, ...]:
+    """The keymap in force: core.keymap's defaults with config.toml's `[keys]` (action =
+    "key" or ["key", ...]). ConnInfoError, one line naming the file, for an unknown action,
+    a key Textual does not know or a key that would mean two things."""
+    from procos_tui.core.keymap import KeymapError, effective, parse_overrides
+
+    path = path or config_path()
+    if not path.exists():
+        return effective()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConnInfoError(f"cannot read {path}: {exc}") from None
+    try:
+        return effective(parse_overrides(data.get("keys", {})))
+    except KeymapError as exc:
+        raise ConnInfoError(f"{path}: {exc}") from None

@@ -183,7 +183,8 @@ def ask_export(app: App[Any], process_instance_id: str) -> None:
         default_export_name(process_instance_id),
         hint=".md: Markdown for a ticket (each row's full text; content_data where the text "
              "is NULL) · .json: every column of every row, exact · Enter writes, Esc cancels",
-        check=check_export_path), chosen)
+        check=check_export_path,
+        confirm_proposal="Enter again writes this file (Esc cancels)."), chosen)
 
 
 async def _export(app: App[Any], process_instance_id: str, path: Path) -> None:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widget import Widget
 
+from procos_tui.core import keymap
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.types import ProcessFilter, ServerFacts
+from procos_tui.ui.keys import REGISTRY, bindings, textual_keymap
 from procos_tui.ui.messages import OpenProcess, ShowCutView, ShowProcessList
 from procos_tui.ui.processes import ProcessesScreen
 from procos_tui.ui.status import DatabaseState
@@ -28,20 +29,22 @@ class ProcosApp(App[None]):
     handlers below): the first frame should not pay for them."""
 
     TITLE = "procos-tui"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
-        Binding("m", "models", "Models"),
-        Binding("h", "health", "Health"),
-        Binding("s", "search", "Search"),
-    ]
+    # The global keys: the same on every screen (no screen binds them to anything else).
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ProcosApp", keymap.GLOBAL, {
+        "help": "help", "quit": "quit", "go_to": "go_to_process", "search": "search",
+        "models": "models", "health": "health",
+    })
 
     # What every status line shows; screens' StatusLine widgets watch it.
     database: reactive[DatabaseState] = reactive(DatabaseState(""), always_update=True)
 
     def __init__(self, gateway: Gateway, *, process_id: str | None = None,
-                 flt: ProcessFilter | None = None, label: str | None = None) -> None:
+                 flt: ProcessFilter | None = None, label: str | None = None,
+                 keys: Sequence[keymap.Action] | None = None) -> None:
         super().__init__()
+        # The keymap in force (the user's [keys] already checked by keymap.effective).
+        self.keymap: tuple[keymap.Action, ...] = tuple(keys) if keys else keymap.DEFAULTS
+        self.set_keymap(textual_keymap(self.keymap))
         self.gateway = gateway
         gateway.on_reconnect = self._reconnected
         self.process_id = process_id
@@ -76,15 +79,45 @@ class ProcosApp(App[None]):
 
     # --- navigation: screens post, the app moves -------------------------------------------
 
+    def open_screen(self, kind: type[Screen[Any]], make: Callable[[], Screen[Any]],
+                    keep: Callable[[Screen[Any]], bool] = lambda screen: True) -> None:
+        """Open a screen of this kind. One of each kind at most: when one is on the stack
+        already, go back to it (the screens above it close), and replace it unless `keep`
+        says it shows what is asked. So Esc goes back once per screen the user sees, never
+        through a trail of copies."""
+        for below in reversed(self.screen_stack):
+            if isinstance(below, kind):
+                while self.screen is not below:
+                    self.pop_screen()
+                if not keep(below):
+                    self.switch_screen(make())
+                return
+        self.push_screen(make())
+
     def on_open_process(self, message: OpenProcess) -> None:
         from procos_tui.ui.conversation import ConversationScreen
 
-        self.push_screen(ConversationScreen(message.process_instance_id,
-                                            focus_row=message.focus_row,
-                                            landing=message.landing))
+        def make() -> Screen[Any]:
+            return ConversationScreen(message.process_instance_id,
+                                      focus_row=message.focus_row, landing=message.landing)
+
+        pid = message.process_instance_id
+        shown = [s for s in self.screen_stack
+                 if isinstance(s, ConversationScreen) and s.process_instance_id == pid]
+        if shown:  # this process is on the stack: back to it (to its match, if one is asked)
+            while self.screen is not shown[-1]:
+                self.pop_screen()
+            if message.focus_row is not None:
+                self.switch_screen(make())
+        elif isinstance(self.screen, ConversationScreen):
+            self.switch_screen(make())  # from one process to another: in its place
+        else:
+            # A search's hit: the search stays below it. Two conversations always have
+            # another kind of screen between them, so the stack stays bounded.
+            self.push_screen(make())
 
     def on_show_process_list(self, message: ShowProcessList) -> None:
-        self.switch_screen(ProcessesScreen())
+        self.open_screen(ProcessesScreen, ProcessesScreen)
 
     def on_show_cut_view(self, message: ShowCutView) -> None:
         from procos_tui.ui.cut_view import CutScreen
@@ -113,86 +146,115 @@ class ProcosApp(App[None]):
         self.exit()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's (themes, keys, quit), then the keymap's actions of this screen and the
+        screens to go to, each with its keys."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Go to process instance…", "Open one process instance by its id",
-                            self.action_go_to_process)
-        yield SystemCommand("Models", "The model registry (procos_ai_models): edit, toggle, "
-                            "delete", self.action_models)
-        yield SystemCommand("Search", "Find any prompt or response by what it says "
-                            "(substring, fuzzy, regex)", self.action_search)
-        yield SystemCommand("Health", "Schema drift, truncation suspects, cut Camunda copies",
-                            self.action_health)
-        targets: list[Widget] = [screen]
+        chain = self.key_context(screen)
+        targets: list[DOMNode] = [screen]
         widget = getattr(screen, "palette_widget", lambda: None)()
         if widget is not None:
             targets.append(widget)  # e.g. the conversation's focused pane: find, select…
+        targets.append(self)
+        runs: dict[str, tuple[DOMNode, str]] = {}
         for target in targets:
-            for binding in _palette_bindings(target):
-                def run(node: Widget = target, action: str = binding.action) -> None:
-                    self.call_later(node.run_action, action)
+            for binding in _bindings_of(target):
+                if binding.id and binding.id not in runs:
+                    runs[binding.id] = (target, binding.action)
+        for action in keymap.for_contexts(self.keymap, chain):
+            if action.group == keymap.CLOSE or action.name in ("help", "quit") \
+                    or action.name not in runs:
+                continue
+            node, method = runs[action.name]
 
-                key = (binding.key_display or binding.key).replace(",", " / ")
-                yield SystemCommand(binding.description, f"key: {key}", run)
+            def run(node: DOMNode = node, method: str = method) -> None:
+                self.call_later(self.run_action, method, node)
+
+            context = next(w for w in chain if w in action.where)
+            keys = " / ".join(keymap.display_key(k) for k in action.keys)
+            yield SystemCommand(action.label(context), f"{action.long} · key: {keys}", run)
 
     def action_health(self) -> None:
         from procos_tui.ui.health import HealthScreen
 
-        if not isinstance(self.screen, HealthScreen):
-            self.push_screen(HealthScreen())
+        self.open_screen(HealthScreen, HealthScreen)
 
     def action_search(self) -> None:
         from procos_tui.ui.search import SearchScreen
 
-        current = self.screen
-        if isinstance(current, SearchScreen):
-            current.action_focus_query()
-            return
         # One search screen: going back to it keeps its query and hits.
-        for below in self.screen_stack:
-            if isinstance(below, SearchScreen):
-                found: SearchScreen = below
-                while self.screen is not found:
-                    self.pop_screen()
-                found.action_focus_query()
-                return
-        self.push_screen(SearchScreen(*self.last_search))
+        self.open_screen(SearchScreen, lambda: SearchScreen(*self.last_search))
+        if isinstance(self.screen, SearchScreen) and self.screen.is_mounted:
+            self.screen.action_focus_query()
 
     def action_models(self) -> None:
         from procos_tui.ui.models import ModelsScreen
 
-        if not isinstance(self.screen, ModelsScreen):
-            self.push_screen(ModelsScreen())
+        self.open_screen(ModelsScreen, ModelsScreen)
+
+    async def action_quit(self) -> None:
+        """Quit, unless a screen holds work not saved: then ask first."""
+        from rich.text import Text
+
+        from procos_tui.ui.dialogs import ChoiceScreen
+
+        unsaved = [what for screen in self.screen_stack
+                   if (what := getattr(screen, "unsaved_work", lambda: None)())]
+        if not unsaved:
+            self.exit()
+            return
+        if isinstance(self.screen, ChoiceScreen) and self.screen.quitting:
+            return  # asked already
+
+        def chosen(key: str | None) -> None:
+            if key == "y":
+                self.exit()
+
+        question = ChoiceScreen("Quit without saving?", Text(
+            f"{unsaved[0]} is not saved. y quits and loses it; Esc goes back to it."),
+            {"y": "quit, losing the changes"})
+        question.quitting = True
+        self.push_screen(question, chosen)
+
+    def key_context(self, screen: Screen[Any] | None = None) -> tuple[str, ...]:
+        """The keymap contexts in force on a screen: its own, its widgets', the global."""
+        screen = screen or self.screen
+        context = REGISTRY.get(type(screen).__name__, (keymap.GLOBAL, ()))[0]
+        return next((chain for chain in keymap.CHAINS if context in chain),
+                     (context, keymap.GLOBAL))
+
+    def key_entries(self, screen: Screen[Any] | None = None) -> list[tuple[str, str]]:
+        """(keys, what) for the help: the keymap's actions of the screen, then the keys of
+        Textual's own widgets on it (a table's, an input's) that the keymap does not name."""
+        screen = screen or self.screen
+        chain = self.key_context(screen)
+        entries: list[tuple[str, str]] = []
+        for action in keymap.for_contexts(self.keymap, chain):
+            context = next(w for w in chain if w in action.where)
+            entries.append((" / ".join(keymap.display_key(k) for k in action.keys),
+                            action.label(context)))
+        named = {a.name for a in self.keymap}
+        shown = {label for _, label in entries}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if binding.id in named or not binding.description \
+                    or binding.description in shown:
+                continue
+            shown.add(binding.description)
+            entries.append((self.get_key_display(binding), binding.description))
+        return entries
 
     def action_help(self) -> None:
         from procos_tui.ui.help import HelpScreen
 
-        screen = self.screen
-        shown = list(screen.active_bindings.values())
-        # Keys of our widgets that are not focused right now (the panes when the list has
-        # focus) belong in the help too: they work as soon as the widget has focus.
-        seen = {(type(b.node), b.binding.action) for b in shown}
-        for widget in screen.query("*"):
-            if not type(widget).__module__.startswith("procos_tui") or widget is screen:
-                continue
-            for item in type(widget).BINDINGS:
-                if isinstance(item, Binding) and (type(widget), item.action) not in seen:
-                    seen.add((type(widget), item.action))
-                    shown.append(ActiveBinding(widget, item, True, ""))
-        # The screen's own keys first, then its widgets', then the app's.
-        shown.sort(key=lambda b: 0 if b.node is screen else 2 if b.node is self else 1)
-        self.push_screen(HelpScreen(shown))
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.key_entries()))
 
     async def on_unmount(self) -> None:
         await self.gateway.close()
 
 
-def _palette_bindings(node: DOMNode) -> list[Binding]:
-    """A screen's or widget's own actions (not the app's or Textual's) as palette entries."""
-    out: list[Binding] = []
-    seen: set[str] = set()
-    for item in type(node).BINDINGS:
-        if isinstance(item, Binding) and item.description and item.action not in seen \
-                and item.action != "back":
-            seen.add(item.action)
-            out.append(item)
-    return out
+def _bindings_of(node: DOMNode) -> list[Binding]:
+    """A node's bindings that the keymap names, as its class declares them."""
+    return [item for item in type(node).BINDINGS if isinstance(item, Binding) and item.id]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.events import Key
 from textual.screen import Screen
 from textual.timer import Timer
@@ -25,11 +25,13 @@ from procos_tui.core.document import Document
 from procos_tui.core.errors import DatabaseError
 from procos_tui.core.find import REGEX_DEADLINE_S
 from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
+from procos_tui.core.keymap import CONVERSATION
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.types import CamundaDetails, InteractionContent, InteractionHeader
 from procos_tui.ui import actions
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.interaction_view import COLUMNS, interaction_cells, pane_title
+from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import ShowProcessList
 from procos_tui.ui.status import StatusLine
 from procos_tui.ui.textpane import TextPane, match_status
@@ -44,27 +46,16 @@ def _no_row(role: str) -> str:
 
 
 class ConversationScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "find", "Find", key_display="/"),
-        Binding("m", "cycle_mode", "View"),
-        Binding("y", "copy", "Copy"),
-        Binding("Y", "copy_exact", "Copy exact bytes (asks when controls)", show=False),
-        Binding("o", "pager", "Pager"),
-        Binding("e", "export", "Export"),
-        Binding("z", "zoom", "Zoom"),
-        Binding("R", "retry", "Retry load"),  # shown only after a failed load
-        Binding("1", "mode('rendered')", "Rendered view", show=False),
-        Binding("2", "mode('raw')", "Raw text view", show=False),
-        Binding("3", "mode('json')", "JSON view", show=False),
-        Binding("right_square_bracket,ctrl+down", "step(1)", "Next interaction", show=False,
-                key_display="]"),
-        Binding("left_square_bracket,ctrl+up", "step(-1)", "Previous interaction", show=False,
-                key_display="["),
-        Binding("p", "focus_pane('prompt')", "Prompt pane", show=False),
-        Binding("r", "focus_pane('response')", "Response pane", show=False),
-        Binding("i", "focus_interactions", "Interactions list", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ConversationScreen", CONVERSATION, {
+        "back": [("close_find", "Close find"), ("unzoom", "Unzoom"), ("back", "Back")],
+        "find": "find", "view": "cycle_mode", "copy": "copy", "copy_exact": "copy_exact",
+        "pager": "pager", "export": "export", "zoom": "zoom",
+        "retry": "retry",  # shown only after a failed load
+        "view_rendered": "mode('rendered')", "view_raw": "mode('raw')",
+        "view_json": "mode('json')", "next_interaction": "step(1)",
+        "previous_interaction": "step(-1)", "prompt_pane": "focus_pane('prompt')",
+        "response_pane": "focus_pane('response')", "interactions": "focus_interactions",
+    })
     CSS = """
     ConversationScreen #interactions { height: auto; max-height: 25%; min-height: 3;
         scrollbar-size-horizontal: 0; }
@@ -224,7 +215,23 @@ class ConversationScreen(Screen[None]):
             self.refresh_bindings()  # R in the footer exactly while there is a failure
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Esc's variants: the first that applies runs, and the footer names it.
+        find_open = self.focused is not None and self.focused.id == "find"
+        if action == "close_find":
+            return find_open
+        if action == "unzoom":
+            return not find_open and self._zoomed()
         return self.load_error is not None if action == "retry" else True
+
+    def _zoomed(self) -> bool:
+        return self.has_class("zoom-prompt") or self.has_class("zoom-response")
+
+    def action_close_find(self) -> None:
+        self._close_find()
+
+    def action_unzoom(self) -> None:
+        if self._zoomed():
+            self.action_zoom()
 
     def action_retry(self) -> None:
         if self.load_error is None:
@@ -393,6 +400,7 @@ class ConversationScreen(Screen[None]):
         self.query_one("#interactions", DataTable).focus()
 
     def action_zoom(self) -> None:
+        self.refresh_bindings()  # Esc: "Unzoom" while zoomed
         if self.has_class("zoom-prompt") or self.has_class("zoom-response"):
             self.remove_class("zoom-prompt", "zoom-response")
             return

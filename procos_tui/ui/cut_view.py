@@ -6,17 +6,20 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from procos_tui.core.keymap import DIALOGS
 from procos_tui.core.sanitize import sanitize_plain, sanitize_text
 from procos_tui.core.types import CutView
+from procos_tui.ui.keys import bindings
 
 
 class CutScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("CutScreen", DIALOGS,
+                                                     {"close": [("dismiss", "Close")]})
     CSS = """
     CutScreen { align: center middle; }
     CutScreen > Vertical { width: 100%; height: 90%; border: round $warning;

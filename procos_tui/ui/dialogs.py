@@ -7,12 +7,14 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from procos_tui.core.keymap import DIALOGS
 from procos_tui.core.sanitize import sanitize_plain
+from procos_tui.ui.keys import bindings
 
 # Returns an error message for the user, or None when the value is acceptable.
 Check = Callable[[str], str | None]
@@ -21,7 +23,8 @@ Check = Callable[[str], str | None]
 class PromptScreen(ModalScreen[str | None]):
     """Ask for one value; Enter accepts (after `check`), Esc cancels with None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("PromptScreen", DIALOGS,
+                                                     {"close": "cancel"})
     CSS = """
     PromptScreen { align: center middle; }
     PromptScreen > Vertical { width: 76; max-width: 100%; height: auto; border: round $accent;
@@ -31,9 +34,14 @@ class PromptScreen(ModalScreen[str | None]):
     """
 
     def __init__(self, title: str, value: str = "", hint: str = "",
-                 check: Check | None = None) -> None:
+                 check: Check | None = None, confirm_proposal: str = "") -> None:
+        """confirm_proposal: when given, Enter on the proposed value as it came shows this
+        and only a second Enter accepts it. For writes: keys typed in a burst (an id typed
+        where a letter opened this dialog) end in one Enter, never two."""
         super().__init__()
         self._title, self._value, self._hint, self._check = title, value, hint, check
+        self._confirm = confirm_proposal
+        self._armed = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -49,6 +57,10 @@ class PromptScreen(ModalScreen[str | None]):
         if problem:
             self.query_one("#error", Static).update(Text(sanitize_plain(problem)))
             return
+        if self._confirm and event.value == self._value and not self._armed:
+            self._armed = True
+            self.query_one("#error", Static).update(Text(sanitize_plain(self._confirm)))
+            return
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
@@ -58,7 +70,8 @@ class PromptScreen(ModalScreen[str | None]):
 class ChoiceScreen(ModalScreen[str | None]):
     """A message and a few keyed choices; returns the chosen key, or None on Esc."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "choose('')", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ChoiceScreen", DIALOGS,
+                                                     {"close": "choose('')"})
     CSS = """
     ChoiceScreen { align: center middle; }
     ChoiceScreen > Vertical { width: 90; max-width: 100%; height: auto; max-height: 90%;
@@ -67,9 +80,16 @@ class ChoiceScreen(ModalScreen[str | None]):
     ChoiceScreen #choices { height: 1; margin-top: 1; }
     """
 
-    def __init__(self, title: str, body: Text, choices: dict[str, str]) -> None:
+    def __init__(self, title: str, body: Text, choices: dict[str, str],
+                 unsaved: str | None = None) -> None:
         super().__init__()
         self._title, self._body, self._choices = title, body, choices
+        self._unsaved = unsaved
+        self.quitting = False  # the app's "quit without saving?" itself
+
+    def unsaved_work(self) -> str | None:
+        """What quitting now would lose (a previewed model save), for the app's `q`."""
+        return self._unsaved
 
     def compose(self) -> ComposeResult:
         with Vertical():

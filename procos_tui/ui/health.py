@@ -7,14 +7,16 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from procos_tui.core.errors import DatabaseError
+from procos_tui.core.keymap import HEALTH
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
 from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.gateway_access import host
+from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import OpenProcess, ShowCutView
 from procos_tui.ui.status import StatusLine
 
@@ -29,13 +31,10 @@ def _names(names: list[str]) -> str:
 
 
 class HealthScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("enter", "open", "Open instance", show=False),
-        Binding("v", "cut_view", "Where the copy ends"),
-        Binding("o", "optimize", "Create Camunda indexes"),
-        Binding("r", "refresh", "Run again"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("HealthScreen", HEALTH, {
+        "back": "back", "open": "open", "cut_view": "cut_view", "optimize": "optimize",
+        "refresh": "refresh",
+    })
     CSS = """
     HealthScreen DataTable { height: 1fr; }
     HealthScreen #summary { height: auto; padding: 0 1; }

@@ -11,11 +11,12 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static, TextArea
 
+from procos_tui.core.keymap import DIALOGS
 from procos_tui.core.registry import (
     EDIT_LIMIT_BYTES,
     FieldError,
@@ -25,6 +26,7 @@ from procos_tui.core.registry import (
     validate,
 )
 from procos_tui.core.sanitize import sanitize_plain, sanitize_text
+from procos_tui.ui.keys import bindings
 
 FIELDS = (("model_name", "Name"), ("provider", "Provider"), ("version", "Version"))
 
@@ -32,10 +34,9 @@ FIELDS = (("model_name", "Name"), ("provider", "Provider"), ("version", "Version
 class ModelForm(ModalScreen[ModelDraft | None]):
     """Edit a draft; Ctrl+S checks it and returns it, Esc returns None (nothing saved)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save (preview first)"),
-        Binding("escape", "cancel", "Cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ModelForm", DIALOGS, {
+        "save_form": "save", "close": "cancel",
+    })
     CSS = """
     ModelForm { align: center middle; }
     ModelForm > VerticalScroll { width: 90; max-width: 100%; height: 95%;
@@ -49,9 +50,13 @@ class ModelForm(ModalScreen[ModelDraft | None]):
     ModelForm .kept { color: $warning; padding: 0 1; }
     """
 
-    def __init__(self, title: str, draft: ModelDraft, message: str = "") -> None:
+    def __init__(self, title: str, draft: ModelDraft, message: str = "",
+                 saved: ModelDraft | None = None) -> None:
+        """saved: the model as stored (None: a new one): what the form's values are unsaved
+        against, for the app's `q`."""
         super().__init__()
         self._title, self.draft, self._message = title, draft, message
+        self._saved = saved
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -115,6 +120,18 @@ class ModelForm(ModalScreen[ModelDraft | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def unsaved_work(self) -> str | None:
+        """What quitting now would lose: the form's values, when they differ from the
+        stored model (any value at all for a new one)."""
+        if not self.is_mounted:
+            return None
+        current = self.current()
+        if self._saved is not None and current == self._saved:
+            return None
+        if self._saved is None and current == ModelDraft("", "", "", "{}", "", True):
+            return None
+        return "The model form's changes"
 
 
 def changes(before: ModelDraft | None, after: ModelDraft) -> list[tuple[str, str, str]]:

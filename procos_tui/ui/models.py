@@ -14,16 +14,18 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from procos_tui.core.errors import DatabaseError
+from procos_tui.core.keymap import MODELS
 from procos_tui.core.registry import ModelConflict, ModelDraft, ModelRow, WritesRefused
 from procos_tui.core.sanitize import clip, sanitize_plain
 from procos_tui.db.gateway import Gateway
 from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.gateway_access import host
+from procos_tui.ui.keys import bindings
 from procos_tui.ui.model_form import ModelForm, conflict_body, preview_body
 from procos_tui.ui.status import StatusLine
 
@@ -50,17 +52,12 @@ def model_cells(row: ModelRow) -> tuple[Text, ...]:
 
 
 class ModelsScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("n", "new", "New"),
-        Binding("e", "edit", "Edit"),
-        Binding("c", "duplicate", "New version"),
-        Binding("space", "toggle_active", "Active on/off"),
-        Binding("d", "delete", "Delete"),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("o", "sort", "Sort"),
-        Binding("r", "refresh", "Refresh", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ModelsScreen", MODELS, {
+        "back": [("clear_filter", "Clear filter"), ("back", "Back")],
+        "new": "new", "edit": "edit", "new_version": "duplicate",
+        "toggle_active": "toggle_active", "delete": "delete", "filter": "filter",
+        "sort": "sort", "refresh": "refresh",
+    })
     CSS = """
     ModelsScreen DataTable { height: 1fr; }
     ModelsScreen #summary { height: 1; padding: 0 1; color: $text-muted; }
@@ -237,10 +234,11 @@ class ModelsScreen(Screen[None]):
 
             self.app.push_screen(ChoiceScreen("Save these changes?",
                                               preview_body(before, result),
-                                              {"s": "save", "b": "back to the form"}),
+                                              {"s": "save", "b": "back to the form"},
+                                              unsaved="The previewed model change"),
                                  confirmed)
 
-        self.app.push_screen(ModelForm(title, draft, message), saved)
+        self.app.push_screen(ModelForm(title, draft, message, saved=before), saved)
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -294,6 +292,7 @@ class ModelsScreen(Screen[None]):
         if event.input.id == "filter":
             self.text_filter = event.value
             self.fill()
+            self.refresh_bindings()  # Esc: clears the filter while there is one
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
@@ -313,6 +312,14 @@ class ModelsScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":  # Esc's first variant, named in the footer
+            return self.query_one("#filter", Input).has_focus or bool(self.text_filter)
+        return True
+
+    def action_clear_filter(self) -> None:
+        self.action_back()
 
     def action_back(self) -> None:
         field = self.query_one("#filter", Input)

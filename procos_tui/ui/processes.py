@@ -7,16 +7,18 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from procos_tui.core.errors import ConnectionFailed, DatabaseError
 from procos_tui.core.filters import FilterError, format_filter, parse_filter
+from procos_tui.core.keymap import PROCESS_LIST
 from procos_tui.core.sanitize import clip, sanitize_plain
 from procos_tui.core.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
 from procos_tui.db.prefetch import PAGE_SIZE
 from procos_tui.ui.gateway_access import host
+from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import OpenProcess
 from procos_tui.ui.processlist import ProcessList
 from procos_tui.ui.status import StatusLine
@@ -60,13 +62,9 @@ def summary_cells(s: ProcessSummary) -> tuple[Text, ...]:
 class ProcessesScreen(Screen[None]):
     """One row per process instance; scrolling near the end fetches the next page by key."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", show=False),
-        Binding("f", "filter", "Filter"),
-        Binding("g", "app.go_to_process", "Go to id"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("G", "last_row", "Last row (loads more)", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ProcessesScreen", PROCESS_LIST, {
+        "open": "open", "filter": "filter", "refresh": "refresh", "last": "last_row",
+    })
     CSS = """
     ProcessesScreen ProcessList { height: 1fr; }
     #summary { height: 1; padding: 0 1; color: $text-muted; }

@@ -14,12 +14,15 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from procos_tui.core.keymap import PROCESS_LIST
+from procos_tui.ui.keys import bindings
 
 _GAP = 2
 
@@ -27,17 +30,11 @@ _GAP = 2
 class ProcessList(ScrollView, can_focus=True):
     """Rows of cells (already sanitised Text) under a header; Enter or a second click opens."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "first_row", "First row", show=False),
-        Binding("end", "last_row", "Last loaded row", show=False),
-        Binding("enter", "open", "Open", show=False),
-        Binding("left", "scroll_left", "Scroll left", show=False),
-        Binding("right", "scroll_right", "Scroll right (more columns)", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ProcessList", PROCESS_LIST, {
+        "up": "cursor(-1)", "down": "cursor(1)", "page_up": "page(-1)",
+        "page_down": "page(1)", "first": "first_row", "last": "last_row", "open": "open",
+        "scroll_left": "scroll_left", "scroll_right": "scroll_right",
+    })
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "process-list--header", "process-list--cursor", "process-list--stripe"}
     DEFAULT_CSS = """

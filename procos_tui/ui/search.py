@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
+from procos_tui.core.keymap import SEARCH
 from procos_tui.core.landing import landing_for
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.search_syntax import (
@@ -28,6 +29,7 @@ from procos_tui.core.search_syntax import (
     parse_search,
 )
 from procos_tui.ui.gateway_access import host
+from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import OpenProcess
 from procos_tui.ui.search_hits import NARROW, WIDE, hit_cells
 from procos_tui.ui.status import StatusLine
@@ -45,14 +47,12 @@ EMPTY_HELP = ('Every word must occur, any case; "a phrase" is one. Filters: type
 
 
 class SearchScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "escape", "Cancel/Back"),
-        Binding("ctrl+t", "cycle_mode", "Mode"),
-        Binding("ctrl+l", "focus_query", "Edit query", show=False),
-        Binding("ctrl+r", "rerun", "Run again", show=False),
-        Binding("G", "last", "Last loaded hit (loads the next page)", show=False),
-        Binding("down", "focus_hits", "To the hits", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("SearchScreen", SEARCH, {
+        "back": [("cancel_search", "Cancel search"), ("to_query", "To the query"),
+                 ("escape", "Back")],
+        "search_mode": "cycle_mode", "edit_query": "focus_query", "rerun": "rerun",
+        "last": "last", "to_hits": "focus_hits",
+    })
     DEFAULT_CSS = """
     SearchScreen #query { margin: 0 0; }
     SearchScreen #mode { height: 1; padding: 0 1; color: $text-muted; }
@@ -172,6 +172,21 @@ class SearchScreen(Screen[None]):
     def action_rerun(self) -> None:
         self.start_search(force=True)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Esc's variants, in the order action_escape tries them: the footer names the one.
+        if action == "cancel_search":
+            return self.busy_since is not None
+        if action == "to_query":
+            return self.busy_since is None and self.focused is not None \
+                and self.focused.id == "hits"
+        return True
+
+    def action_cancel_search(self) -> None:
+        self.action_escape()
+
+    def action_to_query(self) -> None:
+        self.action_escape()
+
     def action_escape(self) -> None:
         if self.busy_since is not None:
             self.cancel_search("cancelled (ctrl+r runs it again)")
@@ -240,6 +255,7 @@ class SearchScreen(Screen[None]):
         if run is None or run.done or run.cancelled:
             return  # a cancelled search stays as it is: ctrl+r runs it again
         self.busy_since = time.monotonic()
+        self.refresh_bindings()  # Esc: cancel while it runs
         self._start_ticker()
         try:
             if first and self._previous is not None:
@@ -263,6 +279,7 @@ class SearchScreen(Screen[None]):
         if generation != self.generation:
             return
         self.busy_since = None
+        self.refresh_bindings()  # Esc: cancel while it runs
         self._stop_ticker()
         self._add_hits(hits)
         self._summary()
@@ -272,6 +289,7 @@ class SearchScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self.busy_since = None
+        self.refresh_bindings()  # Esc: cancel while it runs
         self._stop_ticker()
         self._say(Text(message, style="bold red"))
 
@@ -282,6 +300,7 @@ class SearchScreen(Screen[None]):
 
     def _stop_ticker(self) -> None:
         self.busy_since = None
+        self.refresh_bindings()  # Esc: cancel while it runs
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None

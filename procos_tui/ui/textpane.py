@@ -15,7 +15,7 @@ from rich.style import Style
 from rich.text import Span, Text
 from textual import work
 from textual.actions import SkipAction
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.events import MouseDown, MouseMove, MouseUp, Resize
 from textual.geometry import Size
 from textual.message import Message
@@ -25,7 +25,9 @@ from textual.strip import Strip
 from procos_tui.core.document import Document, WrapLayout, escape_spans
 from procos_tui.core.find import REGEX_DEADLINE_S, Matches, find_all_bounded
 from procos_tui.core.highlight import Styler, StyleSpan
+from procos_tui.core.keymap import PANE
 from procos_tui.core.sanitize import sanitize_plain
+from procos_tui.ui.keys import bindings
 
 _CACHE_ROWS = 2048
 
@@ -33,18 +35,11 @@ _CACHE_ROWS = 2048
 class TextPane(ScrollView, can_focus=True):
     """Read-only view of one text with find, line selection and follow-the-match scrolling."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g,home", "top", "Top", show=False),
-        Binding("G,end", "bottom", "Bottom", show=False),
-        Binding("j", "scroll_down", "Down", show=False),
-        Binding("k", "scroll_up", "Up", show=False),
-        Binding("space", "page_down", "Page down", show=False),
-        Binding("b", "page_up", "Page up", show=False),
-        Binding("n", "next_match", "Next match", show=False),
-        Binding("N", "previous_match", "Previous match", show=False),
-        Binding("v", "toggle_selection", "Select lines", show=False),
-        Binding("escape", "clear", "Clear selection/find", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("TextPane", PANE, {
+        "first": "top", "last": "bottom", "down": "scroll_down", "up": "scroll_up",
+        "page_down": "page_down", "page_up": "page_up", "next_match": "next_match",
+        "previous_match": "previous_match", "select": "toggle_selection", "clear": "clear",
+    })
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "text-pane--match", "text-pane--current", "text-pane--selection", "text-pane--empty"}
     DEFAULT_CSS = """
@@ -65,6 +60,7 @@ class TextPane(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._clearable = False
         self.doc = Document("")
         self.styler = Styler()
         self.empty_message = ""
@@ -136,6 +132,16 @@ class TextPane(ScrollView, can_focus=True):
     def _invalidate(self) -> None:
         self._cache.clear()
         self.refresh()
+        clearable = self.selection is not None or self.matches is not None
+        if clearable != self._clearable:
+            self._clearable = clearable
+            self.call_after_refresh(self.refresh_bindings)  # Esc: clear here, else back
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing to clear: Esc passes to the screen (back), and the footer says so.
+        if action == "clear":
+            return self.selection is not None or self.matches is not None
+        return True
 
     # --- painting ---------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -86,7 +87,7 @@ async def test_help_lists_the_keys_of_the_screen(seeded: str, procos_app: AppFac
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = screen_text(app)
-        assert "Refresh" in text and "Quit" in text and "ctrl+p" in text
+        assert "Refresh" in text and "Quit" in text and "Ctrl+P" in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
 
@@ -170,3 +171,61 @@ async def test_go_to_process_opens_its_conversation(seeded: str, procos_app: App
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
                        and "1 interaction ·" in screen_text(app))
+
+
+async def test_screens_are_on_the_stack_once_and_esc_goes_home_one_press_each(
+        seeded: str, procos_app: AppFactory) -> None:
+    from procos_tui.ui.health import HealthScreen
+    from procos_tui.ui.models import ModelsScreen
+    from procos_tui.ui.search import SearchScreen
+
+    app = procos_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
+        home = app.screen
+        for key, kind in (("m", ModelsScreen), ("h", HealthScreen), ("m", ModelsScreen),
+                          ("s", SearchScreen)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda kind=kind: isinstance(app.screen, kind))  # type: ignore[misc]
+        # m went back to the Models screen (Health closed); search is on it.
+        assert [type(s) for s in app.screen_stack[1:]] == [ProcessesScreen, ModelsScreen,
+                                                          SearchScreen]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen))
+        assert "esc Back" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is home)
+        assert "esc" not in screen_text(app).splitlines()[-1]  # nothing to go back to
+
+
+async def test_user_keys_rebind_on_the_screen_footer_and_help(
+        seeded: str, procos_app: AppFactory, tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from procos_tui.db.conninfo import load_keys
+    from procos_tui.ui.dialogs import PromptScreen
+
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\ngo_to = "ctrl+o"\nquit = ["ctrl+x", "f10"]\n',
+                      encoding="utf-8")
+    app = procos_app(seeded, keys=load_keys(config))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
+        footer = screen_text(app).splitlines()[-1]
+        assert "^o Go to id" in footer and "^x Quit" in footer
+        assert " g Go to id" not in footer and " q Quit" not in footer
+        await pilot.press("g", "q")  # no longer bound: nothing happens
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ProcessesScreen)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = screen_text(app)
+        assert "Ctrl+O" in text and "Ctrl+X / F10" in text
+        await pilot.press("escape")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        assert isinstance(app.focused, Input)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProcessesScreen))
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: not app.is_running)

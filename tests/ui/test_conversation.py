@@ -102,7 +102,7 @@ async def test_view_modes_raw_json_and_odd_shapes(seeded: str, procos_app: AppFa
         await wait_for(pilot, lambda: '"not"' in pane(app, "response").text)
         await pilot.press("2")
         await wait_for(pilot, lambda: "content_text is NULL" in screen_text(app))
-        await pilot.press("m")  # cycles back to rendered
+        await pilot.press("v")  # cycles back to rendered
         await wait_for(pilot, lambda: '"object"' in pane(app, "response").text)
         assert app.is_running
 
@@ -124,7 +124,7 @@ async def test_find_counts_and_moves_between_matches(seeded: str, procos_app: Ap
         await wait_for(pilot, lambda: "match 1/2" in screen_text(app))
         await pilot.press("G")
         assert "last needle here" in screen_text(app)
-        await pilot.press("g")
+        await pilot.press("home")
         assert "# Plan" in screen_text(app)
 
 
@@ -141,7 +141,7 @@ async def test_copy_whole_pane_and_selected_lines(seeded: str, procos_app: AppFa
         assert stored is not None and app.clipboard == stored[0]
         await wait_for(pilot, lambda: any(f"Copied {len(ANSWER):,} characters" in n.message
                                           for n in app._notifications))
-        await pilot.press("g", "v", "down", "down", "y")
+        await pilot.press("home", "V", "down", "down", "y")
         assert app.clipboard == "# Plan\n\nSome **bold** text and `code`."
 
 
@@ -213,7 +213,7 @@ async def test_help_and_palette_list_the_conversation_actions(seeded: str,
             assert word in text
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for title in ("Go to process instance…", "JSON view", "Copy", "Export", "Theme",
+        for title in ("Go to id", "JSON view", "Copy", "Export", "Theme",
                       "Next match", "Select lines", "Bottom"):
             assert any(title in t for t in titles), title
 
@@ -231,3 +231,94 @@ async def test_large_content_data_is_fetched_when_a_view_needs_it(seeded: str,
         await wait_for(pilot, lambda: '"finish_reason": "stop"' in pane(app, "response").text)
         await pilot.press("2")
         await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
+
+
+async def test_typing_a_process_id_on_the_conversation_fires_nothing_and_writes_nothing(
+        seeded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        procos_app: AppFactory) -> None:
+    """The issue's case: g (expecting go-to), then an id. Every letter of the id must go
+    into the go-to dialog: none may run an action (h opened Health, o the pager, e an
+    export that Enter then wrote)."""
+    monkeypatch.chdir(tmp_path)
+    app = procos_app(seeded, process_id=PID)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(app, pilot, PID)
+        await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen)
+        stack = list(app.screen_stack)
+        await pilot.press("g", *"conv-huge", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
+                       and app.screen.process_instance_id == "conv-huge")
+        # Went to it in place of conv-1 (one conversation on the stack), nothing else.
+        assert [type(s) for s in app.screen_stack] == [type(s) for s in stack]
+        assert screen.mode.value == "rendered" and not screen.has_class("zoom-response")
+        assert not app._notifications
+        await pilot.pause(0.3)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_an_id_typed_without_go_to_cannot_write_an_export(
+        seeded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        procos_app: AppFactory) -> None:
+    """Defence in depth: typed without g, an id ending in e, then Enter, opens the export
+    dialog and stops there: the proposed name takes a second Enter."""
+    monkeypatch.chdir(tmp_path)
+    app = procos_app(seeded, process_id=PID)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(app, pilot, PID)
+        await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
+        await pilot.press(*"4a0c9d7f-2e", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen)
+                       and "Enter again writes" in screen_text(app))
+        await pilot.pause(0.3)
+        assert list(tmp_path.iterdir()) == []
+        await pilot.press("enter")  # the user, reading the dialog, means it
+        await wait_for(pilot, lambda: (tmp_path / f"procos-{PID}.md").exists())
+
+
+async def test_esc_says_what_it_will_do(seeded: str, procos_app: AppFactory) -> None:
+    app = procos_app(seeded, process_id=PID)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_conversation(app, pilot, PID)
+        await wait_for(pilot, lambda: pane(app, "response").text == ANSWER)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "esc Back" in screen_text(app))
+        await pilot.press("z")
+        await wait_for(pilot, lambda: "esc Unzoom" in screen_text(app))
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: "esc Close find" in screen_text(app))
+        await pilot.press(*"needle", "enter")
+        await wait_for(pilot, lambda: "esc Clear selection/find" in screen_text(app))
+        await pilot.press("escape")  # the find highlight
+        await wait_for(pilot, lambda: "esc Unzoom" in screen_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "esc Back" in screen_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProcessesScreen))
+
+
+async def test_a_hit_opens_over_the_search_and_each_esc_goes_back_one_screen(
+        seeded: str, procos_app: AppFactory) -> None:
+    from procos_tui.ui.messages import OpenProcess
+    from procos_tui.ui.search import SearchScreen
+
+    app = procos_app(seeded, process_id=PID)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(app, pilot, PID)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        app.post_message(OpenProcess("conv-huge"))  # as a hit does
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        app.post_message(OpenProcess(PID))  # already on the stack: back to it
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
+                       and app.screen.process_instance_id == PID)
+        assert [type(s) for s in app.screen_stack[1:]] == [ProcessesScreen,
+                                                          ConversationScreen]
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        app.post_message(OpenProcess("conv-huge"))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        for back_to in (SearchScreen, ConversationScreen, ProcessesScreen):
+            await pilot.press("escape")
+            await wait_for(pilot, lambda back_to=back_to: isinstance(app.screen, back_to))  # type: ignore[misc]

@@ -289,3 +289,36 @@ async def test_a_10_mb_config_data_is_not_edited_here_and_kept_byte_for_byte(
         # The list reloaded (a reload still running at exit would meet a torn-down screen).
         await wait_for(pilot, lambda: not screen.counting and not next(
             r for r in screen.rows if r.model_name == "huge").is_active)
+
+
+async def test_quit_asks_while_a_model_form_has_unsaved_changes(
+        registry: str, procos_app: AppFactory) -> None:
+    app = procos_app(registry)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_models(app, pilot)
+        select(screen, "gpt-4o")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        form = app.screen
+        await pilot.press("ctrl+q")  # nothing changed yet: nothing to lose
+        await wait_for(pilot, lambda: not app.is_running)
+    app = procos_app(registry)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_models(app, pilot)
+        select(screen, "gpt-4o")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
+        form = app.screen
+        form.query_one("#version", Input).value = "2025-01-01"
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen)
+                       and "Quit without saving?" in screen_text(app))
+        await pilot.press("escape")  # back to the form, the change kept
+        await wait_for(pilot, lambda: app.screen is form)
+        assert form.query_one("#version", Input).value == "2025-01-01"
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert stored(registry, "gpt-4o") is not None
