@@ -237,20 +237,15 @@ def cmd_processes(args: argparse.Namespace, target: Any) -> int:
 
 async def unknown_values(gateway: Any, flt: Any) -> list[str]:
     """"no such model; did you mean …" for provider:, model:, activity: and def: values that
-    no row has (a silent empty list would look like "nothing matches")."""
-    import difflib
+    no row has."""
+    from procos_tui.core.filters import NAMED_KEYS, unknown_value
 
     out = []
-    for field, value in (("provider", flt.provider), ("model", flt.model),
-                         ("activity", flt.activity), ("definition", flt.definition)):
-        if value is None:
-            continue
-        known = await gateway.filter_values(field)
-        if value in known:
-            continue
-        close = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        out.append(f"no such {field} {value!r}{hint}")
+    for field in NAMED_KEYS.values():
+        value = getattr(flt, field)
+        if value is not None and (problem := unknown_value(
+                field, value, await gateway.filter_values(field))):
+            out.append(problem)
     return out
 
 

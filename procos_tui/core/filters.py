@@ -18,8 +18,10 @@ Unknown keys, bad numbers and dates are errors that name the offending word.
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -158,3 +160,33 @@ def format_filter(flt: ProcessFilter) -> str:
 
 def is_empty(flt: ProcessFilter) -> bool:
     return all(getattr(flt, f.name) is None for f in fields(flt))
+
+
+# The keys whose values are names that rows hold: what completion and "did you mean" know.
+NAMED_KEYS = {"provider": "provider", "model": "model", "activity": "activity",
+              "def": "definition"}
+
+
+def unknown_value(field: str, value: str, known: Sequence[str]) -> str | None:
+    """"no such model 'gpt4o'; did you mean gpt-4o?" when no row has `value`, else None (a
+    silent empty list would read as "nothing matches")."""
+    if value in known:
+        return None
+    close = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"no such {field} {value!r}{hint}"
+
+
+def complete(line: str, known: Mapping[str, Sequence[str]]) -> str | None:
+    """The line with its last word completed to the first value rows have that starts with
+    it (case-insensitively), for `provider:`, `model:`, `activity:` and `def:` (`known` is
+    keyed by NAMED_KEYS' fields); None when there is nothing to add."""
+    head, _, word = line.rpartition(" ")
+    key, sep, typed = word.partition(":")
+    field = NAMED_KEYS.get(key.lower())
+    if not sep or field is None:
+        return None
+    for value in known.get(field, ()):
+        if value.lower().startswith(typed.lower()) and value != typed and " " not in value:
+            return f"{head} {key}:{value}" if head else f"{key}:{value}"
+    return None

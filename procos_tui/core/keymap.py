@@ -25,8 +25,9 @@ PANE = "pane"
 SEARCH = "search"
 MODELS = "models"
 HEALTH = "health"
+STATS = "stats"
 DIALOGS = "dialogs"
-CONTEXTS = (GLOBAL, PROCESS_LIST, CONVERSATION, PANE, SEARCH, MODELS, HEALTH, DIALOGS)
+CONTEXTS = (GLOBAL, PROCESS_LIST, CONVERSATION, PANE, SEARCH, MODELS, HEALTH, STATS, DIALOGS)
 
 # The sets of contexts that are active at one time: a key may mean one thing in each.
 CHAINS: tuple[tuple[str, ...], ...] = (
@@ -35,6 +36,7 @@ CHAINS: tuple[tuple[str, ...], ...] = (
     (SEARCH, GLOBAL),
     (MODELS, GLOBAL),
     (HEALTH, GLOBAL),
+    (STATS, GLOBAL),
     (DIALOGS,),
 )
 
@@ -90,14 +92,17 @@ DEFAULTS: tuple[Action, ...] = (
        help="search (Enter: to the hits; Enter on a hit: open it at the match)"),
     _a("models", "m", "Models", GLOBAL, help="the model registry"),
     _a("health", "h", "Health", GLOBAL, help="schema drift, truncation, cut Camunda copies"),
+    _a("stats", "t", "Stats", GLOBAL,
+       help="calls, tokens, cost and latency by model, provider, activity or definition"),
     _a("palette", "ctrl+p", "Commands", GLOBAL, show=False, fixed=True,
        help="command palette (every action here, themes)"),
     _a("next_field", "tab", "Next pane", GLOBAL, show=False, fixed=True,
        help="focus the next list, pane or field (Shift+Tab: the one before)"),
     # Esc: back, or close the innermost thing; the footer says which.
-    _a("back", "escape", "Back", CONVERSATION, SEARCH, MODELS, HEALTH, group=CLOSE,
+    _a("back", "escape", "Back", PROCESS_LIST, CONVERSATION, SEARCH, MODELS, HEALTH, STATS,
+       group=CLOSE, labels={PROCESS_LIST: "Clear filter"},
        help="back to the screen before (closing a zoom, the find line, a filter or a "
-            "running search first)"),
+            "running search first); on the process list: clear the filter"),
     _a("close", "escape", "Close", DIALOGS, group=CLOSE, labels={DIALOGS: "Cancel"},
        help="close the dialog (cancel: nothing is written)"),
     _a("clear", "escape", "Clear selection/find", PANE, group=CLOSE,
@@ -114,13 +119,14 @@ DEFAULTS: tuple[Action, ...] = (
        help="the last row, hit or line (the next page loads)"),
     _a("scroll_left", "left", "Scroll left", PROCESS_LIST, show=False),
     _a("scroll_right", "right", "Scroll right (more columns)", PROCESS_LIST, show=False),
-    _a("open", "enter", "Open", PROCESS_LIST, HEALTH, show=False,
-       labels={HEALTH: "Open instance"}, help="open the conversation"),
+    _a("open", "enter", "Open", PROCESS_LIST, HEALTH, STATS, show=False,
+       labels={HEALTH: "Open instance", STATS: "Its processes"},
+       help="open the conversation (Stats: the process list filtered to the row)"),
     # The process list.
     _a("filter", "f,slash", "Filter", PROCESS_LIST, MODELS,
        help="filter: `provider:openai model:gpt-4o since:2026-11-01 id:PREFIX` (models: "
             "by provider, name or version)"),
-    _a("refresh", "r", "Refresh", PROCESS_LIST, MODELS, HEALTH, hidden_in=(MODELS,),
+    _a("refresh", "r", "Refresh", PROCESS_LIST, MODELS, HEALTH, STATS, hidden_in=(MODELS,),
        labels={HEALTH: "Run again"}, help="read again (the list from the newest activity)"),
     # The conversation.
     _a("find", "slash", "Find", CONVERSATION, help="find in the pane (n / N: next, previous)"),
@@ -160,11 +166,21 @@ DEFAULTS: tuple[Action, ...] = (
     _a("new_version", "c", "New version", MODELS),
     _a("toggle_active", "space", "Active on/off", MODELS),
     _a("delete", "d", "Delete", MODELS, help="delete (asks first)"),
-    _a("sort", "o", "Sort", MODELS),
+    _a("sort", "o", "Sort", PROCESS_LIST, MODELS,
+       help="sort (the list: choose the column; models: the next order)"),
+    _a("reverse_sort", "O", "Reverse sort", PROCESS_LIST, show=False,
+       help="the list's sort the other way round"),
     # Health.
     _a("cut_view", "v", "Where the copy ends", HEALTH),
     _a("optimize", "o", "Create Camunda indexes", HEALTH, help="create Camunda indexes "
        "(asks first)"),
+    # Stats.
+    _a("group_by", "b", "By", STATS, help="group by: model, provider, activity, definition"),
+    _a("widen", "plus,equals_sign", "Wider", STATS, key_display="+",
+       help="a longer window (1 h, 6 h, 24 h, 7 d, 30 d, 90 d, 365 d)"),
+    _a("narrow", "minus", "Narrower", STATS, key_display="-", help="a shorter window"),
+    _a("earlier", "left", "Earlier", STATS, show=False, help="the window before this one"),
+    _a("later", "right", "Later", STATS, show=False, help="the window after this one"),
     # Dialogs.
     _a("save_form", "ctrl+s", "Save (preview first)", DIALOGS,
        help="model form: check and preview the save"),

@@ -91,3 +91,4 @@ def _value_at_rank(hist: Sequence[int], rank: int) -> float:
         if seen > rank:
             return bucket_value(k)
     return bucket_value(len(hist) - 1)
+

@@ -157,13 +157,15 @@ class Partial:
     def row(self, group: str | None, provider: str | None,
             bucket_at: datetime | None) -> StatsRow:
         currency = next(iter(self.currencies)) if len(self.currencies) == 1 else None
+        p50, p95 = (latency.percentile(self.hist, p) for p in (0.5, 0.95))
+        if self.max_latency_s is not None:  # a bucket's bound may pass the exact maximum
+            p50, p95 = (None if p is None else min(p, self.max_latency_s) for p in (p50, p95))
         return StatsRow(
             group=group, provider=provider, bucket_at=bucket_at, calls=self.calls,
             rows=self.rows, input_tokens=self.input_tokens, output_tokens=self.output_tokens,
             total_tokens=self.total_tokens, cost=self.cost, currency=currency,
             unpriced_calls=self.unpriced_calls,
-            latency_p50_s=latency.percentile(self.hist, 0.5),
-            latency_p95_s=latency.percentile(self.hist, 0.95),
+            latency_p50_s=p50, latency_p95_s=p95,
             max_latency_s=self.max_latency_s, interactions=sum(self.hist),
             cut_outputs=self.cut_outputs, bytes=self.bytes)
 

@@ -32,7 +32,7 @@ class ProcosApp(App[None]):
     # The global keys: the same on every screen (no screen binds them to anything else).
     BINDINGS: ClassVar[list[BindingType]] = bindings("ProcosApp", keymap.GLOBAL, {
         "help": "help", "quit": "quit", "go_to": "go_to_process", "search": "search",
-        "models": "models", "health": "health",
+        "models": "models", "health": "health", "stats": "stats",
     })
 
     # What every status line shows; screens' StatusLine widgets watch it.
@@ -117,7 +117,12 @@ class ProcosApp(App[None]):
             self.push_screen(make())
 
     def on_show_process_list(self, message: ShowProcessList) -> None:
-        self.open_screen(ProcessesScreen, ProcessesScreen)
+        flt = message.flt
+        if flt is None:
+            self.open_screen(ProcessesScreen, ProcessesScreen)
+            return
+        # Filtered (from Stats): the list in its place, the screens above it closed.
+        self.open_screen(ProcessesScreen, lambda: ProcessesScreen(flt), keep=lambda s: False)
 
     def on_show_cut_view(self, message: ShowCutView) -> None:
         from procos_tui.ui.cut_view import CutScreen
@@ -185,6 +190,11 @@ class ProcosApp(App[None]):
         self.open_screen(SearchScreen, lambda: SearchScreen(*self.last_search))
         if isinstance(self.screen, SearchScreen) and self.screen.is_mounted:
             self.screen.action_focus_query()
+
+    def action_stats(self) -> None:
+        from procos_tui.ui.stats import StatsScreen
+
+        self.open_screen(StatsScreen, StatsScreen)
 
     def action_models(self) -> None:
         from procos_tui.ui.models import ModelsScreen

@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.suggester import Suggester
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from procos_tui.core.keymap import DIALOGS
 from procos_tui.core.sanitize import sanitize_plain
@@ -34,7 +36,8 @@ class PromptScreen(ModalScreen[str | None]):
     """
 
     def __init__(self, title: str, value: str = "", hint: str = "",
-                 check: Check | None = None, confirm_proposal: str = "") -> None:
+                 check: Check | None = None, confirm_proposal: str = "",
+                 suggester: Suggester | None = None, error: str = "") -> None:
         """confirm_proposal: when given, Enter on the proposed value as it came shows this
         and only a second Enter accepts it. For writes: keys typed in a burst (an id typed
         where a letter opened this dialog) end in one Enter, never two."""
@@ -42,14 +45,17 @@ class PromptScreen(ModalScreen[str | None]):
         self._title, self._value, self._hint, self._check = title, value, hint, check
         self._confirm = confirm_proposal
         self._armed = False
+        self._suggester = suggester
+        self._error = error  # shown from the start: the value came back refused
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self._title, style="bold"))
-            yield Input(value=self._value, select_on_focus=False, id="value")
+            yield Input(value=self._value, select_on_focus=False, id="value",
+                        suggester=self._suggester)
             if self._hint:
                 yield Static(Text(self._hint), classes="hint")
-            yield Static(id="error")
+            yield Static(Text(sanitize_plain(self._error)), id="error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -110,3 +116,44 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def action_choose(self, key: str) -> None:
         self.dismiss(key or None)
+
+
+class PickScreen(ModalScreen[str | None]):
+    """Pick one of a list (↑ ↓, Enter); returns the chosen option's key, or None on Esc."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings("PickScreen", DIALOGS,
+                                                     {"close": "cancel"})
+    CSS = """
+    PickScreen { align: center middle; }
+    PickScreen > Vertical { width: 60; max-width: 100%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1; }
+    PickScreen OptionList { height: auto; max-height: 16; border: none; }
+    PickScreen .hint { color: $text-muted; }
+    """
+
+    def __init__(self, title: str, options: list[tuple[str, str]], current: str | None = None,
+                 hint: str = "↑ ↓ to choose, Enter to take it, Esc to cancel") -> None:
+        """options: (key, label as shown; sanitised here)."""
+        super().__init__()
+        self._title, self._options, self._current, self._hint = title, options, current, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(sanitize_plain(self._title), style="bold"))
+            yield OptionList(*(Option(Text(sanitize_plain(label)), id=key)
+                               for key, label in self._options))
+            yield Static(Text(self._hint), classes="hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        keys = [key for key, _ in self._options]
+        if self._current in keys:
+            options.highlighted = keys.index(self._current)
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

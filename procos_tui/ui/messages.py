@@ -9,7 +9,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from procos_tui.core.landing import Landing
-    from procos_tui.core.types import CutView
+    from procos_tui.core.types import CutView, ProcessFilter
 
 
 class OpenProcess(Message):
@@ -25,7 +25,12 @@ class OpenProcess(Message):
 
 
 class ShowProcessList(Message):
-    """Back to the process list from a screen that has nothing below it (--process ID)."""
+    """Back to the process list from a screen that has nothing below it (--process ID), or
+    to the list filtered (a Stats row: its model, its activity…)."""
+
+    def __init__(self, flt: ProcessFilter | None = None) -> None:
+        super().__init__()
+        self.flt = flt
 
 
 class ShowCutView(Message):

@@ -1,21 +1,41 @@
-"""The home screen: process instances with AI context, newest activity first, paged by key."""
+"""The home screen: process instances with AI context, newest activity first (or sorted by
+any of the triage numbers), paged by key in every order."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
+from textual.suggester import Suggester
 from textual.widgets import Footer, Static
 
 from procos_tui.core.errors import ConnectionFailed, DatabaseError
-from procos_tui.core.filters import FilterError, format_filter, parse_filter
+from procos_tui.core.filters import (
+    NAMED_KEYS,
+    FilterError,
+    complete,
+    format_filter,
+    is_empty,
+    parse_filter,
+    unknown_value,
+)
 from procos_tui.core.keymap import PROCESS_LIST
-from procos_tui.core.sanitize import clip, sanitize_plain
-from procos_tui.core.types import ProcessCursor, ProcessFilter, ProcessPage, ProcessSummary
+from procos_tui.core.pricing import format_cost
+from procos_tui.core.sanitize import clip, human_size, sanitize_plain
+from procos_tui.core.types import (
+    DEFAULT_SORT,
+    ProcessCursor,
+    ProcessFilter,
+    ProcessPage,
+    ProcessSort,
+    ProcessSummary,
+    SortKey,
+)
+from procos_tui.core.units import format_seconds
 from procos_tui.db.prefetch import PAGE_SIZE
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
@@ -31,9 +51,42 @@ PREFETCH_PATIENCE_S = 0.25
 # Load the next page when the cursor comes this close to the last loaded row.
 PREFETCH_ROWS = 20
 
+_T = TypeVar("_T")
+
 # Narrow, telling columns first: at 80 columns the id, time, calls, cut mark and tokens fit.
-COLUMNS = ("Process instance", "Last activity", "Calls", "Cut?", "Tokens", "Providers / models",
-           "Business key", "Definition")
+COLUMNS = ("Process instance", "Last activity", "Calls", "Cut?", "Tokens", "Cost", "Slowest",
+           "Size", "Providers / models", "Business key", "Definition")
+# The orders whose number has no column of its own: shown right after the id while sorted.
+EXTRA_COLUMNS = {SortKey.FIRST_ACTIVITY: "First activity", SortKey.INPUT_TOKENS: "In tokens",
+                 SortKey.OUTPUT_TOKENS: "Out tokens", SortKey.DURATION: "Duration"}
+SORTED_COLUMN = {SortKey.LAST_ACTIVITY: "Last activity", SortKey.CALLS: "Calls",
+                 SortKey.CUT_OUTPUTS: "Cut?", SortKey.TOTAL_TOKENS: "Tokens",
+                 SortKey.COST: "Cost", SortKey.MAX_LATENCY: "Slowest", SortKey.BYTES: "Size",
+                 **EXTRA_COLUMNS}
+# The sort dialog's order: the numbers an operator triages by first.
+SORT_CHOICES = (SortKey.LAST_ACTIVITY, SortKey.TOTAL_TOKENS, SortKey.COST,
+                SortKey.MAX_LATENCY, SortKey.CALLS, SortKey.BYTES, SortKey.DURATION,
+                SortKey.CUT_OUTPUTS, SortKey.INPUT_TOKENS, SortKey.OUTPUT_TOKENS,
+                SortKey.FIRST_ACTIVITY)
+
+
+def _sorted_first(items: list[_T], sort: ProcessSort) -> list[_T]:
+    """The sorted column moves next to the id, where 80 columns always show it."""
+    names = list(COLUMNS)
+    if sort.key in EXTRA_COLUMNS:
+        return items  # inserted there already
+    at = names.index(SORTED_COLUMN[sort.key])
+    return [items[0], items[at], *items[1:at], *items[at + 1:]] if at > 1 else items
+
+
+def columns_for(sort: ProcessSort) -> tuple[str, ...]:
+    """The header: the sorted column next to the id, marked with its direction."""
+    names = list(COLUMNS)
+    if sort.key in EXTRA_COLUMNS:
+        names.insert(1, EXTRA_COLUMNS[sort.key])
+    arrow = " ↓" if sort.descending else " ↑"
+    marked = [n + arrow if n == SORTED_COLUMN[sort.key] else n for n in names]
+    return tuple(_sorted_first(marked, sort))
 
 
 def _models_cell(summary: ProcessSummary) -> Text:
@@ -43,20 +96,60 @@ def _models_cell(summary: ProcessSummary) -> Text:
     return Text(clip(label, 36))
 
 
-def summary_cells(s: ProcessSummary) -> tuple[Text, ...]:
-    when = s.last_at.strftime("%Y-%m-%d %H:%M") if s.last_at else "—"
+def _when(at: object) -> str:
+    return at.strftime("%Y-%m-%d %H:%M") if at else "—"  # type: ignore[attr-defined]
+
+
+def cost_cell(s: ProcessSummary) -> Text:
+    """The cost as exact as stored; '—' with no priced call; '*' when some calls had no
+    price (their cost is unknown, not zero)."""
+    text = format_cost(s.cost, s.currency)
+    if s.unpriced_calls and s.cost is not None:
+        text += "*"
+    return Text(text, justify="right")
+
+
+def _extra_cell(s: ProcessSummary, key: SortKey) -> Text:
+    if key is SortKey.FIRST_ACTIVITY:
+        return Text(_when(s.first_at))
+    if key is SortKey.INPUT_TOKENS:
+        return Text(f"{s.input_tokens:,}", justify="right")
+    if key is SortKey.OUTPUT_TOKENS:
+        return Text(f"{s.output_tokens:,}", justify="right")
+    return Text(format_seconds(s.duration_s), justify="right")
+
+
+def summary_cells(s: ProcessSummary, sort: ProcessSort = DEFAULT_SORT) -> tuple[Text, ...]:
     suspect = (Text(f"⚠ {s.suspect_outputs}", style="bold yellow") if s.suspect_outputs
                else Text(""))
-    return (
+    cells = [
         Text(clip(s.process_instance_id, 40)),
-        Text(when),
+        Text(_when(s.last_at)),
         Text(str(s.output_count or s.entry_count), justify="right"),
         suspect,
         Text(f"{s.total_tokens:,}", justify="right"),
+        cost_cell(s),
+        Text(format_seconds(s.max_latency_s), justify="right"),
+        Text(human_size(s.bytes), justify="right"),
         _models_cell(s),
         Text(clip(s.business_key or "", 24)),
         Text(clip(s.process_definition_key or "", 24)),
-    )
+    ]
+    if sort.key in EXTRA_COLUMNS:
+        cells.insert(1, _extra_cell(s, sort.key))
+    return tuple(_sorted_first(cells, sort))
+
+
+class _ValueSuggester(Suggester):
+    """Completes `model:gp` to a model rows have, from the values fetched when the filter
+    dialog opened."""
+
+    def __init__(self, known: dict[str, list[str]]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.known = known
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return complete(value, self.known)
 
 
 class ProcessesScreen(Screen[None]):
@@ -64,23 +157,28 @@ class ProcessesScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("ProcessesScreen", PROCESS_LIST, {
         "open": "open", "filter": "filter", "refresh": "refresh", "last": "last_row",
+        "sort": "sort", "reverse_sort": "reverse_sort",
+        "back": [("clear_filter", "Clear filter")],
     })
     CSS = """
     ProcessesScreen ProcessList { height: 1fr; }
     #summary { height: 1; padding: 0 1; color: $text-muted; }
     """
 
-    def __init__(self, flt: ProcessFilter | None = None) -> None:
+    def __init__(self, flt: ProcessFilter | None = None,
+                 sort: ProcessSort | None = None) -> None:
         super().__init__()
         self.filter = flt or ProcessFilter()
+        self.sort = sort or DEFAULT_SORT
         self.cursor: ProcessCursor | None = None
         self.loaded = 0
         self.exhausted = False
         self.fetching = False
+        self.unpriced_shown = False  # a row with '*': the summary explains it
 
     def compose(self) -> ComposeResult:
         yield Static("Loading process instances…", id="summary")
-        yield ProcessList(COLUMNS)
+        yield ProcessList(columns_for(self.sort))
         yield StatusLine(id="status")
 
     def on_mount(self) -> None:
@@ -88,7 +186,8 @@ class ProcessesScreen(Screen[None]):
         self.watch(self.query_one(ProcessList), "scroll_y", self._scrolled, init=False)
         # The forked child has usually answered by now: its rows go into the first frame
         # rather than into a second full repaint.
-        answer = host(self.app).gateway.prefetched_now(self.filter, PREFETCH_PATIENCE_S)
+        answer = (host(self.app).gateway.prefetched_now(self.filter, PREFETCH_PATIENCE_S)
+                  if self.sort == DEFAULT_SORT else None)
         if answer is not None and answer.error:
             self._failed(answer.error, fatal=True)  # no footer: the app is leaving
             return
@@ -109,7 +208,8 @@ class ProcessesScreen(Screen[None]):
         try:
             # The page the forked child fetched while the UI started, if there is one (if
             # the child failed: the normal path).
-            if first and (answer := await gateway.prefetched(self.filter)) is not None:
+            if first and self.sort == DEFAULT_SORT and \
+                    (answer := await gateway.prefetched(self.filter)) is not None:
                 self.fetching = False
                 self._show_prefetched(answer)
                 return
@@ -121,7 +221,7 @@ class ProcessesScreen(Screen[None]):
                     self._failed(problem, fatal=True)
                     return
             page = await gateway.process_page(self.filter, None if first else self.cursor,
-                                              PAGE_SIZE)
+                                              PAGE_SIZE, sort=self.sort)
         except ConnectionFailed as exc:
             self._failed(str(exc), fatal=first and self.loaded == 0)
             return
@@ -144,8 +244,13 @@ class ProcessesScreen(Screen[None]):
         table = self.query_one(ProcessList)
         if first:
             table.clear()
+            table.set_columns(columns_for(self.sort))
             self.loaded = 0
-        table.add_rows([(s.process_instance_id, summary_cells(s)) for s in page.rows])
+            self.unpriced_shown = False
+        table.add_rows([(s.process_instance_id, summary_cells(s, self.sort))
+                        for s in page.rows])
+        self.unpriced_shown = self.unpriced_shown or any(
+            s.unpriced_calls and s.cost is not None for s in page.rows)
         self.loaded += len(page.rows)
         self.cursor = page.next_cursor
         self.exhausted = page.next_cursor is None
@@ -153,10 +258,12 @@ class ProcessesScreen(Screen[None]):
         flt = f" matching {sanitize_plain(described)}" if described else ""
         # A short page with more behind it is a filtered scan under way: go on by itself.
         scanning = not self.exhausted and len(page.rows) < PAGE_SIZE
-        more = "" if self.exhausted else (" (searching further…)" if scanning
-                                          else " (more below: scroll to load)")
+        more = "" if self.exhausted else (" · searching further…" if scanning
+                                          else " · more below")
+        order = f" · by {self.sort.label}"
+        unpriced = " · * = unpriced calls" if self.unpriced_shown else ""
         self.query_one("#summary", Static).update(
-            Text(f"{self.loaded} process instances{flt}{more}"))
+            Text(f"{self.loaded} process instances{flt}{order}{more}{unpriced}"))
         if scanning:
             self.load_page(first=False)
 
@@ -198,8 +305,45 @@ class ProcessesScreen(Screen[None]):
     def action_open(self) -> None:
         self.query_one(ProcessList).action_open()
 
+    def action_sort(self) -> None:
+        from procos_tui.ui.dialogs import PickScreen  # a dialog: not on the first frame
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                key = SortKey(value)
+                # A new column starts with its largest (or newest) first; O turns it round.
+                self.sort = ProcessSort(key, self.sort.descending if key is self.sort.key
+                                        else True)
+                self.action_refresh()
+
+        self.app.push_screen(PickScreen(
+            "Sort process instances by", [(k.value, k.label) for k in SORT_CHOICES],
+            current=self.sort.key.value,
+            hint="Enter sorts (largest or newest first); O turns the order round; Esc "
+                 "cancels"), chosen)
+
+    def action_reverse_sort(self) -> None:
+        self.sort = ProcessSort(self.sort.key, not self.sort.descending)
+        self.action_refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":  # Esc: only while there is a filter to clear
+            return not is_empty(self.filter)
+        return True
+
+    def action_clear_filter(self) -> None:
+        self.filter = ProcessFilter()
+        self.refresh_bindings()
+        self.action_refresh()
+
     def action_filter(self) -> None:
+        self._open_filter(format_filter(self.filter))
+
+    @work(exclusive=True, group="filter-dialog")
+    async def _open_filter(self, line: str, error: str = "") -> None:
         from procos_tui.ui.dialogs import PromptScreen  # a dialog: not on the first frame
+
+        known = await self._known_values()
 
         def check(value: str) -> str | None:
             try:
@@ -210,10 +354,35 @@ class ProcessesScreen(Screen[None]):
 
         def chosen(value: str | None) -> None:
             if value is not None:
-                self.filter = parse_filter(value)
-                self.action_refresh()
+                self._apply_filter(value, known)
 
         self.app.push_screen(PromptScreen(
-            "Filter process instances", format_filter(self.filter),
-            hint="provider:NAME model:NAME since:2026-11-01 until:2026-11-20T08:00 id:PREFIX "
-                 "(a bare word is an id prefix; empty shows all)", check=check), chosen)
+            "Filter process instances", line,
+            hint="provider: model: activity: def: key: id: since:2d until:yesterday "
+                 "tokens:>5k calls:>3 cost:>0.5 size:>10MB latency:>30s cut:yes "
+                 "(a bare word is an id prefix; → completes a name; empty shows all)",
+            check=check, suggester=_ValueSuggester(known), error=error), chosen)
+
+    async def _known_values(self) -> dict[str, list[str]]:
+        """The names rows hold, for completion and "did you mean"; none (no check) when the
+        database cannot say (no rollups yet, or an error: the filter still works)."""
+        gateway = host(self.app).gateway
+        known: dict[str, list[str]] = {}
+        try:
+            for field in NAMED_KEYS.values():
+                known[field] = await gateway.filter_values(field)
+        except DatabaseError:
+            return {}
+        return known
+
+    def _apply_filter(self, line: str, known: dict[str, list[str]]) -> None:
+        flt = parse_filter(line)
+        problems = [problem for field in NAMED_KEYS.values()
+                    if field in known and (value := getattr(flt, field)) is not None
+                    and (problem := unknown_value(field, value, known[field]))]
+        if problems:  # back to the line, with what is wrong: never a silent empty list
+            self._open_filter(line, "; ".join(problems))
+            return
+        self.filter = flt
+        self.refresh_bindings()
+        self.action_refresh()

@@ -3,6 +3,11 @@
 Textual's DataTable renders each cell through Rich's full layout, which made its first paint
 most of the time from start to rows on screen; the home screen is the startup path, so it
 gets this lean list (keys, cursor, mouse, zebra rows, a header that lines up).
+
+It never shows part of a column: the first column (the id) stays in place, the others are
+drawn whole while they fit, and → / ← move by a screenful of columns. A number cut at the
+edge reads as another number ("1,914" as "1,91"); columns out of sight are marked in the
+header (‹ ›).
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ class ProcessList(ScrollView, can_focus=True):
         self.rows: list[tuple[Text, ...]] = []
         self.keys: list[str] = []
         self.cursor_row = 0
+        self.first_col = 1  # the first column shown after the pinned one
         self._cache: dict[tuple[int, int], Strip] = {}
 
     @property
@@ -73,8 +79,18 @@ class ProcessList(ScrollView, can_focus=True):
         self.rows.clear()
         self.keys.clear()
         self.cursor_row = 0
+        self.first_col = 1
         self._changed()
         self.scroll_to(0, 0, animate=False, immediate=True)
+
+    def set_columns(self, columns: Sequence[str]) -> None:
+        """A new header (another sort): the widths start again from it and the rows."""
+        self.columns = tuple(columns)
+        self.widths = [cell_len(c) for c in self.columns]
+        for cells in self.rows:
+            for i, cell in enumerate(cells):
+                self.widths[i] = max(self.widths[i], cell.cell_len)
+        self._changed()
 
     def add_rows(self, rows: Sequence[tuple[str, tuple[Text, ...]]]) -> None:
         for key, cells in rows:
@@ -89,30 +105,52 @@ class ProcessList(ScrollView, can_focus=True):
 
     def _changed(self) -> None:
         self._cache.clear()
-        # One line more than the rows: the header is line 0. As wide as all the columns:
-        # at 80 columns the last ones are a scroll to the right away.
-        total = 1 + sum(self.widths) + _GAP * (len(self.widths) - 1) + 1
-        self.virtual_size = Size(total, len(self.rows) + 1)
+        # One line more than the rows: the header is line 0. No wider than the screen: the
+        # columns that do not fit are a → away (a screenful of them at a time).
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows) + 1)
         self.refresh()
+
+    def on_resize(self) -> None:
+        # Every row is laid out for the width it is painted at: a resize repaints them all.
+        self._changed()
+
+    def shown_columns(self, first: int | None = None) -> list[int]:
+        """The columns drawn from `first` on: the pinned one, then whole columns while they
+        fit (at least one, so a narrow terminal still moves)."""
+        first = self.first_col if first is None else first
+        width = self.scrollable_content_region.width - 2  # the margin, the "more" mark
+        used = self.widths[0] if self.widths else 0
+        shown = [0] if self.widths else []
+        for i in range(max(1, first), len(self.widths)):
+            if used + _GAP + self.widths[i] > width and len(shown) > 1:
+                break
+            used += _GAP + self.widths[i]
+            shown.append(i)
+        return shown
 
     # --- painting ---------------------------------------------------------------------------
 
-    def _line(self, cells: Sequence[Text | str], style: Style) -> Strip:
+    def _line(self, cells: Sequence[Text | str], style: Style, header: bool = False) -> Strip:
+        width = self.scrollable_content_region.width
+        shown = self.shown_columns()
         text = Text(" ", no_wrap=True, end="")  # a margin, as the rest of the screen has
-        for i, cell in enumerate(cells):
-            width = self.widths[i]
+        for n, i in enumerate(shown):
+            cell = cells[i]
+            col = self.widths[i]
             piece = cell if isinstance(cell, Text) else Text(cell)
-            pad = width - piece.cell_len
+            pad = col - piece.cell_len
             if piece.justify == "right":
                 text.append(" " * pad)
                 text.append_text(piece)
             else:
                 text.append_text(piece)
                 text.append(" " * pad)
-            text.append(" " * (_GAP if i + 1 < len(cells) else 1))
-        width = self.scrollable_content_region.width
-        left = int(self.scroll_x)
-        strip = Strip(text.render(self.app.console)).crop_extend(left, left + width, None)
+            if n + 1 < len(shown):
+                # After the pinned column, '‹' says columns are hidden to the left.
+                text.append(" ‹" if header and i == 0 and self.first_col > 1 else " " * _GAP)
+        if header and shown and shown[-1] + 1 < len(self.widths):
+            text.append(" " * max(0, width - 1 - text.cell_len) + "›")
+        strip = Strip(text.render(self.app.console)).crop_extend(0, width, None)
         return strip.apply_style(style)
 
     def render_line(self, y: int) -> Strip:
@@ -120,18 +158,18 @@ class ProcessList(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:  # the header stays in place while the rows scroll
             style = base + self.get_component_rich_style("process-list--header")
-            return self._line(self.columns, style)
+            return self._line(self.columns, style, header=True)
         row = int(self.scroll_y) + y - 1
         if row >= len(self.rows):
             return Strip([Segment(" " * width, base)], width)
-        cached = self._cache.get((row, int(self.scroll_x)))
+        cached = self._cache.get((row, self.first_col))
         if cached is None:
             style = base
             if row % 2:
                 style += self.get_component_rich_style("process-list--stripe")
             if row == self.cursor_row:
                 style += self.get_component_rich_style("process-list--cursor")
-            cached = self._cache[row, int(self.scroll_x)] = self._line(self.rows[row], style)
+            cached = self._cache[row, self.first_col] = self._line(self.rows[row], style)
         return cached
 
     # --- moving -----------------------------------------------------------------------------
@@ -163,6 +201,22 @@ class ProcessList(ScrollView, can_focus=True):
 
     def action_last_row(self) -> None:
         self.move_cursor(len(self.rows) - 1)
+
+    def action_scroll_right(self) -> None:
+        shown = self.shown_columns()
+        if shown and shown[-1] + 1 < len(self.widths):
+            self.first_col = shown[-1] + 1 if len(shown) > 1 else self.first_col + 1
+            self._changed()
+
+    def action_scroll_left(self) -> None:
+        if self.first_col <= 1:
+            return
+        # The screenful that ends just before the first column shown now.
+        first = self.first_col - 1
+        while first > 1 and self.first_col - 1 in self.shown_columns(first - 1):
+            first -= 1
+        self.first_col = first
+        self._changed()
 
     def action_open(self) -> None:
         key = self.key_at(self.cursor_row)

@@ -1,0 +1,29 @@
+"""Numbers as a narrow column shows them: whole, or abbreviated, never cut."""
+
+from __future__ import annotations
+
+
+def format_seconds(seconds: float | None) -> str:
+    """'0.8 s', '12.3 s', '4.2 min', '2.0 h'; '—' when unknown."""
+    if seconds is None:
+        return "—"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def compact_count(n: float) -> str:
+    """'950', '80k', '1.5M', '5.0M', '2.1G': for axes and tight cells, where '80,397' would
+    not fit; exact figures go where there is room."""
+    sign = "-" if n < 0 else ""
+    value = abs(n)
+    if round(value) < 1000:
+        return f"{sign}{value:.0f}"
+    for unit in ("k", "M", "G", "T"):
+        value /= 1000
+        text = f"{value:.1f}" if value < 9.95 else f"{value:.0f}"
+        if float(text) < 1000 or unit == "T":
+            return f"{sign}{text}{unit}"
+    raise AssertionError("unreachable")
