@@ -10,7 +10,7 @@ from pathlib import Path
 from procos_tui.db.conninfo import Target
 from procos_tui.db.gateway import Gateway
 from procos_tui.ui.app import ProcosApp
-from procos_tui.ui.processlist import ProcessList
+from procos_tui.ui.rowlist import RowList
 from procos_tui.ui.textpane import TextPane
 
 # A demo conversation whose answer has fenced code, small enough to read on one screen.
@@ -31,7 +31,7 @@ async def shoot(dsn: str, size: tuple[int, int], name: str, keys: tuple[str, ...
     async with app.run_test(size=size) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)
-            lists = app.screen.query(ProcessList)
+            lists = app.screen.query(RowList)
             panes = app.screen.query(TextPane)
             if (process or (lists and lists.first().row_count)) and (
                     not process or (panes and panes.last().text)):

@@ -40,7 +40,7 @@ from procos_tui.db.prefetch import PAGE_SIZE
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import OpenProcess
-from procos_tui.ui.processlist import ProcessList
+from procos_tui.ui.rowlist import RowList
 from procos_tui.ui.status import StatusLine
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ class ProcessesScreen(Screen[None]):
         "back": [("clear_filter", "Clear filter")],
     })
     CSS = """
-    ProcessesScreen ProcessList { height: 1fr; }
+    ProcessesScreen RowList { height: 1fr; }
     #summary { height: 1; padding: 0 1; color: $text-muted; }
     """
 
@@ -178,12 +178,12 @@ class ProcessesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Loading process instances…", id="summary")
-        yield ProcessList(columns_for(self.sort))
+        yield RowList(columns_for(self.sort))
         yield StatusLine(id="status")
 
     def on_mount(self) -> None:
         # The mouse wheel scrolls without moving the cursor: near the end loads more too.
-        self.watch(self.query_one(ProcessList), "scroll_y", self._scrolled, init=False)
+        self.watch(self.query_one(RowList), "scroll_y", self._scrolled, init=False)
         # The forked child has usually answered by now: its rows go into the first frame
         # rather than into a second full repaint.
         answer = (host(self.app).gateway.prefetched_now(self.filter, PREFETCH_PATIENCE_S)
@@ -241,7 +241,7 @@ class ProcessesScreen(Screen[None]):
             self._show_page(answer.page, True)
 
     def _show_page(self, page: ProcessPage, first: bool) -> None:
-        table = self.query_one(ProcessList)
+        table = self.query_one(RowList)
         if first:
             table.clear()
             table.set_columns(columns_for(self.sort))
@@ -280,12 +280,12 @@ class ProcessesScreen(Screen[None]):
         self.refresh_bindings()  # a footer mounted late waits for this signal to show keys
 
     def _scrolled(self, scroll_y: float) -> None:
-        table = self.query_one(ProcessList)
+        table = self.query_one(RowList)
         if (not self.exhausted and not self.fetching
                 and scroll_y + table.size.height >= table.virtual_size.height - PREFETCH_ROWS):
             self.load_page(first=False)
 
-    def on_process_list_highlighted(self, event: ProcessList.Highlighted) -> None:
+    def on_row_list_highlighted(self, event: RowList.Highlighted) -> None:
         if (not self.exhausted and not self.fetching
                 and event.row >= self.loaded - PREFETCH_ROWS):
             self.load_page(first=False)
@@ -296,14 +296,14 @@ class ProcessesScreen(Screen[None]):
         self.load_page(first=True)
 
     def action_last_row(self) -> None:
-        table = self.query_one(ProcessList)
+        table = self.query_one(RowList)
         table.move_cursor(table.row_count - 1)
 
-    def on_process_list_selected(self, event: ProcessList.Selected) -> None:
+    def on_row_list_selected(self, event: RowList.Selected) -> None:
         self.post_message(OpenProcess(event.key))
 
     def action_open(self) -> None:
-        self.query_one(ProcessList).action_open()
+        self.query_one(RowList).action_open()
 
     def action_sort(self) -> None:
         from procos_tui.ui.dialogs import PickScreen  # a dialog: not on the first frame

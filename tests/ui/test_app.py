@@ -14,7 +14,7 @@ from procos_tui.core.types import ProcessFilter
 from procos_tui.db.schema import apply_schema
 from procos_tui.ui.help import HelpScreen
 from procos_tui.ui.processes import ProcessesScreen
-from procos_tui.ui.processlist import ProcessList
+from procos_tui.ui.rowlist import RowList
 from tests.screen import AppFactory, screen_text, wait_for
 
 pytestmark = pytest.mark.db
@@ -45,7 +45,7 @@ async def test_process_list_shows_newest_first_and_pages_on_scroll(seeded: str,
                                                                    procos_app: AppFactory) -> None:
     app = procos_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        table = app.screen.query_one(ProcessList)
+        table = app.screen.query_one(RowList)
         await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
         text = screen_text(app)
         assert "pi-0229" in text and "1,229" in text and "read-only" in text
@@ -76,7 +76,7 @@ async def test_hostile_process_id_is_shown_escaped_and_harmless(seeded: str,
         text = screen_text(app)
         assert "evil<U+202E>[@click=app.quit][/]␛]2;p␇" in text
         assert "\x1b" not in text and "\u202e" not in text
-        await pilot.click(ProcessList, offset=(5, 1))
+        await pilot.click(RowList, offset=(5, 1))
         await pilot.pause()
         assert app.is_running
 
@@ -125,12 +125,12 @@ async def test_filtered_list_scans_on_until_the_end(seeded: str, procos_app: App
     """A filter the list cannot answer from one window keeps fetching by itself."""
     app = procos_app(seeded, flt=ProcessFilter(id_prefix="pi-00"))
     async with app.run_test(size=(120, 40)) as pilot:
-        table = app.screen.query_one(ProcessList)
+        table = app.screen.query_one(RowList)
         await wait_for(pilot, lambda: "100 process instances" in screen_text(app))
         app.gateway.browse.filter_window = 7
         screen = ProcessesScreen(ProcessFilter(provider="openai", id_prefix="pi-01"))
         await app.push_screen(screen)
-        table = screen.query_one(ProcessList)
+        table = screen.query_one(RowList)
         await wait_for(pilot, lambda: "100 process instances matching" in screen_text(app)
                        and table.row_count == 100)
         assert "more below" not in screen_text(app)

@@ -15,7 +15,7 @@ from procos_tui.ui.conversation import ConversationScreen
 from procos_tui.ui.dialogs import PromptScreen
 from procos_tui.ui.help import HelpScreen
 from procos_tui.ui.processes import ProcessesScreen
-from procos_tui.ui.processlist import ProcessList
+from procos_tui.ui.rowlist import RowList
 from procos_tui.ui.textpane import TextPane
 from tests.screen import AppFactory, screen_text, wait_for
 
@@ -72,7 +72,7 @@ async def test_enter_opens_the_conversation_and_escape_goes_back(seeded: str,
     app = procos_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: PID in screen_text(app))
-        table = app.screen.query_one(ProcessList)
+        table = app.screen.query_one(RowList)
         table.move_cursor(table.keys.index(PID))
         await pilot.press("enter")
         await open_conversation(app, pilot, PID)

@@ -132,3 +132,18 @@ def test_conversation_json_view(snap_db: str, snap_compare: SnapCompare,
 
     assert snap_compare(_app(snap_db, PROCESSES[2][0]), terminal_size=size,
                         run_before=json_view)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_stats_screen(snap_db: str, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    from procos_tui.ui.stats import StatsScreen
+
+    async def stats(pilot: Pilot[None]) -> None:
+        await _list_loaded(pilot)
+        # A fixed end: the window (and so the picture) does not move with the clock.
+        await pilot.app.push_screen(StatsScreen(until=BASE + timedelta(days=1)))
+        await wait_for(pilot, lambda: "calls ·" in str(
+            pilot.app.screen.query_one("#totals").render()))
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(snap_db), terminal_size=size, run_before=stats)

@@ -14,7 +14,7 @@ import pytest
 from procos_tui.core.triage import StatsBy
 from procos_tui.ui.dialogs import PickScreen, PromptScreen
 from procos_tui.ui.processes import ProcessesScreen
-from procos_tui.ui.processlist import ProcessList
+from procos_tui.ui.rowlist import RowList
 from tests.screen import AppFactory, screen_text, wait_for
 
 pytestmark = pytest.mark.db
@@ -56,7 +56,7 @@ def triage(db: str) -> str:
 
 
 def _ids_in_order(app: object) -> list[str]:
-    table = app.screen.query_one(ProcessList)  # type: ignore[attr-defined]
+    table = app.screen.query_one(RowList)  # type: ignore[attr-defined]
     return [k for k in table.keys if k.startswith("tri-")]
 
 
@@ -143,7 +143,7 @@ async def test_columns_are_whole_the_id_stays_and_a_resize_repaints_every_row(
     app = procos_app(triage)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "tri-mid" in screen_text(app))
-        table = app.screen.query_one(ProcessList)
+        table = app.screen.query_one(RowList)
         shown = table.shown_columns()
         assert shown[0] == 0 and len(shown) < len(table.columns)
         assert "›" in screen_text(app)  # columns out of sight are said to be there
@@ -195,7 +195,7 @@ async def test_stats_totals_match_sql_and_enter_lists_the_rows_processes(
         screen = app.screen
         assert isinstance(screen, StatsScreen)
 
-        await pilot.press("b")
+        await pilot.press("v")
         await wait_for(pilot, lambda: "by provider" in screen_text(app))
         assert screen.by is StatsBy.PROVIDER
         await pilot.press("minus")  # 7 d -> 24 h: only this day's calls

@@ -1,4 +1,5 @@
-"""The process list as a light Line-API widget: a row is one Text painted when visible.
+"""A list of rows as a light Line-API widget (the process list, the Stats table): a row is one
+Text painted when visible.
 
 Textual's DataTable renders each cell through Rich's full layout, which made its first paint
 most of the time from start to rows on screen; the home screen is the startup path, so it
@@ -32,23 +33,23 @@ from procos_tui.ui.keys import bindings
 _GAP = 2
 
 
-class ProcessList(ScrollView, can_focus=True):
+class RowList(ScrollView, can_focus=True):
     """Rows of cells (already sanitised Text) under a header; Enter or a second click opens."""
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings("ProcessList", PROCESS_LIST, {
+    BINDINGS: ClassVar[list[BindingType]] = bindings("RowList", PROCESS_LIST, {
         "up": "cursor(-1)", "down": "cursor(1)", "page_up": "page(-1)",
         "page_down": "page(1)", "first": "first_row", "last": "last_row", "open": "open",
         "scroll_left": "scroll_left", "scroll_right": "scroll_right",
     })
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "process-list--header", "process-list--cursor", "process-list--stripe"}
+        "row-list--header", "row-list--cursor", "row-list--stripe"}
     DEFAULT_CSS = """
-    ProcessList { background: $surface; }
-    ProcessList > .process-list--header { text-style: bold; background: $panel; }
-    ProcessList > .process-list--cursor { background: $block-cursor-background;
+    RowList { background: $surface; }
+    RowList > .row-list--header { text-style: bold; background: $panel; }
+    RowList > .row-list--cursor { background: $block-cursor-background;
         color: $block-cursor-foreground; text-style: bold; }
-    ProcessList:blur > .process-list--cursor { background: $block-cursor-blurred-background; }
-    ProcessList > .process-list--stripe { background: $surface-lighten-1; }
+    RowList:blur > .row-list--cursor { background: $block-cursor-blurred-background; }
+    RowList > .row-list--stripe { background: $surface-lighten-1; }
     """
 
     class Highlighted(Message):
@@ -157,7 +158,7 @@ class ProcessList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:  # the header stays in place while the rows scroll
-            style = base + self.get_component_rich_style("process-list--header")
+            style = base + self.get_component_rich_style("row-list--header")
             return self._line(self.columns, style, header=True)
         row = int(self.scroll_y) + y - 1
         if row >= len(self.rows):
@@ -166,9 +167,9 @@ class ProcessList(ScrollView, can_focus=True):
         if cached is None:
             style = base
             if row % 2:
-                style += self.get_component_rich_style("process-list--stripe")
+                style += self.get_component_rich_style("row-list--stripe")
             if row == self.cursor_row:
-                style += self.get_component_rich_style("process-list--cursor")
+                style += self.get_component_rich_style("row-list--cursor")
             cached = self._cache[row, self.first_col] = self._line(self.rows[row], style)
         return cached
 
