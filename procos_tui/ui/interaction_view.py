@@ -10,8 +10,9 @@ from rich.text import Text
 from procos_tui.core.conversation import Interaction, ViewMode, token_summary
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
 from procos_tui.core.types import InteractionHeader
+from procos_tui.core.units import format_seconds
 
-COLUMNS = ("#", "Time", "Activity", "Model", "Tokens", "Sizes in → out", "Task")
+COLUMNS = ("#", "Time", "Activity", "Model", "Tokens", "Latency", "Sizes in → out", "Task")
 
 
 def _size(row: InteractionHeader | None) -> str:
@@ -31,6 +32,9 @@ def interaction_cells(n: int, item: Interaction) -> tuple[Text, ...]:
         Text(clip(kind + (first.activity_id or ""), 24)),
         Text(clip(item.model, 22)),
         Text(f"{item.total_tokens:,}", justify="right"),
+        # From the input row to the output that answers it: the model's (and the worker's)
+        # time, as Stats and the list's Slowest column count it.
+        Text(format_seconds(item.latency_s), justify="right"),
         Text(f"{_size(item.prompt)} → {_size(item.response)}"),
         Text(clip(first.task_id or "", 20)),
     )

@@ -211,3 +211,14 @@ async def test_stats_totals_match_sql_and_enter_lists_the_rows_processes(
         await wait_for(pilot, lambda: isinstance(app.screen, ProcessesScreen)
                        and "matching provider:anthropic" in screen_text(app))
         assert _ids_in_order(app) == ["tri-big"]
+
+
+async def test_the_conversation_shows_each_interactions_latency(
+        triage: str, procos_app: AppFactory) -> None:
+    from procos_tui.ui.conversation import ConversationScreen
+
+    app = procos_app(triage, process_id="tri-slow")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
+                       and "Latency" in screen_text(app))
+        await wait_for(pilot, lambda: "95.0 s" in screen_text(app))
