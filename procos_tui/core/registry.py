@@ -44,6 +44,9 @@ class ModelRow:
     calls: int = 0
     total_tokens: int = 0
     last_used: datetime | None = None
+    cost: Decimal | None = None  # of every call (None: no priced call); see unpriced_calls
+    currency: str | None = None
+    unpriced_calls: int = 0
     config_bytes: int | None = None  # size of the JSON text; None for NULL
     stats_bytes: int | None = None
 

@@ -20,8 +20,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from procos_tui.core.errors import DatabaseError
 from procos_tui.core.keymap import MODELS
+from procos_tui.core.pricing import format_cost
 from procos_tui.core.registry import ModelConflict, ModelDraft, ModelRow, WritesRefused
-from procos_tui.core.sanitize import clip, sanitize_plain
+from procos_tui.core.sanitize import clip, human_size, sanitize_plain
 from procos_tui.db.gateway import Gateway
 from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.gateway_access import host
@@ -32,9 +33,11 @@ from procos_tui.ui.status import StatusLine
 # One write, given the gateway: what it returns is the row to select afterwards (None: none).
 Write = Callable[[Gateway], Awaitable[ModelRow | None]]
 
-COLUMNS = ("Provider", "Name", "Version", "Active", "Updated", "Calls", "Tokens", "Last used")
+COLUMNS = ("Provider", "Name", "Version", "Active", "Updated", "Calls", "Tokens", "Cost",
+           "Last used", "performance_stats")
 SORTS = (("provider", lambda r: (r.provider, r.model_name, r.version or "")),
          ("calls", lambda r: -r.calls), ("tokens", lambda r: -r.total_tokens),
+         ("cost", lambda r: -(r.cost or 0)),
          ("last used", lambda r: -(r.last_used.timestamp() if r.last_used else 0)),
          ("updated", lambda r: -(r.updated_at.timestamp() if r.updated_at else 0)))
 
@@ -48,7 +51,27 @@ def model_cells(row: ModelRow) -> tuple[Text, ...]:
             Text(clip(row.version or "—", 16)),
             Text("yes" if row.is_active else "no", style="green" if row.is_active else "dim"),
             Text(_when(row.updated_at)), Text(f"{row.calls:,}", justify="right"),
-            Text(f"{row.total_tokens:,}", justify="right"), Text(_when(row.last_used)))
+            Text(f"{row.total_tokens:,}", justify="right"), _cost_cell(row),
+            Text(_when(row.last_used)), _stats_cell(row))
+
+
+def _cost_cell(row: ModelRow) -> Text:
+    text = format_cost(row.cost, row.currency)
+    if row.unpriced_calls:  # no price in config_data.pricing: unknown, never zero
+        plus = "+" if row.cost is not None else ""
+        text += f" ({plus}{row.unpriced_calls:,} unpriced)"
+    return Text(text, justify="right")
+
+
+def _stats_cell(row: ModelRow) -> Text:
+    """The seed's performance_stats on one line, visibly clipped with its size."""
+    if row.stats_json is None:
+        return Text("—" if row.stats_bytes is None else
+                    f"({human_size(row.stats_bytes)}: too large to show)", style="dim")
+    shown = clip(" ".join(row.stats_json.split()), 40)
+    if shown.endswith("…"):
+        shown += f" ({human_size(len(row.stats_json.encode()))})"
+    return Text(shown, style="dim")
 
 
 class ModelsScreen(Screen[None]):
@@ -121,7 +144,8 @@ class ModelsScreen(Screen[None]):
         finally:
             self.counting = False
         self.rows = [replace(r, calls=u.calls, total_tokens=u.total_tokens,
-                             last_used=u.last_used)
+                             last_used=u.last_used, cost=u.cost, currency=u.currency,
+                             unpriced_calls=u.unpriced_calls)
                      if (u := usage.get((r.provider, r.model_name))) else r
                      for r in self.rows]
         self.fill(select=row.id if (row := self.selected()) else select)

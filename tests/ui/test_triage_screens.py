@@ -222,3 +222,21 @@ async def test_the_conversation_shows_each_interactions_latency(
         await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
                        and "Latency" in screen_text(app))
         await wait_for(pilot, lambda: "95.0 s" in screen_text(app))
+
+
+async def test_models_show_cost_unpriced_calls_and_performance_stats(
+        triage: str, procos_app: AppFactory) -> None:
+    with psycopg.connect(triage, autocommit=True) as conn:
+        conn.execute("UPDATE procos_ai_models SET performance_stats = %s WHERE version ="
+                     " 'ui-test'", (json.dumps({"avg_latency_ms": 1234}),))
+    app = procos_app(triage)
+    async with app.run_test(size=(220, 40)) as pilot:
+        await wait_for(pilot, lambda: "tri-mid" in screen_text(app))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "ui-test" in screen_text(app)
+                       and "counting usage" not in screen_text(app))
+        line = next(x for x in screen_text(app).splitlines() if "ui-test" in x)
+        # gpt-4o's one call: 10 in, 5 out at 2.50 / 10 per million = 0.000075 USD.
+        assert "0.0001 USD" in line and '{"avg_latency_ms": 1234}' in line
+        mini = next(x for x in screen_text(app).splitlines() if "gpt-4o-mini" in x)
+        assert "1 unpriced" in mini  # used, no price: unknown, never 0
