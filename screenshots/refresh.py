@@ -41,7 +41,7 @@ async def shoot(dsn: str, size: tuple[int, int], name: str, keys: tuple[str, ...
                 await pilot.pause(2.5)
                 continue
             await pilot.press(key)
-            await pilot.pause(0.4 if key == "m" else 1.5 if key == "h" else 0.1)
+            await pilot.pause(0.4 if key in ("m", "t") else 1.5 if key == "h" else 0.1)
         app.clear_notifications()
         await pilot.pause(0.3)
         (HERE / name).write_text(app.export_screenshot(title="procos-tui"), encoding="utf-8")
@@ -54,6 +54,9 @@ async def main() -> None:
     await shoot(dsn, (120, 40), "processes-120x40.svg", ("down", "down"))
     await shoot(dsn, (80, 24), "processes-80x24.svg")
     await shoot(dsn, (80, 24), "help-80x24.svg", ("question_mark",))
+    await shoot(dsn, (120, 40), "processes-by-cost-120x40.svg", ("o", "down", "down", "enter"))
+    await shoot(dsn, (80, 24), "stats-80x24.svg", ("t",))
+    await shoot(dsn, (120, 40), "stats-120x40.svg", ("t", "v"))
     import psycopg
 
     with psycopg.connect(dsn) as conn:
