@@ -129,6 +129,8 @@ class ConversationScreen(Screen[None]):
                 f"Process instance {sanitize_plain(self.process_instance_id)} — the load "
                 f"failed: {sanitize_plain(str(exc))} · R retries", style="bold red"))
             return
+        if not self.is_attached:  # closed while it loaded (Esc, another process)
+            return
         self._set_load_error(None)
         app.server_facts(gateway.facts)  # opened (--process ID) or reconnected just now
         self._show_interactions(group_interactions(headers), camunda)
@@ -198,12 +200,12 @@ class ConversationScreen(Screen[None]):
                     rows[header.id] = content
         except DatabaseError as exc:
             self._failed(str(exc))
-            if index == self.index:
+            if index == self.index and self.is_attached:
                 self._set_load_error(str(exc))
                 self.rows = {}
                 self._fill_panes()
             return
-        if index != self.index:
+        if index != self.index or not self.is_attached:  # another row, or the screen closed
             return
         self.rows = rows
         self._set_load_error(None)

@@ -211,6 +211,8 @@ async def test_user_keys_rebind_on_the_screen_footer_and_help(
     app = procos_app(seeded, keys=load_keys(config))
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: "pi-0229" in screen_text(app))
+        # The footer is mounted a frame after the rows: under load, later.
+        await wait_for(pilot, lambda: "^o Go to id" in screen_text(app).splitlines()[-1])
         footer = screen_text(app).splitlines()[-1]
         assert "^o Go to id" in footer and "^x Quit" in footer
         assert " g Go to id" not in footer and " q Quit" not in footer

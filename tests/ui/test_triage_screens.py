@@ -221,7 +221,8 @@ async def test_the_conversation_shows_each_interactions_latency(
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen)
                        and "Latency" in screen_text(app))
-        await wait_for(pilot, lambda: "95.0 s" in screen_text(app))
+        await wait_for(pilot, lambda: "95.0 s" in screen_text(app)
+                       and "long enough" in screen_text(app))
 
 
 async def test_models_show_cost_unpriced_calls_and_performance_stats(
