@@ -209,6 +209,12 @@ class RowList(ScrollView, can_focus=True):
             self.first_col = shown[-1] + 1 if len(shown) > 1 else self.first_col + 1
             self._changed()
 
+    def action_page_right(self) -> None:  # ScrollView's Ctrl+PgDn: the same screenful
+        self.action_scroll_right()
+
+    def action_page_left(self) -> None:
+        self.action_scroll_left()
+
     def action_scroll_left(self) -> None:
         if self.first_col <= 1:
             return
