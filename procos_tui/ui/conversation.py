@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -14,6 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from procos_tui.core.cockpit import cockpit_link
 from procos_tui.core.conversation import (
     Interaction,
     ViewMode,
@@ -32,7 +34,7 @@ from procos_tui.ui import actions
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.interaction_view import COLUMNS, interaction_cells, pane_title
 from procos_tui.ui.keys import bindings
-from procos_tui.ui.messages import ShowProcessList
+from procos_tui.ui.messages import OpenProcess, ShowProcessList
 from procos_tui.ui.status import StatusLine
 from procos_tui.ui.textpane import TextPane, match_status
 
@@ -55,6 +57,8 @@ class ConversationScreen(Screen[None]):
         "view_json": "mode('json')", "next_interaction": "step(1)",
         "previous_interaction": "step(-1)", "prompt_pane": "focus_pane('prompt')",
         "response_pane": "focus_pane('response')", "interactions": "focus_interactions",
+        "next_process": "neighbour(True)", "previous_process": "neighbour(False)",
+        "copy_id": "copy_id", "cockpit": "cockpit",
     })
     CSS = """
     ConversationScreen #interactions { height: auto; max-height: 25%; min-height: 3;
@@ -64,7 +68,9 @@ class ConversationScreen(Screen[None]):
     ConversationScreen #response { height: 2fr; }
     ConversationScreen #find { dock: bottom; display: none; height: 3; }
     ConversationScreen #find.shown { display: block; }
-    ConversationScreen #heading { height: 1; padding: 0 1; color: $text-muted; }
+    ConversationScreen #heading { height: auto; max-height: 4; padding: 0 1;
+        color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    ConversationScreen #heading.message { text-wrap: wrap; }
     ConversationScreen.zoom-prompt #interactions,
     ConversationScreen.zoom-prompt #response-title,
     ConversationScreen.zoom-prompt #response { display: none; }
@@ -125,13 +131,33 @@ class ConversationScreen(Screen[None]):
         except DatabaseError as exc:
             self._failed(str(exc))
             self._set_load_error(str(exc))
-            self.query_one("#heading", Static).update(Text(
+            self._heading(Text(
                 f"Process instance {sanitize_plain(self.process_instance_id)} — the load "
                 f"failed: {sanitize_plain(str(exc))} · R retries", style="bold red"))
             return
         self._set_load_error(None)
         app.server_facts(gateway.facts)  # opened (--process ID) or reconnected just now
         self._show_interactions(group_interactions(headers), camunda)
+
+    def _heading(self, text: Text, wrap: bool = True) -> None:
+        """A message wraps (an id cut at the edge reads as another id); the facts line is
+        one row, clipped with an ellipsis after the id."""
+        heading = self.query_one("#heading", Static)
+        heading.set_class(wrap, "message")
+        heading.update(text)
+
+    def _cockpit(self) -> str | None:
+        template = host(self.app).cockpit_url
+        return cockpit_link(template, self.process_instance_id) if template else None
+
+    def _id_text(self) -> Text:
+        """'Process instance ID', the id a link to Cockpit (OSC 8) when cockpit_url is set:
+        the URL holds the id percent-encoded, so nothing stored reaches the terminal raw."""
+        text = Text("Process instance ")
+        url = self._cockpit()
+        text.append(sanitize_plain(self.process_instance_id),
+                    style=Style(link=url, underline=True) if url else "bold")
+        return text
 
     def _show_interactions(self, interactions: list[Interaction],
                            camunda: CamundaDetails | None) -> None:
@@ -142,22 +168,29 @@ class ConversationScreen(Screen[None]):
             table.add_row(*interaction_cells(n, item), key=str(n - 1))
         pid = sanitize_plain(self.process_instance_id)
         if not self.interactions:
-            self.query_one("#heading", Static).update(Text(
-                f"No AI context stored for process instance {pid!r}. Esc goes back to the list.",
-                style="bold yellow"))
+            known = ""
+            if camunda is not None:
+                known = sanitize_plain(
+                    f"Camunda knows it ({camunda.process_definition_key or 'no definition'}"
+                    f"{', key ' + camunda.business_key if camunda.business_key else ''}"
+                    f"{', ' + camunda.state if camunda.state else ''}), but ")
+            # Wrapped, never cut: the id is what the user checks against the one they typed.
+            self._heading(Text(
+                f"{known}ProcOS stored no AI context for process instance {pid!r}. Esc goes "
+                "back.", style="bold yellow"))
             return
         tokens = sum(i.total_tokens for i in self.interactions)
         count = len(self.interactions)
-        heading = (f"Process instance {pid} · {count} interaction{'s' if count != 1 else ''} · "
-                   f"{tokens:,} tokens")
+        heading = self._id_text()
+        heading.append(f" · {count} interaction{'s' if count != 1 else ''} · {tokens:,} tokens")
         if camunda is not None:
             c = camunda
-            heading += sanitize_plain(
+            heading.append(sanitize_plain(
                 f" · Camunda: {c.process_definition_key or '?'}"
                 f"{' · key ' + c.business_key if c.business_key else ''}"
-                f"{' · ' + c.state if c.state else ''}")
-        self.query_one("#heading", Static).update(Text(heading, no_wrap=True,
-                                                       overflow="ellipsis"))
+                f"{' · ' + c.state if c.state else ''}"))
+        heading.no_wrap, heading.overflow = True, "ellipsis"
+        self._heading(heading, wrap=False)
         start = 0
         if self.focus_row:
             start = next((n for n, i in enumerate(self.interactions) if i.holds(self.focus_row)),
@@ -237,8 +270,9 @@ class ConversationScreen(Screen[None]):
         if self.load_error is None:
             return
         if not self.interactions:
-            self.query_one("#heading", Static).update(Text(
-                f"Process instance {sanitize_plain(self.process_instance_id)} — loading…"))
+            self._heading(Text(
+                f"Process instance {sanitize_plain(self.process_instance_id)} — loading…"),
+                wrap=False)
             self.load_interactions()
         else:
             self.show_interaction(self.index)  # titles say loading…, then the panes fill
@@ -460,3 +494,45 @@ class ConversationScreen(Screen[None]):
 
     def action_export(self) -> None:
         actions.ask_export(self.app, self.process_instance_id)
+
+    # --- between processes ------------------------------------------------------------------
+
+    def action_neighbour(self, forward: bool) -> None:
+        self.notify("The next process…" if forward else "The previous process…", timeout=1)
+        self.load_neighbour(forward)
+
+    @work(exclusive=True, group="neighbour")
+    async def load_neighbour(self, forward: bool) -> None:
+        """The next (or previous) instance of the list's order and filter, in this place."""
+        app = host(self.app)
+        flt, sort = app.process_order()
+        try:
+            neighbour = await app.gateway.neighbour_process(self.process_instance_id, flt,
+                                                            sort, forward=forward)
+        except DatabaseError as exc:
+            self._failed(str(exc))
+            return
+        if neighbour is None:
+            self.notify(f"This is the {'last' if forward else 'first'} process instance of the "
+                        f"list (by {sort.label}{', filtered' if flt != type(flt)() else ''}).",
+                        title="Processes", severity="warning", markup=False)
+            return
+        self.post_message(OpenProcess(neighbour))
+
+    def action_copy_id(self) -> None:
+        # Sanitised: an id with a stored escape sequence would otherwise reach a shell's paste.
+        shown = sanitize_plain(self.process_instance_id)
+        self.app.copy_to_clipboard(shown)
+        self.notify(f"Copied the process instance id {shown} via OSC 52.", title="Copy",
+                    markup=False)
+
+    def action_cockpit(self) -> None:
+        url = self._cockpit()
+        if url is None:
+            self.notify("No Cockpit link: set cockpit_url in config.toml, for example "
+                        "cockpit_url = \"https://cockpit.example/camunda/app/cockpit/default/"
+                        "#/process-instance/{id}\"", title="Cockpit", severity="warning",
+                        markup=False, timeout=8)
+            return
+        self.app.open_url(url)
+        self.notify(f"Opening {url}", title="Cockpit", markup=False)

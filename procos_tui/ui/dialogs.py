@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 
 from procos_tui.core.keymap import DIALOGS
 from procos_tui.core.sanitize import sanitize_plain
@@ -110,3 +110,36 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def action_choose(self, key: str) -> None:
         self.dismiss(key or None)
+
+
+class PickScreen(ModalScreen[int | None]):
+    """A list to choose one line from (Enter or a click); returns its index, or None on Esc.
+    Each line is shown whole, wrapped if it must: an id cut at 80 columns names another."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings("PickScreen", DIALOGS,
+                                                     {"close": "cancel"})
+    CSS = """
+    PickScreen { align: center middle; }
+    PickScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 1; }
+    PickScreen OptionList { height: auto; max-height: 18; }
+    PickScreen .hint { color: $text-muted; }
+    """
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__()
+        self._title, self._lines = title, lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(sanitize_plain(self._title), style="bold"))
+            yield OptionList(*(Text(sanitize_plain(line)) for line in self._lines),
+                             id="choices")
+            yield Static(Text("Enter opens, Esc cancels"), classes="hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option_index)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
