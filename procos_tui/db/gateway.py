@@ -185,6 +185,12 @@ class Gateway:
         await self.open()
         return await self.browse.content(row_id)
 
+    async def content_head(self, row_id: str, chars: int) -> InteractionContent | None:
+        """The first `chars` characters of the row's content_text (and its small columns):
+        reads only the start of a big TOASTed body; content() has every byte."""
+        await self.open()
+        return await self.browse.content_head(row_id, chars)
+
     async def content_data(self, row_id: str) -> str | None:
         await self.open()
         return await self.browse.content_data(row_id)

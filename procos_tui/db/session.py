@@ -495,6 +495,21 @@ class BrowseSession:
 
         return await self._run(op)
 
+    async def content_head(self, row_id: str, chars: int) -> InteractionContent | None:
+        """The row with only the first `chars` characters of content_text and without
+        content_data: the pane's first screen of a big body (see INTERACTION_HEAD)."""
+        try:
+            key = uuid.UUID(row_id)
+        except ValueError:
+            return None
+
+        async def op(conn: psycopg.AsyncConnection[Any]) -> InteractionContent | None:
+            cur = conn.cursor(row_factory=class_row(InteractionContent))
+            return await (await cur.execute(browsing_sql.INTERACTION_HEAD, {
+                "id": key, "head_chars": chars})).fetchone()
+
+        return await self._run(op)
+
     async def models(self) -> list[ModelRow]:
         """The model registry, without usage (fast)."""
         async def op(conn: psycopg.AsyncConnection[Any]) -> list[ModelRow]:

@@ -28,7 +28,7 @@ from procos_tui.core.errors import DatabaseError
 from procos_tui.core.find import REGEX_DEADLINE_S
 from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
 from procos_tui.core.keymap import CONVERSATION
-from procos_tui.core.sanitize import sanitize_plain
+from procos_tui.core.sanitize import human_size, sanitize_plain
 from procos_tui.core.types import CamundaDetails, InteractionContent, InteractionHeader
 from procos_tui.ui import actions
 from procos_tui.ui.gateway_access import host
@@ -40,6 +40,12 @@ from procos_tui.ui.textpane import TextPane, match_status
 
 if TYPE_CHECKING:
     from procos_tui.core.landing import Landing
+
+
+# A body larger than this shows its first HEAD_CHARS characters while the rest is fetched:
+# a screen's worth many times over, read from the first TOAST chunks only.
+HEAD_BYTES = 256 * 1024
+HEAD_CHARS = 64 * 1024
 
 
 def _no_row(role: str) -> str:
@@ -63,7 +69,8 @@ class ConversationScreen(Screen[None]):
     CSS = """
     ConversationScreen #interactions { height: auto; max-height: 25%; min-height: 3;
         scrollbar-size-horizontal: 0; }
-    ConversationScreen .pane-title { height: 1; background: $panel; padding: 0 1; }
+    ConversationScreen .pane-title { height: 1; background: $panel; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis; }
     ConversationScreen #prompt { height: 1fr; }
     ConversationScreen #response { height: 2fr; }
     ConversationScreen #find { dock: bottom; display: none; height: 3; }
@@ -92,6 +99,10 @@ class ConversationScreen(Screen[None]):
         self.rows: dict[str, InteractionContent] = {}
         self.find_target = "response"
         self._notes: dict[str, str] = {}  # what each pane shows, for its title
+        # Per pane: None when its text is all here, "" while nothing of it is, else how much
+        # of a big body's head is shown ("64 KB of 20.0 MB").
+        self._loading: dict[str, str | None] = {}
+        self._head_of: dict[str, str | None] = {"prompt": None, "response": None}
         self._find_timer: Timer | None = None
         # Why the last read of this screen's rows failed (a lost connection, a timeout):
         # the panes say so, and R reads again. None when nothing failed.
@@ -206,41 +217,64 @@ class ConversationScreen(Screen[None]):
     def show_interaction(self, index: int) -> None:
         if not 0 <= index < len(self.interactions):
             return
+        if index != self.index:
+            self.rows = {}
         self.index = index
         self._set_load_error(None)
         item = self.interactions[index]
         for role, row in (("prompt", item.prompt), ("response", item.response)):
-            self.query_one(f"#{role}-title", Static).update(self._title(role, row, loading=True))
+            self._loading[role] = "" if row is not None and row.id not in self.rows else None
+            self._head_of[role] = None
+            if row is not None and row.id not in self.rows:
+                # Not the last interaction's text under this one's title: blank until it comes.
+                self.query_one(f"#{role}", TextPane).set_text(Document(""), Styler(),
+                                                              "loading…", keep_find=True)
+            self.query_one(f"#{role}-title", Static).update(self._title(role, row))
         self.load_content(index)
 
     @work(exclusive=True, group="content")
     async def load_content(self, index: int, mode: ViewMode | None = None) -> None:
-        """The interaction's rows in full, with content_data where the view needs it."""
+        """The interaction's rows in full, with content_data where the view needs it. The
+        smaller row first, each pane filled as soon as its row is here; of a big body, its
+        head first (one screen's worth, read without the rest), then every byte."""
         gateway = host(self.app).gateway
         mode = mode or self.mode
-        rows: dict[str, InteractionContent] = {}
+        item = self.interactions[index]
         try:
-            for header in self.interactions[index].rows:
-                content = self.rows.get(header.id) if index == self.index else None
+            for header in sorted(item.rows, key=lambda h: h.text_bytes or 0):
+                role = "prompt" if header is item.prompt else "response"
+                content = self.rows.get(header.id)
                 if content is None:
+                    if (header.text_bytes or 0) > HEAD_BYTES and mode is not ViewMode.JSON:
+                        head = await gateway.content_head(header.id, HEAD_CHARS)
+                        if index != self.index:
+                            return
+                        if head is not None and head.content_text:
+                            self._fill_pane(role, header, head, partial=True)
                     content = await gateway.content(header.id)
                 if content is not None and needs_data(content, mode):
                     data = await gateway.content_data(header.id)
                     content = replace(content, content_data_json=data or "null")
+                if index != self.index:
+                    return
                 if content is not None:
-                    rows[header.id] = content
+                    self.rows[header.id] = content
+                if mode is self.mode:
+                    self._fill_pane(role, header, content)
         except DatabaseError as exc:
             self._failed(str(exc))
             if index == self.index:
                 self._set_load_error(str(exc))
                 self.rows = {}
-                self._fill_panes()
+                self._show_load_failure(item, str(exc))
             return
         if index != self.index:
             return
-        self.rows = rows
         self._set_load_error(None)
-        self._fill_panes()
+        if mode is not self.mode:
+            self._fill_panes()  # the view changed meanwhile
+        elif self.landing is not None and self.focus_row and item.holds(self.focus_row):
+            self._land(item)
 
     def _set_load_error(self, error: str | None) -> None:
         if error != self.load_error:
@@ -293,31 +327,48 @@ class ConversationScreen(Screen[None]):
         if self.load_error is not None:
             self._show_load_failure(item, self.load_error)
             return
-        dark = self.app.current_theme.dark if self.app.current_theme else True
         for role, header in (("prompt", item.prompt), ("response", item.response)):
-            pane = self.query_one(f"#{role}", TextPane)
-            row = self.rows.get(header.id) if header else None
-            if row is None:
-                pane.set_text(Document(""), Styler(), _no_row(role) if header is None
-                              else "(the row is gone: deleted since the list was read)")
-                self.query_one(f"#{role}-title", Static).update(self._title(role, header))
-                continue
-            shown = pane_text(row, self.mode)
-            self._notes[role] = shown.note
-            doc = Document(shown.text)
-            styler: Styler
-            if self.mode is ViewMode.RAW:
-                styler = Styler()
-            elif shown.json:
-                styler = JsonStyler()
-            else:
-                styler = MarkdownStyler(doc, dark=dark)
-            empty = "(empty)" if row.content_text is not None else shown.note
-            pane.set_text(doc, styler, empty)
-            self.query_one(f"#{role}-title", Static).update(
-                self._title(role, header, note=shown.note))
-        if self.landing is not None and self.focus_row and item.holds(self.focus_row):
+            if header is None or header.id in self.rows:
+                self._fill_pane(role, header, self.rows.get(header.id) if header else None)
+        if self.landing is not None and self.focus_row and item.holds(self.focus_row) \
+                and all(h.id in self.rows for h in item.rows):
             self._land(item)
+
+    def _fill_pane(self, role: str, header: InteractionHeader | None,
+                   row: InteractionContent | None, *, partial: bool = False) -> None:
+        """One pane with its row (partial: only the head of its content_text, the rest to
+        follow; the title says how much is here)."""
+        pane = self.query_one(f"#{role}", TextPane)
+        title = self.query_one(f"#{role}-title", Static)
+        grown = self._head_of[role] is not None and header is not None \
+            and self._head_of[role] == header.id
+        self._head_of[role] = header.id if partial and header is not None else None
+        self._loading[role] = None
+        if header is None or row is None:
+            pane.set_text(Document(""), Styler(), _no_row(role) if header is None
+                          else "(the row is gone: deleted since the list was read)")
+            title.update(self._title(role, header))
+            return
+        dark = self.app.current_theme.dark if self.app.current_theme else True
+        shown = pane_text(row, self.mode)
+        doc = Document(shown.text)
+        styler: Styler
+        if self.mode is ViewMode.RAW:
+            styler = Styler()
+        elif shown.json:
+            styler = JsonStyler()
+        else:
+            styler = MarkdownStyler(doc, dark=dark)
+        note = shown.note
+        if partial:
+            shown_bytes = len((row.content_text or "").encode("utf-8", "surrogatepass"))
+            self._loading[role] = (f"{human_size(shown_bytes)} of "
+                                   f"{human_size(header.text_bytes or 0)}")
+            note = "the start of content_text; the rest is loading"
+        self._notes[role] = note
+        empty = "(empty)" if row.content_text is not None else shown.note
+        pane.set_text(doc, styler, empty, partial=partial, keep_place=grown)
+        title.update(self._title(role, header, note=note))
 
     def _show_load_failure(self, item: Interaction, error: str) -> None:
         """The rows could not be read: say it in both panes (not "gone", which would be a
@@ -327,12 +378,14 @@ class ConversationScreen(Screen[None]):
             if header is None:
                 pane.set_text(Document(""), Styler(), _no_row(role))
                 continue
+            self._loading[role] = None
+            self._head_of[role] = None
+            self._notes[role] = ""
             pane.set_text(Document(""), Styler(),
                           f"(the load failed: {sanitize_plain(error)} · R retries)",
                           keep_find=False)
-            title = self._title(role, header)
-            title.append("  load failed: R retries", style="bold red")
-            self.query_one(f"#{role}-title", Static).update(title)
+            self.query_one(f"#{role}-title", Static).update(
+                self._title(role, header, failed="load failed: R retries"))
 
     def _land(self, item: Interaction) -> None:
         """Find the search's match in the hit row's pane. The rendered view of a prompt shows
@@ -349,17 +402,29 @@ class ConversationScreen(Screen[None]):
         self.call_after_refresh(pane.find, landing.term, regex=landing.regex,
                                 ignore_case=True)
 
-    def _title(self, role: str, row: InteractionHeader | None, *, loading: bool = False,
-               note: str = "") -> Text:
-        return pane_title(role, row, self.mode, note,
-                          match_status(self.query_one(f"#{role}", TextPane)), loading)
+    def _title(self, role: str, row: InteractionHeader | None, *, note: str = "",
+               failed: str = "") -> Text:
+        pane = self.query_one(f"#{role}", TextPane)
+        return pane_title(role, row, self.mode, note, match_status(pane),
+                          loading=self._loading.get(role), position=pane.position(),
+                          failed=failed)
 
-    def _refresh_titles(self) -> None:
+    def on_text_pane_moved(self, event: TextPane.Moved) -> None:
+        if event.pane.id in ("prompt", "response"):
+            self._retitle(event.pane.id)
+
+    def _retitle(self, role: str) -> None:
+        """The pane's title again, from what is known of it now (position, find, load)."""
         if 0 <= self.index < len(self.interactions):
             item = self.interactions[self.index]
-            for role, header in (("prompt", item.prompt), ("response", item.response)):
-                self.query_one(f"#{role}-title", Static).update(
-                    self._title(role, header, note=self._notes.get(role, "")))
+            header = item.prompt if role == "prompt" else item.response
+            failed = "load failed: R retries" if self.load_error and header else ""
+            self.query_one(f"#{role}-title", Static).update(
+                self._title(role, header, note=self._notes.get(role, ""), failed=failed))
+
+    def _refresh_titles(self) -> None:
+        for role in ("prompt", "response"):
+            self._retitle(role)
 
     def on_text_pane_find_changed(self, event: TextPane.FindChanged) -> None:
         landing, pane = self.landing, event.pane
@@ -481,16 +546,32 @@ class ConversationScreen(Screen[None]):
             event.prevent_default()
             self._close_find()
 
+    def _whole(self, pane: TextPane, what: str) -> bool:
+        """Whether the pane holds its whole text: a copy or the pager of the head alone would
+        pass for all of it."""
+        if pane.partial:
+            self.notify(f"The rest of the text is still loading: {what} once it has "
+                        "arrived (the title says when).", severity="warning", timeout=3)
+        return not pane.partial
+
     def action_copy(self) -> None:
         pane = self.focused_pane()
-        actions.copy_pane(self.app, pane)
+        if self._whole(pane, "copy"):
+            actions.copy_pane(self.app, pane)
 
     def action_copy_exact(self) -> None:
-        actions.copy_pane_exact(self.app, self.focused_pane())
+        pane = self.focused_pane()
+        if self._whole(pane, "copy"):
+            actions.copy_pane_exact(self.app, pane)
 
     def action_pager(self) -> None:
         pane = self.focused_pane()
-        actions.open_pager(self.app, pane.selected_text() or pane.text)
+        if not self._whole(pane, "open the pager"):
+            return
+        selected = pane.selected_text()
+        # At the line in view, or the current match (less +N); a selection from its start.
+        actions.open_pager(self.app, selected or pane.text,
+                           1 if selected else pane.current_line())
 
     def action_export(self) -> None:
         actions.ask_export(self.app, self.process_instance_id)

@@ -104,6 +104,20 @@ FROM procos_ai_context
 WHERE id = %(id)s
 """.format(created_at=shown_time("created_at"), updated_at=shown_time("updated_at")))
 
+# The start of a big body, so that the pane's first screen need not wait for the rest:
+# substr() from the first character reads (and decompresses) only the first TOAST chunks of
+# the value, so this costs the same at 20 MB as at 20 KB. Nothing else that would read the
+# whole value (content_data, content_is_text); INTERACTION_CONTENT follows with every byte.
+INTERACTION_HEAD = ("""
+SELECT id::text AS id, process_instance_id, task_id, activity_id, context_type,
+       ai_provider, model_used, substr(content_text, 1, %(head_chars)s) AS content_text,
+       NULL::text AS content_data_json,
+       token_usage::text AS token_usage_json, {created_at} AS created_at,
+       {updated_at} AS updated_at, false AS content_is_text
+FROM procos_ai_context
+WHERE id = %(id)s
+""".format(created_at=shown_time("created_at"), updated_at=shown_time("updated_at")))
+
 INTERACTION_DATA = """
 SELECT content_data::text AS content_data_json FROM procos_ai_context WHERE id = %(id)s
 """
