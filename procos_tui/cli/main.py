@@ -315,6 +315,15 @@ def _keymap() -> tuple[Action, ...]:
         raise CliError(str(exc)) from None
 
 
+def _cockpit_url() -> str | None:
+    from procos_tui.db.conninfo import ConnInfoError, load_cockpit_url
+
+    try:
+        return load_cockpit_url()
+    except ConnInfoError as exc:
+        raise CliError(str(exc)) from None
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     import json
 
@@ -338,6 +347,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("demo server stopped" if stopped else "no demo server was running")
         return EXIT_OK
     keys = None if args.no_tui else _keymap()  # a wrong [keys]: said before any work
+    cockpit = None if args.no_tui else _cockpit_url()
 
     def progress(message: str) -> None:
         print(f"procos-tui demo: {message}", file=sys.stderr, flush=True)
@@ -351,7 +361,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(conninfo)
         return EXIT_OK
     try:
-        return _run_app(Target(conninfo, "embedded demo"), args, keys=keys)
+        return _run_app(Target(conninfo, "embedded demo"), args, keys=keys,
+                        cockpit_url=cockpit)
     finally:
         server.stop()
 
@@ -360,10 +371,11 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from procos_tui.db.prefetch import Prefetch
 
     keys = _keymap()  # a wrong [keys] says so before the screen takes the terminal
+    cockpit = _cockpit_url()
     # Forked before anything heavy is imported: the child connects while Textual starts.
     prefetch = None if args.process else Prefetch.start(args.dsn, args.profile)
     if prefetch is None:
-        return _run_app(_target(args), args, keys=keys)
+        return _run_app(_target(args), args, keys=keys, cockpit_url=cockpit)
     from procos_tui.db.conninfo import ConnInfoError, resolve
 
     try:
@@ -371,16 +383,16 @@ def cmd_tui(args: argparse.Namespace) -> int:
     except ConnInfoError as exc:
         prefetch.abandon()
         raise CliError(str(exc)) from None
-    return _run_app(target, args, prefetch, keys)
+    return _run_app(target, args, prefetch, keys, cockpit)
 
 
 def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None = None,
-             keys: tuple[Action, ...] | None = None) -> int:
+             keys: tuple[Action, ...] | None = None, cockpit_url: str | None = None) -> int:
     from procos_tui.db.gateway import Gateway
     from procos_tui.ui.app import ProcosApp
 
     app = ProcosApp(Gateway(target, read_only=args.read_only, prefetch=prefetch),
-                    process_id=args.process, keys=keys)
+                    process_id=args.process, keys=keys, cockpit_url=cockpit_url)
     app.run()
     if app.fatal_error:
         from procos_tui.core.sanitize import sanitize_plain

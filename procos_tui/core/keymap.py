@@ -151,6 +151,17 @@ DEFAULTS: tuple[Action, ...] = (
        CONVERSATION, show=False, key_display="]"),
     _a("previous_interaction", "left_square_bracket,ctrl+up", "Previous interaction",
        CONVERSATION, show=False, key_display="["),
+    _a("next_process", "greater_than_sign", "Next process", CONVERSATION,
+       key_display=">", show=False, help="the next process instance in the list's order and filter "
+       "(without going back to the list)"),
+    _a("previous_process", "less_than_sign", "Previous process", CONVERSATION,
+       key_display="<", show=False,
+       help="the previous process instance in the list's order and filter"),
+    _a("copy_id", "c", "Copy id", CONVERSATION, show=False,
+       help="copy the process instance id (OSC 52)"),
+    _a("cockpit", "C", "Cockpit", CONVERSATION, show=False,
+       help="open the instance in Camunda Cockpit (config.toml's cockpit_url; the id in the "
+            "heading is the same link)"),
     _a("prompt_pane", "p", "Prompt pane", CONVERSATION, show=False),
     _a("response_pane", "r", "Response pane", CONVERSATION, show=False),
     _a("interactions", "i", "Interactions list", CONVERSATION, show=False),

@@ -206,6 +206,17 @@ class CamundaVariable:
 
 
 @dataclass(frozen=True)
+class ProcessMatch:
+    """A process instance that what the user typed into "go to" names: its id, an id prefix
+    (any case) or a Camunda business key."""
+
+    process_instance_id: str
+    matched_by: str  # "id", "id prefix", "business key"
+    has_ai_context: bool  # False: Camunda knows it, ProcOS stored nothing for it
+    business_key: str | None = None
+
+
+@dataclass(frozen=True)
 class CamundaDetails:
     process_instance_id: str
     business_key: str | None

@@ -187,3 +187,24 @@ def load_keys(path: Path | None = None) -> tuple[Action, ...]:
         return effective(parse_overrides(data.get("keys", {})))
     except KeymapError as exc:
         raise ConnInfoError(f"{path}: {exc}") from None
+
+
+def load_cockpit_url(path: Path | None = None) -> str | None:
+    """config.toml's `cockpit_url` (the Cockpit page of an instance, `{id}` where its id goes),
+    checked: http or https, a host, `{id}` once. None when not set; ConnInfoError naming the
+    file when it cannot be used."""
+    from procos_tui.core.cockpit import CockpitUrlError, check_template
+
+    path = path or config_path()
+    if not path.exists():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConnInfoError(f"cannot read {path}: {exc}") from None
+    if "cockpit_url" not in data:
+        return None
+    try:
+        return check_template(data["cockpit_url"])
+    except CockpitUrlError as exc:
+        raise ConnInfoError(f"{path}: {exc}") from None

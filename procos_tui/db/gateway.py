@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         InteractionHeader,
         ProcessCursor,
         ProcessFilter,
+        ProcessMatch,
         ProcessPage,
         ProcessSort,
         ServerFacts,
@@ -161,6 +162,21 @@ class Gateway:
         await self.open()
         return await self.browse.process_page(flt, after, limit, sort=sort)
 
+    async def neighbour_process(self, process_instance_id: str, flt: ProcessFilter,
+                                sort: ProcessSort, *, forward: bool) -> str | None:
+        """The process instance after (or before) this one in the list's order and filter,
+        found by paging by key from its own position (never by offset, so rows arriving
+        meanwhile move nothing); None at the end (or the start)."""
+        await self.open()
+        return await self.browse.neighbour_process(process_instance_id, flt, sort, forward)
+
+    async def find_processes(self, typed: str) -> list[ProcessMatch]:
+        """What "go to" names: an id, an id prefix in any case, or a Camunda business key;
+        exact matches first. Camunda's instances come with whether ProcOS stored AI context
+        for them."""
+        await self.open()
+        return await self.browse.find_processes(typed)
+
     async def interactions(self, process_instance_id: str) -> list[InteractionHeader]:
         await self.open()
         return await self.browse.interactions(process_instance_id)
@@ -168,6 +184,12 @@ class Gateway:
     async def content(self, row_id: str) -> InteractionContent | None:
         await self.open()
         return await self.browse.content(row_id)
+
+    async def content_head(self, row_id: str, chars: int) -> InteractionContent | None:
+        """The first `chars` characters of the row's content_text (and its small columns):
+        reads only the start of a big TOASTed body; content() has every byte."""
+        await self.open()
+        return await self.browse.content_head(row_id, chars)
 
     async def content_data(self, row_id: str) -> str | None:
         await self.open()

@@ -32,6 +32,7 @@ from procos_tui.core.types import (
     InteractionHeader,
     ProcessCursor,
     ProcessFilter,
+    ProcessMatch,
     ProcessPage,
     ProcessSort,
     ServerFacts,
@@ -48,6 +49,7 @@ from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import browsing as browsing_sql
 from procos_tui.db.queries import registry as registry_sql
 from procos_tui.db.queries import triage as triage_sql
+from procos_tui.db.queries.fragments import like_prefix
 
 __all__ = ["BrowseSession", "ConnectionFailed", "ConnectionLost", "DatabaseError",
            "QueryCancelled", "QueryTimedOut", "ServerFacts"]
@@ -304,6 +306,83 @@ class BrowseSession:
         rows, params = await self._run(op)
         return triage_sql.page_from_rows(rows, limit, params["window"], sort)
 
+    async def process_position(self, process_instance_id: str,
+                               sort: ProcessSort) -> ProcessCursor | None:
+        """The instance's place in `sort`'s order, as a cursor of that order (a page after it
+        starts with its neighbour); None when it has no AI context."""
+        if sort.key.from_rollup:
+            self._require_rollups()
+
+        async def op(conn: psycopg.AsyncConnection[Any]) -> dict[str, Any] | None:
+            cur = conn.cursor(row_factory=dict_row)
+            return await (await cur.execute(browsing_sql.process_position(sort.key), {
+                "process_instance_id": process_instance_id})).fetchone()
+
+        row = await self._run(op)
+        if row is None or row["at"] is None:
+            return None
+        return ProcessCursor(row["at"], row["row_id"], sort.key.value, sort.descending)
+
+    async def neighbour_process(self, process_instance_id: str, flt: ProcessFilter,
+                                sort: ProcessSort, forward: bool) -> str | None:
+        """The instance after (forward) or before this one in the list's order and filter,
+        paged by key from its own position; None at either end."""
+        order = sort if forward else ProcessSort(sort.key, not sort.descending)
+        cursor = await self.process_position(process_instance_id, order)
+        while cursor is not None:
+            # A filtered request looks at a bounded window and may find nothing in it yet.
+            page = await self.process_page(flt, cursor, 1, sort=order)
+            if page.rows:
+                return page.rows[0].process_instance_id
+            cursor = page.next_cursor
+        return None
+
+    async def find_processes(self, typed: str, limit: int = 50) -> list[ProcessMatch]:
+        """What "go to" names: the id exactly, else ids starting with it (as typed, lower or
+        upper case), and Camunda's instances of that id or business key (with whether ProcOS
+        stored AI context for them). At most `limit`, exact matches first."""
+        text = typed.strip()
+        if not text:
+            return []
+        facts = self.facts
+        camunda = bool(facts and facts.has_camunda_history)
+
+        async def op(conn: psycopg.AsyncConnection[Any]
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            cur = conn.cursor(row_factory=dict_row)
+            by_id = await (await cur.execute(browsing_sql.PROCESSES_BY_ID_PREFIX, {
+                "as_typed": like_prefix(text), "lower": like_prefix(text.lower()),
+                "upper": like_prefix(text.upper()), "limit": limit})).fetchall()
+            named: list[dict[str, Any]] = []
+            if camunda:
+                named = await (await cur.execute(browsing_sql.CAMUNDA_PROCESSES_BY_NAME, {
+                    "typed": text, "lower_id": text.lower(), "upper_id": text.upper(),
+                    "limit": limit})).fetchall()
+                ids = [r["process_instance_id"] for r in by_id]
+                keys = await (await cur.execute(browsing_sql.CAMUNDA_BUSINESS_KEYS,
+                                                {"ids": ids})).fetchall() if ids else []
+                known = {r["process_instance_id"]: r["business_key"] for r in keys}
+                for r in by_id:
+                    r["business_key"] = known.get(r["process_instance_id"])
+            return by_id, named
+
+        by_id, named = await self._run(op)
+        matches: dict[str, ProcessMatch] = {}
+        folded = text.lower()
+        for r in by_id:
+            pid = r["process_instance_id"]
+            exact = pid.lower() == folded
+            matches[pid] = ProcessMatch(pid, "id" if exact else "id prefix", True,
+                                        r.get("business_key"))
+        for r in named:
+            pid = r["process_instance_id"]
+            if pid not in matches or r["matched_by"] == "business key":
+                matches[pid] = ProcessMatch(pid, r["matched_by"], bool(r["has_ai_context"]),
+                                            r["business_key"])
+        rank = {"id": 0, "business key": 1, "id prefix": 2}
+        return sorted(matches.values(),
+                      key=lambda m: (rank[m.matched_by], m.process_instance_id))[:limit]
+
     # --- triage: rollups merged with the rows after them ------------------------------------
 
     def _require_rollups(self) -> None:
@@ -413,6 +492,21 @@ class BrowseSession:
             cur = conn.cursor(row_factory=class_row(InteractionContent))
             return await (await cur.execute(browsing_sql.INTERACTION_CONTENT, {
                 "id": key, "inline_data_bytes": self.inline_data_bytes})).fetchone()
+
+        return await self._run(op)
+
+    async def content_head(self, row_id: str, chars: int) -> InteractionContent | None:
+        """The row with only the first `chars` characters of content_text and without
+        content_data: the pane's first screen of a big body (see INTERACTION_HEAD)."""
+        try:
+            key = uuid.UUID(row_id)
+        except ValueError:
+            return None
+
+        async def op(conn: psycopg.AsyncConnection[Any]) -> InteractionContent | None:
+            cur = conn.cursor(row_factory=class_row(InteractionContent))
+            return await (await cur.execute(browsing_sql.INTERACTION_HEAD, {
+                "id": key, "head_chars": chars})).fetchone()
 
         return await self._run(op)
 

@@ -116,8 +116,13 @@ def visible_text(text: str) -> str:
     return _PAGER_UNSAFE.sub(lambda m: visible_escape(m.group()), text)
 
 
-def pager_command() -> list[str]:
-    return shlex.split(os.environ.get("PAGER") or "less") or ["less"]
+def pager_command(line: int = 1) -> list[str]:
+    """$PAGER (less when unset), opened at `line` when it is less (`less +N`): other pagers
+    take no such argument in one agreed form, so they open at the top."""
+    command = shlex.split(os.environ.get("PAGER") or "less") or ["less"]
+    if line > 1 and os.path.basename(command[0]) == "less":
+        command.insert(1, f"+{line}")
+    return command
 
 
 # Everything the sanitiser replaces but tab and line ends (the pager shows those as stored),
@@ -131,10 +136,10 @@ def pager_input(text: str) -> bytes:
     return visible_text(text).encode("utf-8", "replace")
 
 
-def open_pager(app: App[Any], text: str) -> None:
+def open_pager(app: App[Any], text: str, line: int = 1) -> None:
     from textual.app import SuspendNotSupported
 
-    command = pager_command()
+    command = pager_command(line)
     env = dict(os.environ)
     env.setdefault("LESSCHARSET", "utf-8")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -12,8 +13,9 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from procos_tui.core import keymap
+from procos_tui.core.errors import DatabaseError
 from procos_tui.core.sanitize import sanitize_plain
-from procos_tui.core.types import ProcessFilter, ServerFacts
+from procos_tui.core.types import DEFAULT_SORT, ProcessFilter, ProcessSort, ServerFacts
 from procos_tui.ui.keys import REGISTRY, bindings, textual_keymap
 from procos_tui.ui.messages import OpenProcess, ShowCutView, ShowProcessList
 from procos_tui.ui.processes import ProcessesScreen
@@ -21,6 +23,7 @@ from procos_tui.ui.status import DatabaseState
 
 if TYPE_CHECKING:
     from procos_tui.core.search_syntax import SearchMode
+    from procos_tui.core.types import ProcessMatch
     from procos_tui.db.gateway import Gateway
 
 
@@ -40,8 +43,11 @@ class ProcosApp(App[None]):
 
     def __init__(self, gateway: Gateway, *, process_id: str | None = None,
                  flt: ProcessFilter | None = None, label: str | None = None,
-                 keys: Sequence[keymap.Action] | None = None) -> None:
+                 keys: Sequence[keymap.Action] | None = None,
+                 cockpit_url: str | None = None) -> None:
         super().__init__()
+        # config.toml's Cockpit link template, checked by core.cockpit (None: not set).
+        self.cockpit_url = cockpit_url
         # The keymap in force (the user's [keys] already checked by keymap.effective).
         self.keymap: tuple[keymap.Action, ...] = tuple(keys) if keys else keymap.DEFAULTS
         self.set_keymap(textual_keymap(self.keymap))
@@ -129,18 +135,72 @@ class ProcosApp(App[None]):
 
         self.push_screen(CutScreen(message.process_instance_id, message.view))
 
+    def process_order(self) -> tuple[ProcessFilter, ProcessSort]:
+        """The process list's filter and order (what next/previous process follow): the
+        list's own when it is on the stack, else the one the app started with."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ProcessesScreen):
+                flt = getattr(screen, "filter", None)
+                sort = getattr(screen, "sort", None)
+                return (flt if isinstance(flt, ProcessFilter) else self.initial_filter,
+                        sort if isinstance(sort, ProcessSort) else DEFAULT_SORT)
+        return self.initial_filter, DEFAULT_SORT
+
     def action_go_to_process(self) -> None:
-        """Ask for a process instance id (pasted from Cockpit or a log) and open it."""
+        """Ask for a process instance (an id pasted from Cockpit or a log, the start of one,
+        or a Camunda business key) and open it."""
         from procos_tui.ui.dialogs import PromptScreen
 
         def chosen(value: str | None) -> None:
             if value and value.strip():
-                self.post_message(OpenProcess(value.strip()))
+                self.go_to(value.strip())
 
         self.push_screen(PromptScreen("Go to process instance", "",
-                                      hint="the full process instance id; Esc cancels",
+                                      hint="an id, the start of one (any case) or a Camunda "
+                                           "business key; Esc cancels",
                                       check=lambda v: None if v.strip() else "give an id"),
                          chosen)
+
+    @work(exclusive=True, group="go-to")
+    async def go_to(self, typed: str) -> None:
+        """Open what `typed` names: one instance at once, several as a pick list."""
+        try:
+            matches = await self.gateway.find_processes(typed)
+        except DatabaseError as exc:
+            self.notify(sanitize_plain(str(exc)), title="Go to", severity="error",
+                        markup=False)
+            return
+        exact = [m for m in matches if m.matched_by == "id" and m.has_ai_context]
+        if len(exact) == 1:
+            self.post_message(OpenProcess(exact[0].process_instance_id))
+        elif not matches:
+            self.notify(f"No process instance is named {sanitize_plain(typed)!r}: no id, id "
+                        "prefix or Camunda business key matches.", title="Go to",
+                        severity="warning", markup=False, timeout=8)
+        elif len(matches) == 1:
+            self._open_match(matches[0])
+        else:
+            from procos_tui.ui.dialogs import PickScreen
+
+            def picked(key: str | None) -> None:
+                if key is not None:
+                    self._open_match(matches[int(key)])
+
+            self.push_screen(PickScreen(
+                f"{len(matches)}{'+' if len(matches) >= 50 else ''} process instances match "
+                f"{sanitize_plain(typed)!r}",
+                [(str(n), _match_label(m)) for n, m in enumerate(matches)],
+                hint="Enter opens, Esc cancels"), picked)
+
+    def _open_match(self, match: ProcessMatch) -> None:
+        if match.has_ai_context:
+            self.post_message(OpenProcess(match.process_instance_id))
+            return
+        key = f" (business key {match.business_key})" if match.business_key else ""
+        self.notify(sanitize_plain(f"Camunda knows process instance "
+                                   f"{match.process_instance_id}{key}, but ProcOS stored no "
+                                   "AI context for it."),
+                    title="Go to", severity="warning", markup=False, timeout=10)
 
     def _reconnected(self, message: str) -> None:
         self.notify(sanitize_plain(message), title="Database", severity="warning", markup=False)
@@ -263,6 +323,16 @@ class ProcosApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.gateway.close()
+
+
+def _match_label(match: ProcessMatch) -> str:
+    """One line of the go-to pick list: the id whole, how it matched, the business key."""
+    parts = [match.process_instance_id, match.matched_by]
+    if match.business_key:
+        parts.append(f"key {match.business_key}")
+    if not match.has_ai_context:
+        parts.append("Camunda only: no AI context")
+    return sanitize_plain(" · ".join(parts))
 
 
 def _bindings_of(node: DOMNode) -> list[Binding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -14,6 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from procos_tui.core.cockpit import cockpit_link
 from procos_tui.core.conversation import (
     Interaction,
     ViewMode,
@@ -26,18 +28,24 @@ from procos_tui.core.errors import DatabaseError
 from procos_tui.core.find import REGEX_DEADLINE_S
 from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
 from procos_tui.core.keymap import CONVERSATION
-from procos_tui.core.sanitize import sanitize_plain
+from procos_tui.core.sanitize import human_size, sanitize_plain
 from procos_tui.core.types import CamundaDetails, InteractionContent, InteractionHeader
 from procos_tui.ui import actions
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.interaction_view import COLUMNS, interaction_cells, pane_title
 from procos_tui.ui.keys import bindings
-from procos_tui.ui.messages import ShowProcessList
+from procos_tui.ui.messages import OpenProcess, ShowProcessList
 from procos_tui.ui.status import StatusLine
 from procos_tui.ui.textpane import TextPane, match_status
 
 if TYPE_CHECKING:
     from procos_tui.core.landing import Landing
+
+
+# A body larger than this shows its first HEAD_CHARS characters while the rest is fetched:
+# a screen's worth many times over, read from the first TOAST chunks only.
+HEAD_BYTES = 256 * 1024
+HEAD_CHARS = 64 * 1024
 
 
 def _no_row(role: str) -> str:
@@ -55,16 +63,21 @@ class ConversationScreen(Screen[None]):
         "view_json": "mode('json')", "next_interaction": "step(1)",
         "previous_interaction": "step(-1)", "prompt_pane": "focus_pane('prompt')",
         "response_pane": "focus_pane('response')", "interactions": "focus_interactions",
+        "next_process": "neighbour(True)", "previous_process": "neighbour(False)",
+        "copy_id": "copy_id", "cockpit": "cockpit",
     })
     CSS = """
     ConversationScreen #interactions { height: auto; max-height: 25%; min-height: 3;
         scrollbar-size-horizontal: 0; }
-    ConversationScreen .pane-title { height: 1; background: $panel; padding: 0 1; }
+    ConversationScreen .pane-title { height: 1; background: $panel; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis; }
     ConversationScreen #prompt { height: 1fr; }
     ConversationScreen #response { height: 2fr; }
     ConversationScreen #find { dock: bottom; display: none; height: 3; }
     ConversationScreen #find.shown { display: block; }
-    ConversationScreen #heading { height: 1; padding: 0 1; color: $text-muted; }
+    ConversationScreen #heading { height: auto; max-height: 4; padding: 0 1;
+        color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    ConversationScreen #heading.message { text-wrap: wrap; }
     ConversationScreen.zoom-prompt #interactions,
     ConversationScreen.zoom-prompt #response-title,
     ConversationScreen.zoom-prompt #response { display: none; }
@@ -86,6 +99,10 @@ class ConversationScreen(Screen[None]):
         self.rows: dict[str, InteractionContent] = {}
         self.find_target = "response"
         self._notes: dict[str, str] = {}  # what each pane shows, for its title
+        # Per pane: None when its text is all here, "" while nothing of it is, else how much
+        # of a big body's head is shown ("64 KB of 20.0 MB").
+        self._loading: dict[str, str | None] = {}
+        self._head_of: dict[str, str | None] = {"prompt": None, "response": None}
         self._find_timer: Timer | None = None
         # Why the last read of this screen's rows failed (a lost connection, a timeout):
         # the panes say so, and R reads again. None when nothing failed.
@@ -125,7 +142,7 @@ class ConversationScreen(Screen[None]):
         except DatabaseError as exc:
             self._failed(str(exc))
             self._set_load_error(str(exc))
-            self.query_one("#heading", Static).update(Text(
+            self._heading(Text(
                 f"Process instance {sanitize_plain(self.process_instance_id)} — the load "
                 f"failed: {sanitize_plain(str(exc))} · R retries", style="bold red"))
             return
@@ -134,6 +151,26 @@ class ConversationScreen(Screen[None]):
         self._set_load_error(None)
         app.server_facts(gateway.facts)  # opened (--process ID) or reconnected just now
         self._show_interactions(group_interactions(headers), camunda)
+
+    def _heading(self, text: Text, wrap: bool = True) -> None:
+        """A message wraps (an id cut at the edge reads as another id); the facts line is
+        one row, clipped with an ellipsis after the id."""
+        heading = self.query_one("#heading", Static)
+        heading.set_class(wrap, "message")
+        heading.update(text)
+
+    def _cockpit(self) -> str | None:
+        template = host(self.app).cockpit_url
+        return cockpit_link(template, self.process_instance_id) if template else None
+
+    def _id_text(self) -> Text:
+        """'Process instance ID', the id a link to Cockpit (OSC 8) when cockpit_url is set:
+        the URL holds the id percent-encoded, so nothing stored reaches the terminal raw."""
+        text = Text("Process instance ")
+        url = self._cockpit()
+        text.append(sanitize_plain(self.process_instance_id),
+                    style=Style(link=url, underline=True) if url else "bold")
+        return text
 
     def _show_interactions(self, interactions: list[Interaction],
                            camunda: CamundaDetails | None) -> None:
@@ -144,22 +181,29 @@ class ConversationScreen(Screen[None]):
             table.add_row(*interaction_cells(n, item), key=str(n - 1))
         pid = sanitize_plain(self.process_instance_id)
         if not self.interactions:
-            self.query_one("#heading", Static).update(Text(
-                f"No AI context stored for process instance {pid!r}. Esc goes back to the list.",
-                style="bold yellow"))
+            known = ""
+            if camunda is not None:
+                known = sanitize_plain(
+                    f"Camunda knows it ({camunda.process_definition_key or 'no definition'}"
+                    f"{', key ' + camunda.business_key if camunda.business_key else ''}"
+                    f"{', ' + camunda.state if camunda.state else ''}), but ")
+            # Wrapped, never cut: the id is what the user checks against the one they typed.
+            self._heading(Text(
+                f"{known}ProcOS stored no AI context for process instance {pid!r}. Esc goes "
+                "back.", style="bold yellow"))
             return
         tokens = sum(i.total_tokens for i in self.interactions)
         count = len(self.interactions)
-        heading = (f"Process instance {pid} · {count} interaction{'s' if count != 1 else ''} · "
-                   f"{tokens:,} tokens")
+        heading = self._id_text()
+        heading.append(f" · {count} interaction{'s' if count != 1 else ''} · {tokens:,} tokens")
         if camunda is not None:
             c = camunda
-            heading += sanitize_plain(
+            heading.append(sanitize_plain(
                 f" · Camunda: {c.process_definition_key or '?'}"
                 f"{' · key ' + c.business_key if c.business_key else ''}"
-                f"{' · ' + c.state if c.state else ''}")
-        self.query_one("#heading", Static).update(Text(heading, no_wrap=True,
-                                                       overflow="ellipsis"))
+                f"{' · ' + c.state if c.state else ''}"))
+        heading.no_wrap, heading.overflow = True, "ellipsis"
+        self._heading(heading, wrap=False)
         start = 0
         if self.focus_row:
             start = next((n for n, i in enumerate(self.interactions) if i.holds(self.focus_row)),
@@ -175,41 +219,64 @@ class ConversationScreen(Screen[None]):
     def show_interaction(self, index: int) -> None:
         if not 0 <= index < len(self.interactions):
             return
+        if index != self.index:
+            self.rows = {}
         self.index = index
         self._set_load_error(None)
         item = self.interactions[index]
         for role, row in (("prompt", item.prompt), ("response", item.response)):
-            self.query_one(f"#{role}-title", Static).update(self._title(role, row, loading=True))
+            self._loading[role] = "" if row is not None and row.id not in self.rows else None
+            self._head_of[role] = None
+            if row is not None and row.id not in self.rows:
+                # Not the last interaction's text under this one's title: blank until it comes.
+                self.query_one(f"#{role}", TextPane).set_text(Document(""), Styler(),
+                                                              "loading…", keep_find=True)
+            self.query_one(f"#{role}-title", Static).update(self._title(role, row))
         self.load_content(index)
 
     @work(exclusive=True, group="content")
     async def load_content(self, index: int, mode: ViewMode | None = None) -> None:
-        """The interaction's rows in full, with content_data where the view needs it."""
+        """The interaction's rows in full, with content_data where the view needs it. The
+        smaller row first, each pane filled as soon as its row is here; of a big body, its
+        head first (one screen's worth, read without the rest), then every byte."""
         gateway = host(self.app).gateway
         mode = mode or self.mode
-        rows: dict[str, InteractionContent] = {}
+        item = self.interactions[index]
         try:
-            for header in self.interactions[index].rows:
-                content = self.rows.get(header.id) if index == self.index else None
+            for header in sorted(item.rows, key=lambda h: h.text_bytes or 0):
+                role = "prompt" if header is item.prompt else "response"
+                content = self.rows.get(header.id)
                 if content is None:
+                    if (header.text_bytes or 0) > HEAD_BYTES and mode is not ViewMode.JSON:
+                        head = await gateway.content_head(header.id, HEAD_CHARS)
+                        if index != self.index:
+                            return
+                        if head is not None and head.content_text:
+                            self._fill_pane(role, header, head, partial=True)
                     content = await gateway.content(header.id)
                 if content is not None and needs_data(content, mode):
                     data = await gateway.content_data(header.id)
                     content = replace(content, content_data_json=data or "null")
+                if index != self.index:
+                    return
                 if content is not None:
-                    rows[header.id] = content
+                    self.rows[header.id] = content
+                if mode is self.mode:
+                    self._fill_pane(role, header, content)
         except DatabaseError as exc:
             self._failed(str(exc))
             if index == self.index and self.is_attached:
                 self._set_load_error(str(exc))
                 self.rows = {}
-                self._fill_panes()
+                self._show_load_failure(item, str(exc))
             return
         if index != self.index or not self.is_attached:  # another row, or the screen closed
             return
-        self.rows = rows
         self._set_load_error(None)
-        self._fill_panes()
+        if mode is not self.mode:
+            self._fill_panes()  # the view changed meanwhile
+        elif self.landing is not None and self.focus_row and item.holds(self.focus_row):
+            self._land(item)
 
     def _set_load_error(self, error: str | None) -> None:
         if error != self.load_error:
@@ -239,8 +306,9 @@ class ConversationScreen(Screen[None]):
         if self.load_error is None:
             return
         if not self.interactions:
-            self.query_one("#heading", Static).update(Text(
-                f"Process instance {sanitize_plain(self.process_instance_id)} — loading…"))
+            self._heading(Text(
+                f"Process instance {sanitize_plain(self.process_instance_id)} — loading…"),
+                wrap=False)
             self.load_interactions()
         else:
             self.show_interaction(self.index)  # titles say loading…, then the panes fill
@@ -261,31 +329,48 @@ class ConversationScreen(Screen[None]):
         if self.load_error is not None:
             self._show_load_failure(item, self.load_error)
             return
-        dark = self.app.current_theme.dark if self.app.current_theme else True
         for role, header in (("prompt", item.prompt), ("response", item.response)):
-            pane = self.query_one(f"#{role}", TextPane)
-            row = self.rows.get(header.id) if header else None
-            if row is None:
-                pane.set_text(Document(""), Styler(), _no_row(role) if header is None
-                              else "(the row is gone: deleted since the list was read)")
-                self.query_one(f"#{role}-title", Static).update(self._title(role, header))
-                continue
-            shown = pane_text(row, self.mode)
-            self._notes[role] = shown.note
-            doc = Document(shown.text)
-            styler: Styler
-            if self.mode is ViewMode.RAW:
-                styler = Styler()
-            elif shown.json:
-                styler = JsonStyler()
-            else:
-                styler = MarkdownStyler(doc, dark=dark)
-            empty = "(empty)" if row.content_text is not None else shown.note
-            pane.set_text(doc, styler, empty)
-            self.query_one(f"#{role}-title", Static).update(
-                self._title(role, header, note=shown.note))
-        if self.landing is not None and self.focus_row and item.holds(self.focus_row):
+            if header is None or header.id in self.rows:
+                self._fill_pane(role, header, self.rows.get(header.id) if header else None)
+        if self.landing is not None and self.focus_row and item.holds(self.focus_row) \
+                and all(h.id in self.rows for h in item.rows):
             self._land(item)
+
+    def _fill_pane(self, role: str, header: InteractionHeader | None,
+                   row: InteractionContent | None, *, partial: bool = False) -> None:
+        """One pane with its row (partial: only the head of its content_text, the rest to
+        follow; the title says how much is here)."""
+        pane = self.query_one(f"#{role}", TextPane)
+        title = self.query_one(f"#{role}-title", Static)
+        grown = self._head_of[role] is not None and header is not None \
+            and self._head_of[role] == header.id
+        self._head_of[role] = header.id if partial and header is not None else None
+        self._loading[role] = None
+        if header is None or row is None:
+            pane.set_text(Document(""), Styler(), _no_row(role) if header is None
+                          else "(the row is gone: deleted since the list was read)")
+            title.update(self._title(role, header))
+            return
+        dark = self.app.current_theme.dark if self.app.current_theme else True
+        shown = pane_text(row, self.mode)
+        doc = Document(shown.text)
+        styler: Styler
+        if self.mode is ViewMode.RAW:
+            styler = Styler()
+        elif shown.json:
+            styler = JsonStyler()
+        else:
+            styler = MarkdownStyler(doc, dark=dark)
+        note = shown.note
+        if partial:
+            shown_bytes = len((row.content_text or "").encode("utf-8", "surrogatepass"))
+            self._loading[role] = (f"{human_size(shown_bytes)} of "
+                                   f"{human_size(header.text_bytes or 0)}")
+            note = "the start of content_text; the rest is loading"
+        self._notes[role] = note
+        empty = "(empty)" if row.content_text is not None else shown.note
+        pane.set_text(doc, styler, empty, partial=partial, keep_place=grown)
+        title.update(self._title(role, header, note=note))
 
     def _show_load_failure(self, item: Interaction, error: str) -> None:
         """The rows could not be read: say it in both panes (not "gone", which would be a
@@ -295,12 +380,14 @@ class ConversationScreen(Screen[None]):
             if header is None:
                 pane.set_text(Document(""), Styler(), _no_row(role))
                 continue
+            self._loading[role] = None
+            self._head_of[role] = None
+            self._notes[role] = ""
             pane.set_text(Document(""), Styler(),
                           f"(the load failed: {sanitize_plain(error)} · R retries)",
                           keep_find=False)
-            title = self._title(role, header)
-            title.append("  load failed: R retries", style="bold red")
-            self.query_one(f"#{role}-title", Static).update(title)
+            self.query_one(f"#{role}-title", Static).update(
+                self._title(role, header, failed="load failed: R retries"))
 
     def _land(self, item: Interaction) -> None:
         """Find the search's match in the hit row's pane. The rendered view of a prompt shows
@@ -317,17 +404,29 @@ class ConversationScreen(Screen[None]):
         self.call_after_refresh(pane.find, landing.term, regex=landing.regex,
                                 ignore_case=True)
 
-    def _title(self, role: str, row: InteractionHeader | None, *, loading: bool = False,
-               note: str = "") -> Text:
-        return pane_title(role, row, self.mode, note,
-                          match_status(self.query_one(f"#{role}", TextPane)), loading)
+    def _title(self, role: str, row: InteractionHeader | None, *, note: str = "",
+               failed: str = "") -> Text:
+        pane = self.query_one(f"#{role}", TextPane)
+        return pane_title(role, row, self.mode, note, match_status(pane),
+                          loading=self._loading.get(role), position=pane.position(),
+                          failed=failed)
 
-    def _refresh_titles(self) -> None:
+    def on_text_pane_moved(self, event: TextPane.Moved) -> None:
+        if event.pane.id in ("prompt", "response"):
+            self._retitle(event.pane.id)
+
+    def _retitle(self, role: str) -> None:
+        """The pane's title again, from what is known of it now (position, find, load)."""
         if 0 <= self.index < len(self.interactions):
             item = self.interactions[self.index]
-            for role, header in (("prompt", item.prompt), ("response", item.response)):
-                self.query_one(f"#{role}-title", Static).update(
-                    self._title(role, header, note=self._notes.get(role, "")))
+            header = item.prompt if role == "prompt" else item.response
+            failed = "load failed: R retries" if self.load_error and header else ""
+            self.query_one(f"#{role}-title", Static).update(
+                self._title(role, header, note=self._notes.get(role, ""), failed=failed))
+
+    def _refresh_titles(self) -> None:
+        for role in ("prompt", "response"):
+            self._retitle(role)
 
     def on_text_pane_find_changed(self, event: TextPane.FindChanged) -> None:
         landing, pane = self.landing, event.pane
@@ -449,16 +548,74 @@ class ConversationScreen(Screen[None]):
             event.prevent_default()
             self._close_find()
 
+    def _whole(self, pane: TextPane, what: str) -> bool:
+        """Whether the pane holds its whole text: a copy or the pager of the head alone would
+        pass for all of it."""
+        if pane.partial:
+            self.notify(f"The rest of the text is still loading: {what} once it has "
+                        "arrived (the title says when).", severity="warning", timeout=3)
+        return not pane.partial
+
     def action_copy(self) -> None:
         pane = self.focused_pane()
-        actions.copy_pane(self.app, pane)
+        if self._whole(pane, "copy"):
+            actions.copy_pane(self.app, pane)
 
     def action_copy_exact(self) -> None:
-        actions.copy_pane_exact(self.app, self.focused_pane())
+        pane = self.focused_pane()
+        if self._whole(pane, "copy"):
+            actions.copy_pane_exact(self.app, pane)
 
     def action_pager(self) -> None:
         pane = self.focused_pane()
-        actions.open_pager(self.app, pane.selected_text() or pane.text)
+        if not self._whole(pane, "open the pager"):
+            return
+        selected = pane.selected_text()
+        # At the line in view, or the current match (less +N); a selection from its start.
+        actions.open_pager(self.app, selected or pane.text,
+                           1 if selected else pane.current_line())
 
     def action_export(self) -> None:
         actions.ask_export(self.app, self.process_instance_id)
+
+    # --- between processes ------------------------------------------------------------------
+
+    def action_neighbour(self, forward: bool) -> None:
+        self.notify("The next process…" if forward else "The previous process…", timeout=1)
+        self.load_neighbour(forward)
+
+    @work(exclusive=True, group="neighbour")
+    async def load_neighbour(self, forward: bool) -> None:
+        """The next (or previous) instance of the list's order and filter, in this place."""
+        app = host(self.app)
+        flt, sort = app.process_order()
+        try:
+            neighbour = await app.gateway.neighbour_process(self.process_instance_id, flt,
+                                                            sort, forward=forward)
+        except DatabaseError as exc:
+            self._failed(str(exc))
+            return
+        if neighbour is None:
+            self.notify(f"This is the {'last' if forward else 'first'} process instance of the "
+                        f"list (by {sort.label}{', filtered' if flt != type(flt)() else ''}).",
+                        title="Processes", severity="warning", markup=False)
+            return
+        self.post_message(OpenProcess(neighbour))
+
+    def action_copy_id(self) -> None:
+        # Sanitised: an id with a stored escape sequence would otherwise reach a shell's paste.
+        shown = sanitize_plain(self.process_instance_id)
+        self.app.copy_to_clipboard(shown)
+        self.notify(f"Copied the process instance id {shown} via OSC 52.", title="Copy",
+                    markup=False)
+
+    def action_cockpit(self) -> None:
+        url = self._cockpit()
+        if url is None:
+            self.notify("No Cockpit link: set cockpit_url in config.toml, for example "
+                        "cockpit_url = \"https://cockpit.example/camunda/app/cockpit/default/"
+                        "#/process-instance/{id}\"", title="Cockpit", severity="warning",
+                        markup=False, timeout=8)
+            return
+        self.app.open_url(url)
+        self.notify(f"Opening {url}", title="Cockpit", markup=False)

@@ -119,13 +119,14 @@ class ChoiceScreen(ModalScreen[str | None]):
 
 
 class PickScreen(ModalScreen[str | None]):
-    """Pick one of a list (↑ ↓, Enter); returns the chosen option's key, or None on Esc."""
+    """Pick one of a list (↑ ↓, Enter); returns the chosen option's key, or None on Esc.
+    Each line is shown whole, wrapped if it must: an id cut at 80 columns names another."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("PickScreen", DIALOGS,
                                                      {"close": "cancel"})
     CSS = """
     PickScreen { align: center middle; }
-    PickScreen > Vertical { width: 60; max-width: 100%; height: auto; max-height: 90%;
+    PickScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1; }
     PickScreen OptionList { height: auto; max-height: 16; border: none; }
     PickScreen .hint { color: $text-muted; }

@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from procos_tui.core.search_syntax import SearchMode
-    from procos_tui.core.types import ServerFacts
+    from procos_tui.core.types import ProcessFilter, ProcessSort, ServerFacts
     from procos_tui.db.gateway import Gateway
 
 
@@ -16,6 +16,10 @@ class HasGateway(Protocol):
     gateway: Gateway
     read_only_flag: bool
     last_search: tuple[str, SearchMode | None]  # the next Search screen opens on it
+    cockpit_url: str | None  # config.toml's Cockpit link template, checked
+
+    def process_order(self) -> tuple[ProcessFilter, ProcessSort]:
+        """The process list's filter and order, which next/previous process follow."""
 
     def server_facts(self, facts: ServerFacts | None, label: str | None = None) -> None:
         """The server has said what it is: the status lines follow."""

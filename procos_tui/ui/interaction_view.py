@@ -41,14 +41,28 @@ def interaction_cells(n: int, item: Interaction) -> tuple[Text, ...]:
 
 
 def pane_title(role: str, row: InteractionHeader | None, mode: ViewMode, note: str,
-               found: Text, loading: bool = False) -> Text:
-    """'Response [match 2/9]  output · time · model · size · tokens  [view: source]'."""
+               found: Text, loading: str | None = None, position: str = "",
+               failed: str = "") -> Text:
+    """'Response [Rendered] line 1/2,345 12% [match 2/9]  output · time · model · size ·
+    tokens  (source)'. What tells the panes apart and where one is comes first: at 80
+    columns the ellipsis takes the details, never the view or the position.
+
+    loading: None when the text is all here, "" while none of it is, else how much of a big
+    body is shown so far ("64.0 KB of 20.0 MB")."""
     text = Text()
     text.append("Prompt" if role == "prompt" else "Response", style="bold")
+    text.append(f" [{mode.label}]")
+    if position:
+        text.append(f" {position}")
     if found.plain:
         text.append(" [")
         text.append_text(found)
         text.append("]")
+    if loading is not None:
+        text.append(f" loading… {loading}" if loading else " loading…",
+                    style="bold italic")
+    if failed:
+        text.append(f"  {failed}", style="bold red")
     if row is None:
         text.append("  —", style="dim")
         return text
@@ -59,8 +73,7 @@ def pane_title(role: str, row: InteractionHeader | None, mode: ViewMode, note: s
     if row.token_usage_json:
         summary = token_summary(row.token_usage_json)
         text.append(sanitize_plain(f" · {summary or 'token_usage (see JSON view)'}"))
-    text.append(f"  [{mode.label}{': ' + note if note else ''}]", style="dim")
-    if loading:
-        text.append("  loading…", style="italic")
+    if note:
+        text.append(f"  ({note})", style="dim")
     text.no_wrap, text.overflow = True, "ellipsis"
     return text

@@ -51,6 +51,13 @@ class TextPane(ScrollView, can_focus=True):
     TextPane > .text-pane--empty { color: $text-muted; text-style: italic; }
     """
 
+    class Moved(Message):
+        """The view moved to another row (for the position in the screen's title)."""
+
+        def __init__(self, pane: TextPane) -> None:
+            super().__init__()
+            self.pane = pane
+
     class FindChanged(Message):
         """The matches or the current match changed (for the screen's counter)."""
 
@@ -68,6 +75,9 @@ class TextPane(ScrollView, can_focus=True):
         self.current: int | None = None
         self.selection: tuple[int, int] | None = None  # anchor line, cursor line
         self.finding: str | None = None  # a find under way
+        # Only the head of the text is here, the rest on its way: the end (G) waits for it.
+        self.partial = False
+        self._pending_bottom = False
         self._pending_show = False
         self._layout: WrapLayout | None = None
         self._cache: OrderedDict[int, Strip] = OrderedDict()
@@ -75,17 +85,33 @@ class TextPane(ScrollView, can_focus=True):
     # --- content ----------------------------------------------------------------------------
 
     def set_text(self, doc: Document, styler: Styler, empty_message: str = "",
-                 keep_find: bool = True) -> None:
+                 keep_find: bool = True, *, partial: bool = False,
+                 keep_place: bool = False) -> None:
+        """Show `doc`. partial: only its head has come (the end waits for the rest).
+        keep_place: the same text grown (the rest of a head): stay on the same character
+        and keep the selection, rather than going back to the top."""
         term = (self.finding or (self.matches.term if self.matches else "")) if keep_find \
             else ""
+        anchor = self._top_offset() if keep_place else 0
+        selection = self.selection if keep_place else None
         self.doc, self.styler, self.empty_message = doc, styler, empty_message
-        self.selection = None
+        self.partial = partial
+        self.selection = selection if selection is None or selection[1] < doc.line_count \
+            else None
         self._layout = None
         self.matches, self.current = None, None
         self._invalidate()
-        self.scroll_to(0, 0, animate=False, immediate=True)
+        if anchor and self.size.width:
+            self.scroll_to(y=self.layout_now().row_of_offset(min(anchor, len(doc.text))),
+                           animate=False, immediate=True)
+        else:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        if not partial and self._pending_bottom:
+            self._pending_bottom = False
+            self.call_after_refresh(self.action_bottom)
         if term:
             self.find(term)
+        self.post_message(self.Moved(self))
 
     @property
     def text(self) -> str:
@@ -263,8 +289,41 @@ class TextPane(ScrollView, can_focus=True):
         self.scroll_home(animate=False, immediate=True)
 
     def action_bottom(self) -> None:
+        if self.partial:
+            # Only the head is here: its end is not the text's end. Go there once it is.
+            self._pending_bottom = True
+            self.notify("The end comes when the rest of the text has arrived…", timeout=2)
         self.layout_now()
         self.scroll_end(animate=False, immediate=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if int(old_value) != int(new_value):
+            self.post_message(self.Moved(self))
+
+    def position(self) -> str:
+        """'line 1,234/56,789 12%': the first line in view, the last line, and how far down
+        the view's bottom is (as less shows it); 'line 1/1,686+' while only the head is
+        here."""
+        if not self.doc.text or not self.size.width:
+            return ""
+        layout = self.layout_now()
+        rows = max(1, layout.row_count)
+        height = max(1, self.scrollable_content_region.height)
+        top = min(int(self.scroll_y), rows - 1)
+        percent = 100 if rows <= height else min(100, (top + height) * 100 // rows)
+        line = layout.locate(top)[0] + 1
+        if self.partial:  # more lines are coming: neither the total nor a percent is known
+            return f"line {line:,}/{self.doc.line_count:,}+"
+        return f"line {line:,}/{self.doc.line_count:,} {percent}%"
+
+    def current_line(self) -> int:
+        """The 1-based line of the current find match, else of the top of the view."""
+        if self.matches and self.current is not None:
+            return self.doc.line_of(self.matches.starts[self.current]) + 1
+        if not self.doc.text:
+            return 1
+        return self._visible_line() + 1
 
     def _visible_line(self) -> int:
         layout = self.layout_now()

@@ -175,7 +175,8 @@ async def test_two_megabyte_line_wraps_and_reaches_its_end(seeded: str,
 async def test_unknown_process_says_so(seeded: str, procos_app: AppFactory) -> None:
     app = procos_app(seeded, process_id="no-such-process")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: "No AI context stored" in screen_text(app))
+        await wait_for(pilot, lambda: "ProcOS stored no AI context for process"
+                       in screen_text(app))
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ProcessesScreen))
 

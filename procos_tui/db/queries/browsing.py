@@ -12,7 +12,13 @@ from typing import Any
 
 from psycopg import sql
 
-from procos_tui.core.types import DEFAULT_SORT, ProcessCursor, ProcessFilter, ProcessPage
+from procos_tui.core.types import (
+    DEFAULT_SORT,
+    ProcessCursor,
+    ProcessFilter,
+    ProcessPage,
+    SortKey,
+)
 from procos_tui.db.queries import triage
 from procos_tui.db.queries.fragments import shown_time
 
@@ -98,6 +104,20 @@ FROM procos_ai_context
 WHERE id = %(id)s
 """.format(created_at=shown_time("created_at"), updated_at=shown_time("updated_at")))
 
+# The start of a big body, so that the pane's first screen need not wait for the rest:
+# substr() from the first character reads (and decompresses) only the first TOAST chunks of
+# the value, so this costs the same at 20 MB as at 20 KB. Nothing else that would read the
+# whole value (content_data, content_is_text); INTERACTION_CONTENT follows with every byte.
+INTERACTION_HEAD = ("""
+SELECT id::text AS id, process_instance_id, task_id, activity_id, context_type,
+       ai_provider, model_used, substr(content_text, 1, %(head_chars)s) AS content_text,
+       NULL::text AS content_data_json,
+       token_usage::text AS token_usage_json, {created_at} AS created_at,
+       {updated_at} AS updated_at, false AS content_is_text
+FROM procos_ai_context
+WHERE id = %(id)s
+""".format(created_at=shown_time("created_at"), updated_at=shown_time("updated_at")))
+
 INTERACTION_DATA = """
 SELECT content_data::text AS content_data_json FROM procos_ai_context WHERE id = %(id)s
 """
@@ -149,4 +169,93 @@ SELECT v.name_ AS name, v.type_ AS type, 'runtime' AS source,
 FROM act_ru_variable AS v
 LEFT JOIN act_ge_bytearray AS b ON b.id_ = v.bytearray_id_
 WHERE v.proc_inst_id_ = %(process_instance_id)s
+"""
+
+
+# --- moving between instances -------------------------------------------------------------------
+
+# One instance's place in the list's order, as the page queries compare it (a ProcessCursor's
+# two values): for the activity orders its latest (or earliest) row, for the others its number
+# summed from its own rows, the same arithmetic as the rollups the page walks. The neighbour
+# is then the first row of a page after that cursor: found by key, never by offset.
+_KEY = triage.KEY.format(t="c")
+PROCESS_LAST_ROW = f"""
+SELECT {_KEY}::text AS at, c.id::text AS row_id
+FROM procos_ai_context AS c
+WHERE c.process_instance_id = %(process_instance_id)s
+ORDER BY {_KEY} DESC, c.id DESC
+LIMIT 1
+"""
+
+PROCESS_FIRST_ROW = f"""
+SELECT {_KEY}::text AS at, c.id::text AS row_id
+FROM procos_ai_context AS c
+WHERE c.process_instance_id = %(process_instance_id)s
+ORDER BY {_KEY}, c.id
+LIMIT 1
+"""
+
+# The rollup column of each number order, from process_numbers()'s columns.
+_SORT_VALUES = {
+    SortKey.CALLS: "a.output_count", SortKey.TOTAL_TOKENS: "a.total_tokens",
+    SortKey.INPUT_TOKENS: "a.input_tokens", SortKey.OUTPUT_TOKENS: "a.output_tokens",
+    SortKey.BYTES: "a.bytes", SortKey.CUT_OUTPUTS: "a.suspect_outputs",
+    SortKey.MAX_LATENCY: "coalesce(a.max_latency_s, -1)", SortKey.COST: "coalesce(a.cost, -1)",
+    SortKey.DURATION: "coalesce(extract(epoch FROM a.last_key - a.first_at)::float8, -1)",
+}
+
+
+def process_position(key: SortKey) -> str:
+    """The statement giving (at, row_id) of %(process_instance_id)s in the order `key`; no
+    row when the instance has no AI context."""
+    if key is SortKey.LAST_ACTIVITY:
+        return PROCESS_LAST_ROW
+    if key is SortKey.FIRST_ACTIVITY:
+        return PROCESS_FIRST_ROW
+    return (f"SELECT ({_SORT_VALUES[key]})::text AS at, "
+            "%(process_instance_id)s::text AS row_id FROM (SELECT 1) AS one "
+            f"{triage.process_numbers('%(process_instance_id)s')} WHERE a.entry_count > 0")
+
+
+# --- go to: an id, an id prefix in any case, a Camunda business key -----------------------------
+
+# Distinct instances whose id starts with one of the spellings (as typed, lower, upper case):
+# each a range of the process_instance_id index, stopping at %(limit)s.
+PROCESSES_BY_ID_PREFIX = """
+SELECT pid AS process_instance_id FROM (
+    (SELECT DISTINCT c.process_instance_id AS pid FROM procos_ai_context AS c
+     WHERE c.process_instance_id COLLATE "C" LIKE %(as_typed)s
+     ORDER BY 1 LIMIT %(limit)s)
+    UNION
+    (SELECT DISTINCT c.process_instance_id FROM procos_ai_context AS c
+     WHERE c.process_instance_id COLLATE "C" LIKE %(lower)s
+     ORDER BY 1 LIMIT %(limit)s)
+    UNION
+    (SELECT DISTINCT c.process_instance_id FROM procos_ai_context AS c
+     WHERE c.process_instance_id COLLATE "C" LIKE %(upper)s
+     ORDER BY 1 LIMIT %(limit)s)
+) AS found
+ORDER BY 1
+LIMIT %(limit)s
+"""
+
+# Camunda's instances named by what was typed: the id in any case, or the business key
+# exactly; whether ProcOS stored AI context for each.
+CAMUNDA_PROCESSES_BY_NAME = """
+SELECT h.proc_inst_id_ AS process_instance_id, h.business_key_ AS business_key,
+       CASE WHEN h.business_key_ = %(typed)s THEN 'business key' ELSE 'id' END AS matched_by,
+       EXISTS (SELECT 1 FROM procos_ai_context AS c
+               WHERE c.process_instance_id = h.proc_inst_id_) AS has_ai_context
+FROM act_hi_procinst AS h
+WHERE h.business_key_ = %(typed)s
+   OR h.proc_inst_id_ IN (%(typed)s, %(lower_id)s, %(upper_id)s)
+ORDER BY h.start_time_ DESC NULLS LAST, h.proc_inst_id_
+LIMIT %(limit)s
+"""
+
+# The business keys of instances found by id (for the pick list).
+CAMUNDA_BUSINESS_KEYS = """
+SELECT proc_inst_id_ AS process_instance_id, business_key_ AS business_key
+FROM act_hi_procinst
+WHERE proc_inst_id_ = ANY(%(ids)s)
 """
