@@ -112,7 +112,10 @@ class RowList(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self) -> None:
-        # Every row is laid out for the width it is painted at: a resize repaints them all.
+        # Every row is laid out for the width it is painted at: a resize repaints them all,
+        # from the first column again when they all fit now.
+        if len(self.shown_columns(1)) == len(self.widths):
+            self.first_col = 1
         self._changed()
 
     def shown_columns(self, first: int | None = None) -> list[int]:

@@ -147,3 +147,13 @@ def test_stats_screen(snap_db: str, snap_compare: SnapCompare, size: tuple[int, 
         await pilot.pause(0.2)
 
     assert snap_compare(_app(snap_db), terminal_size=size, run_before=stats)
+
+
+def test_processes_screen_after_a_resize(snap_db: str, snap_compare: SnapCompare) -> None:
+    async def resized(pilot: Pilot[None]) -> None:
+        await _list_loaded(pilot)
+        await pilot.press("right")  # columns paged at 80: the resize lays them out again
+        await pilot.resize_terminal(160, 45)
+        await pilot.pause(0.3)
+
+    assert snap_compare(_app(snap_db), terminal_size=(80, 24), run_before=resized)
