@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import work
@@ -176,9 +177,15 @@ class ConversationScreen(Screen[None]):
                            camunda: CamundaDetails | None) -> None:
         self.interactions = interactions
         table = self.query_one("#interactions", DataTable)
-        table.clear()
-        for n, item in enumerate(self.interactions, 1):
-            table.add_row(*interaction_cells(n, item), key=str(n - 1))
+        rows = [interaction_cells(n, item) for n, item in enumerate(self.interactions, 1)]
+        # Widths from the cells' own lengths: DataTable's measure is clamped by the shared
+        # console's options, which gave squeezed columns now and then ("11-0" for the time).
+        table.clear(columns=True)
+        for column, label in enumerate(COLUMNS):
+            table.add_column(label, width=max([cell_len(label)]
+                                              + [cell_len(r[column].plain) for r in rows]))
+        for n, cells in enumerate(rows):
+            table.add_row(*cells, key=str(n))
         pid = sanitize_plain(self.process_instance_id)
         if not self.interactions:
             known = ""

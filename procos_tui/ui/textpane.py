@@ -154,6 +154,8 @@ class TextPane(ScrollView, can_focus=True):
         if self._pending_show:
             self._pending_show = False
             self._show_current()
+        # The position label's percent depends on the view's height, not only on the scroll.
+        self.post_message(self.Moved(self))
 
     def _invalidate(self) -> None:
         self._cache.clear()
