@@ -20,6 +20,7 @@ class FindingKind(StrEnum):
     CAMUNDA_ERROR_CUT = "camunda_error_cut"  # error messages cut at 666 characters by Camunda
     SEARCH_WORDS_BEHIND = "search_words_behind"  # the fuzzy search's word list lags
     ROLLUP_DISAGREES = "rollup_disagrees"  # triage rollups differ from their rows
+    INDEX_INVALID = "index_invalid"  # a failed CREATE INDEX CONCURRENTLY left it unusable
 
     @property
     def concerns_instance(self) -> bool:
@@ -56,12 +57,22 @@ class Finding:
                 "fix": self.fix, "numbers": dict(self.numbers)}
 
 
+# When autovacuum itself would act (its default scale factors and thresholds): the advice
+# says what it is waiting for, so "behind" means the same here as in the server's logs.
+VACUUM_SCALE, VACUUM_THRESHOLD = 0.2, 50
+ANALYZE_SCALE, ANALYZE_THRESHOLD = 0.1, 50
+
+
 @dataclass(frozen=True)
 class TableStats:
     table: str
     bytes: int  # with its indexes and TOAST
     rows_estimate: int | None  # the planner's estimate; None when never vacuumed or analysed
     last_analyzed: str | None  # ISO 8601, None if never
+    live_tuples: int = 0
+    dead_tuples: int = 0
+    changed_since_analyze: int = 0
+    last_vacuumed: str | None = None  # ISO 8601 (manual or auto), None if never
 
     @property
     def rows_text(self) -> str:
@@ -70,12 +81,50 @@ class TableStats:
             return "rows not counted: not analysed yet"
         return f"~{self.rows_estimate:,} rows"
 
+    @property
+    def dead_ratio(self) -> float:
+        """Dead tuples over all tuples (0 for an empty table)."""
+        total = self.live_tuples + self.dead_tuples
+        return self.dead_tuples / total if total else 0.0
+
+    @property
+    def dead_text(self) -> str:
+        """'12%', rounded down ('99%' for 399 of 400: never 100% while one tuple lives),
+        '<1%' for a few, '0%' for none."""
+        percent = int(self.dead_ratio * 100)
+        return "<1%" if self.dead_tuples and not percent else f"{percent}%"
+
+    def advice(self) -> Maintenance:
+        """The guide's "regular VACUUM and ANALYZE on AI tables", for this table now."""
+        live = max(self.live_tuples, self.rows_estimate or 0)
+        if self.dead_tuples > VACUUM_THRESHOLD + VACUUM_SCALE * live:
+            return Maintenance("VACUUM", f"{self.dead_text} of its tuples are dead "
+                               f"({self.dead_tuples:,}): autovacuum is behind; VACUUM (ANALYZE) "
+                               f"{self.table}, and look for what holds it back (a long "
+                               "transaction, autovacuum_vacuum_cost_limit)")
+        if self.last_analyzed is None and (live or self.changed_since_analyze):
+            return Maintenance("ANALYZE", "never analysed: the planner guesses its row "
+                               "count and may pass over its indexes; a runs ANALYZE")
+        if self.changed_since_analyze > ANALYZE_THRESHOLD + ANALYZE_SCALE * live:
+            return Maintenance("ANALYZE", f"{self.changed_since_analyze:,} rows changed "
+                               "since its last analyse: its statistics are stale; a runs "
+                               "ANALYZE")
+        return Maintenance("ok", "vacuumed and analysed as autovacuum would: nothing to do")
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    action: str  # "ok", "ANALYZE" or "VACUUM": what the table needs
+    why: str
+
 
 @dataclass(frozen=True)
 class IndexUse:
     index: str
     scans: int  # since the statistics were reset
     bytes: int
+    table: str = ""
+    valid: bool = True  # false after a failed CREATE INDEX CONCURRENTLY: never used, still kept up
 
 
 @dataclass(frozen=True)
@@ -96,7 +145,10 @@ class Stats:
 
     @property
     def unused_indexes(self) -> list[str]:
-        return [i.index for i in self.indexes if not i.scans]
+        return [i.index for i in self.indexes if not i.scans and i.valid]
+
+    def indexes_of(self, table: str) -> list[IndexUse]:
+        return [i for i in self.indexes if i.table == table]
 
     def as_json(self) -> dict[str, Any]:
         return {"tables": [asdict(t) for t in self.tables],
@@ -114,3 +166,9 @@ class Report:
     def as_json(self) -> dict[str, Any]:
         return {"findings": [f.as_json() for f in self.findings], "camunda": self.camunda,
                 "stats": self.stats.as_json()}
+
+
+def quote_ident(name: str) -> str:
+    """`name` as an SQL identifier for a fix to paste into psql: always quoted (inner quotes
+    doubled), so a reserved word or a mixed-case name needs no second thought."""
+    return '"' + name.replace('"', '""') + '"'

@@ -187,9 +187,12 @@ DEFAULTS: tuple[Action, ...] = (
     _a("reverse_sort", "O", "Reverse sort", PROCESS_LIST, show=False,
        help="the list's sort the other way round"),
     # Health.
-    _a("cut_view", "v", "Where the copy ends", HEALTH),
-    _a("optimize", "o", "Create Camunda indexes", HEALTH, help="create Camunda indexes "
+    _a("cut_view", "v", "Cut copy", HEALTH, help="show side by side where the Camunda copy "
+       "ends and what it lost"),
+    _a("optimize", "o", "Camunda indexes", HEALTH, help="create Camunda indexes "
        "(asks first)"),
+    _a("analyze", "a", "Analyse", HEALTH, help="run ANALYZE on the AI tables (asks first; "
+       "not with --read-only), then check again"),
     # Stats.
     _a("group_by", "v", "By", STATS,
        help="group by the next of model, provider, activity, definition (v cycles, as views do)"),

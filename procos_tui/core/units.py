@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 def format_seconds(seconds: float | None) -> str:
     """'0.8 s', '12.3 s', '4.2 min', '2.0 h'; '—' when unknown."""
@@ -27,3 +29,15 @@ def compact_count(n: float) -> str:
         if float(text) < 1000 or unit == "T":
             return f"{sign}{text}{unit}"
     raise AssertionError("unreachable")
+
+
+def ago(iso: str | None, now: datetime, suffix: str = " ago") -> str:
+    """'never', '40 s ago', '12 min ago', '5 h ago', '3 d ago': when a table was last
+    vacuumed or analysed, from its ISO 8601 time (a narrow column drops the suffix)."""
+    if iso is None:
+        return "never"
+    seconds = max(0.0, (now - datetime.fromisoformat(iso)).total_seconds())
+    for limit, unit, size in ((120, "s", 1), (7200, "min", 60), (172800, "h", 3600)):
+        if seconds < limit:
+            return f"{seconds / size:.0f} {unit}{suffix}"
+    return f"{seconds / 86400:.0f} d{suffix}"

@@ -319,6 +319,29 @@ class Gateway:
 
         return await self._in_thread(work)
 
+    async def analyze_tables(self) -> list[str]:
+        """ANALYZE the AI tables (the Health screen's `a`); the server's warnings, if any.
+        An explicit write: refused under --read-only, on a standby and where writes are off."""
+        if self.read_only:
+            from procos_tui.core.registry import WritesRefused
+
+            raise WritesRefused("started with --read-only: procos-tui writes nothing")
+
+        def work() -> list[str]:
+            from procos_tui.core.registry import WritesRefused
+            from procos_tui.db.connect import connect_sync, write_refusal
+            from procos_tui.db.health import analyze_tables
+
+            with connect_sync(self.target, read_only=False,
+                              statement_timeout_ms=HEALTH_TIMEOUT_MS,
+                              lock_timeout_ms=OPTIMIZE_LOCK_TIMEOUT_MS) as conn:
+                refusal = write_refusal(conn)
+                if refusal:
+                    raise WritesRefused(f"ANALYZE refused: {refusal}")
+                return analyze_tables(conn)
+
+        return await self._in_thread(work)
+
     # --- export -----------------------------------------------------------------------------
 
     async def export(self, process_instance_id: str, path: Path) -> ExportResult:

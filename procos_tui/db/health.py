@@ -20,6 +20,7 @@ from procos_tui.core.health import (
     Report,
     Stats,
     TableStats,
+    quote_ident,
 )
 from procos_tui.db.expected_schema import EXPECTED
 from procos_tui.db.queries import health as health_sql
@@ -228,14 +229,32 @@ def rollup_disagreement(conn: Any, sample: int = ROLLUP_SAMPLE) -> list[Finding]
 
 
 def statistics(conn: Any, with_context: bool = True) -> Stats:
+    tables_param = {"tables": list(health_sql.MAINTAINED_TABLES)}
     tables = [TableStats(t["table_name"], t["bytes"], _estimate(t["rows_estimate"]),
-                         t["last_analyzed"].isoformat() if t["last_analyzed"] else None)
-              for t in fetch_all(conn, health_sql.TABLE_SIZES)]
-    indexes = [IndexUse(i["index_name"], i["scans"], i["bytes"])
-               for i in fetch_all(conn, health_sql.INDEX_USAGE)]
+                         _iso(t["last_analyzed"]), t["live_tuples"], t["dead_tuples"],
+                         t["changed_since_analyze"], _iso(t["last_vacuumed"]))
+              for t in fetch_all(conn, health_sql.TABLE_SIZES, tables_param)]
+    indexes = [IndexUse(i["index_name"], i["scans"], i["bytes"], i["table_name"], i["valid"])
+               for i in fetch_all(conn, health_sql.INDEX_USAGE, tables_param)]
     providers = ([ProviderStats(p["provider"], p["rows"], p["instances"])
                   for p in fetch_all(conn, health_sql.PROVIDER_STATS)] if with_context else [])
     return Stats(tables, indexes, providers, camunda_indexes_missing(conn))
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def invalid_indexes(stats: Stats) -> list[Finding]:
+    """Indexes a failed CREATE INDEX CONCURRENTLY left behind: every write keeps them up,
+    no query reads them."""
+    return [Finding(FindingKind.INDEX_INVALID, i.index,
+                    f"index {i.index} on {i.table or '?'} is invalid (a CREATE INDEX "
+                    "CONCURRENTLY that failed or was cancelled): writes maintain it, no "
+                    "query uses it",
+                    f"REINDEX INDEX CONCURRENTLY {quote_ident(i.index)};",
+                    {"table": i.table, "bytes": i.bytes})
+            for i in stats.indexes if not i.valid]
 
 
 def _estimate(reltuples: int | None) -> int | None:
@@ -289,6 +308,7 @@ def run_check(conn: Any) -> Report:
                                        lambda: rollup_disagreement(conn), [])
     report.stats = _unless_drifted(conn, report, "statistics",
                                    lambda: statistics(conn, with_context), Stats())
+    report.findings += invalid_indexes(report.stats)
     return report
 
 
@@ -305,3 +325,22 @@ def print_expected(dsn: str) -> None:
 
 if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--print-expected":
     print_expected(sys.argv[2])
+
+
+def analyze_tables(conn: Any) -> list[str]:
+    """ANALYZE each maintained table that exists, in one explicit transaction; what the server
+    said besides (a role that owns none of them gets "skipping …" warnings, not an error),
+    one line each. Refused by the caller first on a standby or under --read-only."""
+    from psycopg import sql
+
+    from procos_tui.core.sanitize import sanitize_plain
+
+    said: list[str] = []
+    conn.add_notice_handler(lambda d: said.append(sanitize_plain(
+        f"{d.severity or 'NOTICE'}: {d.message_primary or ''}")))
+    present = [t["table_name"] for t in fetch_all(
+        conn, health_sql.TABLE_SIZES, {"tables": list(health_sql.MAINTAINED_TABLES)})]
+    with conn.transaction():
+        for table in present:
+            conn.execute(sql.SQL(health_sql.ANALYZE_TABLE).format(table=sql.Identifier(table)))
+    return said

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import psycopg
 import pytest
 
 from procos_tui.db.health import run_check
+from procos_tui.db.queries.health import MAINTAINED_TABLES
 from tests.cli import run
 
 pytestmark = pytest.mark.db
@@ -37,7 +39,8 @@ def test_the_json_report_keeps_its_keys_order_and_plain_values() -> None:
          Finding(FindingKind.CAMUNDA_COPY, "p1", "content (history): cut",
                  numbers={"variable": "content", "verdict": "cut"})],
         "compared 1 instances with Camunda AI variables",
-        Stats([TableStats("procos_ai_context", 8192, -1, None)], [IndexUse("i", 0, 16)],
+        Stats([TableStats("procos_ai_context", 8192, -1, None, 3, 1, 4, None)],
+              [IndexUse("i", 0, 16, "procos_ai_context")],
               [ProviderStats(None, 3, 1)], ["idx_act_hi_varinst_proc_inst_ai"]))
     assert json.dumps(report.as_json()) == (
         '{"findings": [{"kind": "schema_drift", "subject": "index i", "detail": "index i '
@@ -47,7 +50,9 @@ def test_the_json_report_keeps_its_keys_order_and_plain_values() -> None:
         '(history): cut", "fix": "", "numbers": {"variable": "content", "verdict": "cut"}}], '
         '"camunda": "compared 1 instances with Camunda AI variables", "stats": {"tables": '
         '[{"table": "procos_ai_context", "bytes": 8192, "rows_estimate": -1, '
-        '"last_analyzed": null}], "indexes": [{"index": "i", "scans": 0, "bytes": 16}], '
+        '"last_analyzed": null, "live_tuples": 3, "dead_tuples": 1, "changed_since_analyze": 4, '
+        '"last_vacuumed": null}], "indexes": [{"index": "i", "scans": 0, "bytes": 16, '
+        '"table": "procos_ai_context", "valid": true}], '
         '"providers": [{"provider": null, "rows": 3, "instances": 1}], '
         '"camunda_indexes_missing": ["idx_act_hi_varinst_proc_inst_ai"]}}')
     more, copy = report.findings[1], report.findings[2]
@@ -76,8 +81,7 @@ def test_a_fresh_database_is_clean_and_matches_init_db(fresh: str) -> None:
         report = run_check(conn)
     assert report.findings == []
     assert report.camunda.startswith("skipped: no Camunda tables")
-    assert {t.table for t in report.stats.tables} == {
-        "procos_ai_context", "procos_ai_models", "procos_ai_search_words"}
+    assert [t.table for t in report.stats.tables] == list(MAINTAINED_TABLES)
 
 
 def test_drift_is_named_with_the_statement_that_fixes_it(fresh: str) -> None:
@@ -167,3 +171,98 @@ def test_a_word_list_left_behind_is_a_finding_until_refreshed(
         assert "never refreshed" in finding.detail and "refresh-words" in finding.fix
     assert run("refresh-words", "--dsn", fresh).returncode == 0
     assert kinds(fresh) == []
+
+
+def _flush_stats(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    # The cumulative statistics reach pg_stat_* when a backend flushes them (PostgreSQL 15
+    # and later: at once on request).
+    if conn.info.server_version >= 150000:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+    conn.execute("SELECT pg_stat_clear_snapshot()")
+
+
+def test_maintenance_numbers_are_the_servers_and_the_advice_follows_them(fresh: str) -> None:
+    from procos_tui.core.health import TableStats
+
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("ALTER TABLE procos_ai_context SET (autovacuum_enabled = off)")
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type, "
+                     "content_data, content_text) SELECT 'm-' || n, 'input', '{}', 'x' "
+                     "FROM generate_series(1, 400) AS n")
+        conn.execute("DELETE FROM procos_ai_context WHERE process_instance_id <> 'm-1'")
+        _flush_stats(conn)
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        stats = {t.table: t for t in run_check(conn).stats.tables}
+        server = conn.execute(
+            "SELECT n_live_tup, n_dead_tup, n_mod_since_analyze, last_analyze, "
+            "last_autoanalyze FROM pg_stat_user_tables WHERE relname = 'procos_ai_context'"
+        ).fetchone()
+    context = stats["procos_ai_context"]
+    assert server is not None and (context.live_tuples, context.dead_tuples,
+                                   context.changed_since_analyze) == server[:3]
+    assert context.dead_tuples == 399 and context.advice().action == "VACUUM"
+    assert "99% of its tuples are dead (399)" in context.advice().why
+    # Without dead tuples, the changes since the last analyse decide, as autovacuum's do.
+    stale = TableStats("t", 0, 1000, "2026-01-01T00:00:00+00:00", 1000, 0, 151)
+    fresh_enough = TableStats("t", 0, 1000, "2026-01-01T00:00:00+00:00", 1000, 0, 150)
+    never = TableStats("t", 0, None, None, 10, 0, 10)
+    assert (stale.advice().action, fresh_enough.advice().action,
+            never.advice().action) == ("ANALYZE", "ok", "ANALYZE")
+
+
+def test_an_invalid_index_is_a_finding_with_its_fix(fresh: str) -> None:
+    from procos_tui.core.health import FindingKind
+
+    name = 'idx_"bad\x1b]2;pwned\x07'
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type, "
+                     "content_data, content_text) VALUES ('d', 'input', '{}', 'x'), "
+                     "('d', 'input', '{}', 'x')")
+        # A unique index built concurrently over duplicates fails and stays, invalid.
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(psycopg.sql.SQL(
+                "CREATE UNIQUE INDEX CONCURRENTLY {} ON procos_ai_context (process_instance_id)"
+            ).format(psycopg.sql.Identifier(name)))
+        report = run_check(conn)
+    invalid = [f for f in report.findings if f.kind is FindingKind.INDEX_INVALID]
+    assert [f.subject for f in invalid] == [name]
+    assert invalid[0].fix == 'REINDEX INDEX CONCURRENTLY "idx_""bad\x1b]2;pwned\x07";'
+    assert name not in report.stats.unused_indexes  # invalid is its own finding, not "unused"
+    done = run("check", "--dsn", fresh)
+    assert done.returncode == 1 and "index_invalid" in done.stdout
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+
+
+def test_analyze_refreshes_the_statistics_and_says_what_the_server_refused(fresh: str) -> None:
+    import asyncio
+
+    from procos_tui.core.registry import WritesRefused
+    from procos_tui.db.conninfo import Target
+    from procos_tui.db.gateway import Gateway
+
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type, "
+                     "content_data, content_text) VALUES ('a', 'input', '{}', 'x')")
+        before: dict[str, datetime] = dict(conn.execute(
+            "SELECT relname, coalesce(last_analyze, 'epoch') FROM pg_stat_user_tables "
+            "WHERE relname = ANY(%s)", (list(MAINTAINED_TABLES),)).fetchall())
+    assert sorted(before) == sorted(MAINTAINED_TABLES)
+    with pytest.raises(WritesRefused, match="--read-only"):
+        asyncio.run(Gateway(Target(fresh, "t"), read_only=True).analyze_tables())
+    assert asyncio.run(Gateway(Target(fresh, "t")).analyze_tables()) == []
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        _flush_stats(conn)
+        after: dict[str, datetime] = dict(conn.execute(
+            "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+            (list(MAINTAINED_TABLES),)).fetchall())
+        assert all(after[t] is not None and after[t] > before[t] for t in MAINTAINED_TABLES)
+        # A role that owns none of them: the server skips each with a warning, shown.
+        conn.execute("DROP ROLE IF EXISTS procos_t_reader")
+        conn.execute("CREATE ROLE procos_t_reader LOGIN")
+    try:
+        reader = psycopg.conninfo.make_conninfo(fresh, user="procos_t_reader")
+        said = asyncio.run(Gateway(Target(reader, "t")).analyze_tables())
+        assert len(said) == len(MAINTAINED_TABLES) and all("WARNING" in s for s in said)
+    finally:
+        with psycopg.connect(fresh, autocommit=True) as conn:
+            conn.execute("DROP ROLE procos_t_reader")

@@ -71,3 +71,49 @@ async def test_health_screen_shows_the_cut_and_creates_missing_indexes(
     with psycopg.connect(fresh) as conn:
         assert conn.execute("SELECT to_regclass('idx_act_hi_varinst_proc_inst_ai') IS NOT NULL"
                             ).fetchone() == (True,)
+
+
+async def test_health_screen_shows_maintenance_and_analyses_after_asking(
+        fresh: str, procos_app: AppFactory) -> None:
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("ALTER TABLE procos_ai_context SET (autovacuum_enabled = off)")
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type, "
+                     "content_data, content_text) SELECT 'm-' || n, 'input', '{}', 'x' "
+                     "FROM generate_series(1, 400) AS n")
+        conn.execute("DELETE FROM procos_ai_context WHERE process_instance_id <> 'm-1'")
+        conn.execute("SELECT pg_stat_force_next_flush()")
+    app = procos_app(fresh)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "process instance" in screen_text(app))
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen)
+                       and "No findings" in screen_text(app))
+        text = screen_text(app)
+        assert "Table (procos_ai_…)" in text and "99%" in text and "VACUUM" in text
+        # No findings: the tables list has the focus and the detail is its first row's.
+        await wait_for(pilot, lambda: "autovacuum is behind" in screen_text(app))
+        assert "399 dead (99%)" in screen_text(app)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert "Run ANALYZE on the AI tables?" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen)
+                       and "ANALYZE done at" in screen_text(app), timeout=20)
+    with psycopg.connect(fresh) as conn:
+        row = conn.execute("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                           "WHERE relname = 'procos_ai_context'").fetchone()
+    assert row == (True,)
+
+
+async def test_analyse_is_refused_read_only(fresh: str, procos_app: AppFactory) -> None:
+    app = procos_app(fresh, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "process instance" in screen_text(app))
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen)
+                       and "No findings" in screen_text(app))
+        await pilot.press("a")
+        # The refusal is a toast (as the models screen's are), and no dialog opens.
+        await wait_for(pilot, lambda: any("Cannot write: started with --read-only" in
+                                          str(n.message) for n in app._notifications))
+        assert isinstance(app.screen, HealthScreen)

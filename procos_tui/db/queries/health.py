@@ -134,22 +134,38 @@ WHERE name_ IN ('query', 'context', 'content') AND proc_inst_id_ IS NOT NULL
 ORDER BY 1
 """
 
+# The tables that take ProcOS's writes or procos-tui's refreshes, so VACUUM and ANALYZE
+# matter for them; found through search_path, as every other statement finds them.
+MAINTAINED_TABLES = ("procos_ai_context", "procos_ai_models", "procos_ai_search_words",
+                     "procos_ai_process_rollup", "procos_ai_process_model_rollup",
+                     "procos_ai_usage_rollup")
+
 TABLE_SIZES = """
-SELECT c.relname AS table_name, pg_total_relation_size(c.oid) AS bytes,
+SELECT t.name AS table_name, pg_total_relation_size(c.oid) AS bytes,
        c.reltuples::bigint AS rows_estimate,
-       greatest(s.last_analyze, s.last_autoanalyze) AS last_analyzed
-FROM pg_class AS c LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
-WHERE c.relname IN ('procos_ai_context', 'procos_ai_models', 'procos_ai_search_words')
-  AND c.relkind = 'r'
-ORDER BY 1
+       greatest(s.last_analyze, s.last_autoanalyze) AS last_analyzed,
+       greatest(s.last_vacuum, s.last_autovacuum) AS last_vacuumed,
+       coalesce(s.n_live_tup, 0) AS live_tuples, coalesce(s.n_dead_tup, 0) AS dead_tuples,
+       coalesce(s.n_mod_since_analyze, 0) AS changed_since_analyze
+FROM unnest(%(tables)s::text[]) WITH ORDINALITY AS t(name, n)
+JOIN pg_class AS c ON c.oid = to_regclass(t.name) AND c.relkind IN ('r', 'p')
+LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
+ORDER BY t.n
 """
 
+# Every index on those tables (ours and any a DBA added), and init-db.sql's Camunda ones;
+# an invalid one (a failed CREATE INDEX CONCURRENTLY) is kept up on every write, never read.
 INDEX_USAGE = """
-SELECT indexrelname AS index_name, idx_scan AS scans, pg_relation_size(indexrelid) AS bytes
-FROM pg_stat_user_indexes
-WHERE relname IN ('procos_ai_context', 'procos_ai_models') OR indexrelname LIKE 'idx_act_%'
-ORDER BY 1
+SELECT s.relname AS table_name, s.indexrelname AS index_name, s.idx_scan AS scans,
+       pg_relation_size(s.indexrelid) AS bytes, i.indisvalid AS valid
+FROM pg_stat_user_indexes AS s JOIN pg_index AS i ON i.indexrelid = s.indexrelid
+WHERE s.relid = ANY (SELECT to_regclass(n) FROM unnest(%(tables)s::text[]) AS n)
+   OR s.indexrelname IN ('idx_act_ru_variable_name_text', 'idx_act_hi_varinst_proc_inst_ai')
+ORDER BY 1, 2
 """
+
+# ANALYZE of the maintained tables that exist (names from MAINTAINED_TABLES, never input).
+ANALYZE_TABLE = "ANALYZE {table}"
 
 PROVIDER_STATS = """
 SELECT ai_provider AS provider, count(*) AS rows,
