@@ -294,8 +294,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"  {'':<19} fix: {shown(finding.fix)}")
     print(f"  Camunda: {shown(report.camunda)}")
     for table in report.stats.tables:
+        advice = table.advice()
         print(f"  table {shown(table.table)}: {table.bytes:,} bytes, {table.rows_text}, "
-              f"analysed {shown(table.last_analyzed or 'never')}")
+              f"{table.dead_tuples:,} dead ({table.dead_text}), vacuumed "
+              f"{shown(table.last_vacuumed or 'never')}, analysed "
+              f"{shown(table.last_analyzed or 'never')}: {advice.action}"
+              + ("" if advice.action == "ok" else f" ({shown(advice.why)})"))
     missing = report.stats.camunda_indexes_missing
     if missing:
         print(f"  optimize_camunda_for_ai() would create {shown(', '.join(missing))} "
