@@ -180,7 +180,8 @@ DEFAULTS: tuple[Action, ...] = (
        "preview is confirmed)"),
     _a("edit", "e", "Edit", MODELS),
     _a("new_version", "c", "New version", MODELS),
-    _a("toggle_active", "space", "Active on/off", MODELS),
+    _a("toggle_active", "space", "Active on/off", MODELS, help="retire or reactivate the model "
+       "(asks first)"),
     _a("delete", "d", "Delete", MODELS, help="delete (asks first)"),
     _a("sort", "o", "Sort", PROCESS_LIST, MODELS,
        help="sort (the list: choose the column; models: the next order)"),

@@ -286,10 +286,22 @@ class ModelsScreen(Screen[None]):
 
     def action_toggle_active(self) -> None:
         row = self.selected()
-        if row is not None and self._writable():
-            state = "deactivated" if row.is_active else "activated"
-            self._write(f"{sanitize_plain(row.label)} {state}",
-                        lambda g: g.set_model_active(row, not row.is_active), None, row)
+        if row is None or not self._writable():
+            return
+        state = "deactivated" if row.is_active else "activated"
+        # A single key never writes alone: retiring a model changes which one ProcOS picks.
+        verb = "Retire" if row.is_active else "Reactivate"
+
+        def chosen(key: str | None) -> None:
+            if key == "y":
+                self._write(f"{sanitize_plain(row.label)} {state}",
+                            lambda g: g.set_model_active(row, not row.is_active), None, row)
+
+        what = ("is_active becomes false: ProcOS stops offering it; its row and its calls stay."
+                if row.is_active else "is_active becomes true: ProcOS may choose it again.")
+        self.app.push_screen(ChoiceScreen(
+            f"{verb} this model?", Text(sanitize_plain(f"{row.label}  (id {row.id})") + "\n"
+                                        + what), {"y": verb.lower()}), chosen)
 
     def action_delete(self) -> None:
         row = self.selected()

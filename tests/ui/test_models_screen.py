@@ -123,7 +123,14 @@ async def test_toggle_delete_and_read_only(registry: str, procos_app: AppFactory
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_models(app, pilot)
         select(screen, "gpt-4o")
+        await pilot.press("space")  # asks first: Esc leaves it as it was
+        await wait_for(pilot, lambda: "Retire this model?" in screen_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen))
+        assert stored(registry, "gpt-4o") == ({"temperature": 0.2}, True)
         await pilot.press("space")
+        await wait_for(pilot, lambda: "Retire this model?" in screen_text(app))
+        await pilot.press("y")
         await wait_for(pilot, lambda: stored(registry, "gpt-4o") == ({"temperature": 0.2},
                                                                       False))
         await wait_for(pilot, lambda: not next(r for r in screen.rows
@@ -285,6 +292,8 @@ async def test_a_10_mb_config_data_is_not_edited_here_and_kept_byte_for_byte(
                        and any(r.version == "v2" for r in screen.rows))
         select(screen, "huge")
         await pilot.press("space")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("y")
         await wait_for(pilot, lambda: config_digest() == (digest, size, "v2", False))
         # The list reloaded (a reload still running at exit would meet a torn-down screen).
         await wait_for(pilot, lambda: not screen.counting and not next(
