@@ -16,7 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from procos_tui.core.errors import DatabaseError
 from procos_tui.core.keymap import MODELS
@@ -28,13 +28,16 @@ from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.model_form import ModelForm, conflict_body, preview_body
+from procos_tui.ui.rowlist import RowList
 from procos_tui.ui.status import StatusLine
 
 # One write, given the gateway: what it returns is the row to select afterwards (None: none).
 Write = Callable[[Gateway], Awaitable[ModelRow | None]]
 
-COLUMNS = ("Provider", "Name", "Version", "Active", "Updated", "Calls", "Tokens", "Cost",
-           "Last used", "performance_stats")
+# The model (provider/name) stays in place as → pages the rest; the numbers come first after
+# it, so the first screenful at 80 columns holds what triage asks, each column whole.
+COLUMNS = ("Model", "Version", "Active", "Calls", "Tokens", "Cost", "Last used", "Updated",
+           "performance_stats")
 SORTS = (("provider", lambda r: (r.provider, r.model_name, r.version or "")),
          ("calls", lambda r: -r.calls), ("tokens", lambda r: -r.total_tokens),
          ("cost", lambda r: -(r.cost or 0)),
@@ -47,12 +50,22 @@ def _when(value: Any) -> str:
 
 
 def model_cells(row: ModelRow) -> tuple[Text, ...]:
-    return (Text(clip(row.provider, 16)), Text(clip(row.model_name, 28)),
+    return (Text(clip(f"{row.provider}/{row.model_name}", 40)),
             Text(clip(row.version or "—", 16)),
             Text("yes" if row.is_active else "no", style="green" if row.is_active else "dim"),
-            Text(_when(row.updated_at)), Text(f"{row.calls:,}", justify="right"),
+            Text(f"{row.calls:,}", justify="right"),
             Text(f"{row.total_tokens:,}", justify="right"), _cost_cell(row),
-            Text(_when(row.last_used)), _stats_cell(row))
+            Text(_when(row.last_used)), Text(_when(row.updated_at)), _stats_cell(row))
+
+
+class ModelRows(RowList, inherit_bindings=False):
+    """The registry as the process list shows rows: no column ever cut at the edge."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ModelRows", MODELS, {
+        "up": "cursor(-1)", "down": "cursor(1)", "page_up": "page(-1)",
+        "list_page_down": "page(1)", "first": "first_row", "last": "last_row",
+        "scroll_left": "scroll_left", "scroll_right": "scroll_right", "open": "open",
+    })
 
 
 def _cost_cell(row: ModelRow) -> Text:
@@ -82,7 +95,7 @@ class ModelsScreen(Screen[None]):
         "sort": "sort", "refresh": "refresh",
     })
     CSS = """
-    ModelsScreen DataTable { height: 1fr; }
+    ModelsScreen ModelRows { height: 1fr; }
     ModelsScreen #summary { height: 1; padding: 0 1; color: $text-muted; }
     ModelsScreen #filter { display: none; }
     ModelsScreen #filter.shown { display: block; }
@@ -106,15 +119,13 @@ class ModelsScreen(Screen[None]):
         yield Static("Loading models…", id="summary")
         yield Input(placeholder="filter by provider, name or version (Enter keeps, Esc clears)",
                     id="filter")
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
-        yield table
+        yield ModelRows(COLUMNS, id="models")
         yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Models"
-        self.query_one(DataTable).focus()  # not the hidden filter line
+        self.query_one(ModelRows).focus()  # not the hidden filter line
         self.load()
         self._ask_writable()
 
@@ -151,17 +162,15 @@ class ModelsScreen(Screen[None]):
         self.fill(select=row.id if (row := self.selected()) else select)
 
     def fill(self, select: str | None = None) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(ModelRows)
         needle = self.text_filter.casefold()
         self.shown = sorted((r for r in self.rows if not needle or needle in
                              f"{r.provider} {r.model_name} {r.version or ''}".casefold()),
                             key=SORTS[self.sort][1])
         table.clear()
-        for row in self.shown:
-            table.add_row(*model_cells(row), key=row.id)
+        table.add_rows([(str(row.id), model_cells(row)) for row in self.shown])
         if select is not None:
-            index = next((i for i, r in enumerate(self.shown) if r.id == select), 0)
-            table.move_cursor(row=index)
+            table.move_cursor(next((i for i, r in enumerate(self.shown) if r.id == select), 0))
         read_only = (" · read-only: editing keys are off"
                      if host(self.app).read_only_flag or self.refusal else "")
         matching = f" matching {sanitize_plain(self.text_filter)!r}" if needle else ""
@@ -171,7 +180,7 @@ class ModelsScreen(Screen[None]):
             f"{SORTS[self.sort][0]}{counting}{read_only}"))
 
     def selected(self) -> ModelRow | None:
-        table = self.query_one(DataTable)
+        table = self.query_one(ModelRows)
         if not self.shown or not 0 <= table.cursor_row < len(self.shown):
             return None
         return self.shown[table.cursor_row]
@@ -275,7 +284,7 @@ class ModelsScreen(Screen[None]):
         if row is not None and self._writable():
             self._open_form("Edit model", ModelDraft.of(row), row)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_row_list_selected(self, event: RowList.Selected) -> None:
         self.action_edit()
 
     def action_duplicate(self) -> None:
@@ -332,15 +341,7 @@ class ModelsScreen(Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
-            self.query_one(DataTable).focus()
-
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        names = {"Provider": "provider", "Calls": "calls", "Tokens": "tokens",
-                 "Last used": "last used", "Updated": "updated"}
-        wanted = names.get(str(event.label))
-        if wanted is not None:
-            self.sort = next(i for i, (name, _) in enumerate(SORTS) if name == wanted)
-            self.fill(select=row.id if (row := self.selected()) else None)
+            self.query_one(ModelRows).focus()
 
     def action_sort(self) -> None:
         self.sort = (self.sort + 1) % len(SORTS)
@@ -362,6 +363,6 @@ class ModelsScreen(Screen[None]):
         if field.has_focus or self.text_filter:
             field.value = ""
             field.remove_class("shown")
-            self.query_one(DataTable).focus()
+            self.query_one(ModelRows).focus()
             return
         self.app.pop_screen()

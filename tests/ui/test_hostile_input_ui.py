@@ -95,10 +95,10 @@ async def test_esc_on_the_model_conflict_keeps_the_draft_and_the_cursor(
         fresh: str, procos_app: AppFactory) -> None:
     """Issue 12 #13: Esc on "The model changed since you opened it" goes back to the form
     with what was typed; the list's cursor stays on the model, so `e` edits it again."""
-    from textual.widgets import DataTable, TextArea
+    from textual.widgets import TextArea
 
     from procos_tui.ui.model_form import ModelForm
-    from procos_tui.ui.models import ModelsScreen
+    from procos_tui.ui.models import ModelRows, ModelsScreen
 
     with psycopg.connect(fresh, autocommit=True) as conn:
         conn.execute("DELETE FROM procos_ai_models")
@@ -114,8 +114,8 @@ async def test_esc_on_the_model_conflict_keeps_the_draft_and_the_cursor(
         shown = app.screen
         assert isinstance(shown, ModelsScreen)
         models: ModelsScreen = shown
-        table = models.query_one(DataTable)
-        table.move_cursor(row=[r.model_name for r in models.shown].index("gpt-4o"))
+        table = models.query_one(ModelRows)
+        table.move_cursor([r.model_name for r in models.shown].index("gpt-4o"))
         assert table.cursor_row == 1  # sorted by provider: not the top row
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ModelForm))
@@ -200,9 +200,16 @@ async def test_health_shows_catalog_names_as_text_and_unanalysed_tables_plainly(
         await wait_for(pilot, lambda: "process instances" in screen_text(app))
         await pilot.press("h")
         await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen)
-                       and "unused indexes" in screen_text(app), timeout=30)
+                       and "1 finding(s)" in screen_text(app), timeout=30)
         text = screen_text(app)
         assert "ix␛]2;owned␇<U+202E>evil\\x9b31m" in text
+        await pilot.press("shift+tab")  # the tables list, its detail: the unused indexes
+        await wait_for(pilot, lambda: "unused since the statistics" in screen_text(app))
+        for shown in (screen_text(app), _notices(app)):
+            assert_safe(shown)
+        await pilot.press("down", "down")  # the tables list: procos_ai_search_words
+        await wait_for(pilot, lambda: "procos_ai_search_words ·" in screen_text(app))
+        text = screen_text(app)
         for shown in (text, app.title, app.sub_title, app.screen.title or "",
                       app.screen.sub_title or "", _notices(app)):
             assert_safe(shown)

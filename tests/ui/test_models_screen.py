@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import Input, TextArea
 
 from procos_tui.ui.app import ProcosApp
 from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.model_form import ModelForm
-from procos_tui.ui.models import ModelsScreen
+from procos_tui.ui.models import ModelRows, ModelsScreen
 from tests.screen import AppFactory, screen_text, wait_for
 
 pytestmark = pytest.mark.db
@@ -50,7 +50,7 @@ async def open_models(app: ProcosApp, pilot: object) -> ModelsScreen:
 
 
 def select(screen: ModelsScreen, name: str) -> None:
-    screen.query_one(DataTable).move_cursor(row=[r.model_name for r in screen.shown].index(name))
+    screen.query_one(ModelRows).move_cursor([r.model_name for r in screen.shown].index(name))
 
 
 async def edit(app: ProcosApp, pilot: object, screen: ModelsScreen, name: str) -> None:
