@@ -31,6 +31,10 @@ def _connection_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="libpq connection string or URI (beats PROCOS_DSN and --profile)")
     parser.add_argument("--profile", default=default, metavar="NAME",
                         help="named connection profile from the config file")
+    parser.add_argument("--demo", action="store_true",
+                        default=False if top else argparse.SUPPRESS,
+                        help="the demo's database (its embedded server started if needed, "
+                             "and left running; `procos-tui demo --stop` stops it)")
 
 
 def _tui_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -118,7 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             done = cmd_check_ops(args, _target)
             return cmd_check(args) if done is None else done
-        if args.command == "demo":
+        if args.command == "demo" or (args.command is None and args.demo):
+            if args.command is None:  # `procos-tui --demo`: the same as `procos-tui demo`
+                args.reset = args.no_tui = args.stop = False
             return cmd_demo(args)
         if args.command == "export":
             return cmd_export(args)
@@ -165,8 +171,24 @@ def _refuse_undecodable(args: argparse.Namespace) -> None:
 
 
 def _target(args: argparse.Namespace) -> Target:
-    from procos_tui.db.conninfo import ConnInfoError, resolve
+    from procos_tui.db.conninfo import ConnInfoError, Target, resolve
 
+    if getattr(args, "demo", False):
+        if args.dsn or args.profile:
+            raise CliError("--demo names the database already: give it without --dsn and "
+                           "--profile")
+        from procos_tui.db.embedded import EmbeddedUnavailable, demo_pgdata
+        from procos_tui.demo.load import prepare_demo
+
+        def progress(message: str) -> None:
+            print(f"procos-tui demo: {message}", file=sys.stderr, flush=True)
+
+        try:
+            _, conninfo = prepare_demo(demo_pgdata(), reset=False, keep_running=True,
+                                       progress=progress)
+        except EmbeddedUnavailable as exc:
+            raise CliError(str(exc)) from None
+        return Target(conninfo, "embedded demo")
     try:
         return resolve(dsn=args.dsn, profile=args.profile)
     except ConnInfoError as exc:

@@ -29,7 +29,13 @@ def one_line(exc: BaseException) -> str:
     its port) message is outside text like any stored row, and may carry escape sequences."""
     text = str(exc).strip()
     first = text.splitlines()[0].strip() if text else type(exc).__name__
-    return sanitize_plain(first.removeprefix("ERROR:").strip())
+    first = first.removeprefix("ERROR:").strip()
+    if getattr(exc, "sqlstate", None) == "42P01" and "procos_ai_" in first:
+        # The classic: libpq's default database, not ProcOS's (right after `procos-tui demo`).
+        first += (": this database has no ProcOS tables; point at the right one with --dsn, "
+                  "PROCOS_DSN or --profile (--demo: the demo's), or create them with "
+                  "procos-tui init-db")
+    return sanitize_plain(first)
 
 
 def session_options(read_only: bool, statement_timeout_ms: int, lock_timeout_ms: int = 0
