@@ -69,6 +69,9 @@ async def main() -> None:
     await shoot(dsn, (120, 40), "models-120x40.svg", ("m", "down", "down", "down"))
     await shoot(dsn, (120, 40), "health-120x40.svg", ("h", "down", "down", "down", "down",
                                                       "down"))
+    await shoot(dsn, (80, 24), "health-80x24.svg", ("h",))
+    await shoot(dsn, (80, 24), "health-tables-80x24.svg", ("h", "shift+tab"))
+    await shoot(dsn, (80, 24), "models-80x24.svg", ("m",))
     await shoot(dsn, (120, 40), "model-form-120x40.svg", ("m", "down", "down", "down", "e"))
     await shoot(dsn, (120, 40), "search-120x40.svg", ("s", *"refund type:output", WAIT,
                                                       "enter", "down", "down"))

@@ -1,4 +1,4 @@
-"""SVG snapshots of the main screens at 80x24 and 120x40 (pytest-textual-snapshot).
+"""SVG snapshots of the main screens at 80x24 and 160x45 (pytest-textual-snapshot).
 
 Update after a deliberate change with `pytest tests/ui/test_snapshots.py --snapshot-update`
 and look at the SVGs in tests/ui/__snapshots__/ before committing them. They run on the embedded
@@ -83,6 +83,14 @@ def snap_db(db: str) -> str:
                      json.dumps({"prompt_tokens": 412, "completion_tokens": 236,
                                  "total_tokens": 648}),
                      at + timedelta(seconds=41)))
+        # The registry's times fixed, so the Models picture does not move with the clock
+        # (its trigger would set now() on the update).
+        conn.execute("ALTER TABLE procos_ai_models DISABLE TRIGGER "
+                     "trigger_procos_ai_models_updated_at")
+        conn.execute("UPDATE procos_ai_models SET created_at = %s, updated_at = %s",
+                     (BASE, BASE))
+        conn.execute("ALTER TABLE procos_ai_models ENABLE TRIGGER "
+                     "trigger_procos_ai_models_updated_at")
     return db
 
 
@@ -104,22 +112,24 @@ async def _conversation_loaded(pilot: Pilot[None]) -> None:
 
 
 SnapCompare = Callable[..., bool]
+# The operator's laptop and the bastion's smallest terminal.
+SIZES = [(80, 24), (160, 45)]
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", SIZES)
 def test_processes_screen(snap_db: str, snap_compare: SnapCompare,
                           size: tuple[int, int]) -> None:
     assert snap_compare(_app(snap_db), terminal_size=size, run_before=_list_loaded)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", SIZES)
 def test_conversation_rendered(snap_db: str, snap_compare: SnapCompare,
                                size: tuple[int, int]) -> None:
     assert snap_compare(_app(snap_db, PROCESSES[2][0]), terminal_size=size,
                         run_before=_conversation_loaded)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", SIZES)
 def test_conversation_json_view(snap_db: str, snap_compare: SnapCompare,
                                 size: tuple[int, int]) -> None:
     async def json_view(pilot: Pilot[None]) -> None:
@@ -134,7 +144,7 @@ def test_conversation_json_view(snap_db: str, snap_compare: SnapCompare,
                         run_before=json_view)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", SIZES)
 def test_stats_screen(snap_db: str, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     from procos_tui.ui.stats import StatsScreen
 
@@ -157,3 +167,30 @@ def test_processes_screen_after_a_resize(snap_db: str, snap_compare: SnapCompare
         await pilot.pause(0.3)
 
     assert snap_compare(_app(snap_db), terminal_size=(80, 24), run_before=resized)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_models_screen(snap_db: str, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    async def models(pilot: Pilot[None]) -> None:
+        await _list_loaded(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "models · sorted by" in str(
+            pilot.app.screen.query_one("#summary").render()) and not getattr(
+                pilot.app.screen, "counting", True))
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(snap_db), terminal_size=size, run_before=models)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_over_the_process_list(snap_db: str, snap_compare: SnapCompare,
+                                    size: tuple[int, int]) -> None:
+    from procos_tui.ui.help import HelpScreen
+
+    async def help_shown(pilot: Pilot[None]) -> None:
+        await _list_loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(snap_db), terminal_size=size, run_before=help_shown)
