@@ -41,3 +41,15 @@ def ago(iso: str | None, now: datetime, suffix: str = " ago") -> str:
         if seconds < limit:
             return f"{seconds / size:.0f} {unit}{suffix}"
     return f"{seconds / 86400:.0f} d{suffix}"
+
+
+def whole_parts(parts: list[str], width: int, sep: str = " · ") -> str:
+    """As many of `parts` as fit in `width` cells, each whole, joined by `sep`, with a final
+    "…" when some had to go: a figure cut at the edge ("1,91…") reads as another figure."""
+    from rich.cells import cell_len
+
+    for keep in range(len(parts), 0, -1):
+        text = sep.join(parts[:keep] + (["…"] if keep < len(parts) else []))
+        if cell_len(text) <= width:
+            return text
+    return "…"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import work
@@ -14,7 +13,7 @@ from textual.binding import BindingType
 from textual.events import Key
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from procos_tui.core.cockpit import cockpit_link
 from procos_tui.core.conversation import (
@@ -31,11 +30,13 @@ from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
 from procos_tui.core.keymap import CONVERSATION
 from procos_tui.core.sanitize import human_size, sanitize_plain
 from procos_tui.core.types import CamundaDetails, InteractionContent, InteractionHeader
+from procos_tui.core.units import whole_parts
 from procos_tui.ui import actions
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.interaction_view import COLUMNS, interaction_cells, pane_title
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import OpenProcess, ShowProcessList
+from procos_tui.ui.rowlist import RowList
 from procos_tui.ui.status import StatusLine
 from procos_tui.ui.textpane import TextPane, match_status
 
@@ -52,6 +53,17 @@ HEAD_CHARS = 64 * 1024
 def _no_row(role: str) -> str:
     return ("(no prompt row: this response has no input before it)" if role == "prompt"
             else "(no response row for this prompt)")
+
+
+class InteractionRows(RowList, inherit_bindings=False):
+    """The interactions as the process list shows rows: # stays in place, → ← page whole
+    columns, so a size or a count is never cut at the edge."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings("InteractionRows", CONVERSATION, {
+        "up": "cursor(-1)", "down": "cursor(1)", "page_up": "page(-1)",
+        "page_down": "page(1)", "first": "first_row", "last": "last_row",
+        "scroll_left": "scroll_left", "scroll_right": "scroll_right",
+    })
 
 
 class ConversationScreen(Screen[None]):
@@ -108,15 +120,13 @@ class ConversationScreen(Screen[None]):
         # Why the last read of this screen's rows failed (a lost connection, a timeout):
         # the panes say so, and R reads again. None when nothing failed.
         self.load_error: str | None = None
+        self._facts: list[str] = []  # the heading's facts after the id, once loaded
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text(f"Process instance {sanitize_plain(self.process_instance_id)} — "
                           "loading…"), id="heading")
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True,
-                                           id="interactions")
-        table.add_columns(*COLUMNS)
-        yield table
+        yield InteractionRows(COLUMNS, id="interactions")
         yield Static(classes="pane-title", id="prompt-title")
         yield TextPane(id="prompt")
         yield Static(classes="pane-title", id="response-title")
@@ -160,6 +170,21 @@ class ConversationScreen(Screen[None]):
         heading.set_class(wrap, "message")
         heading.update(text)
 
+    def _fit_heading(self) -> None:
+        """The facts line: the id, then each fact whole while it fits (a count cut at the
+        edge reads as another count); again at every resize."""
+        if not self._facts:
+            return
+        heading = self._id_text()
+        room = self.query_one("#heading", Static).content_region.width or self.size.width - 2
+        facts = whole_parts(self._facts, room - heading.cell_len - 3)
+        heading.append(f" · {facts}")
+        heading.no_wrap, heading.overflow = True, "ellipsis"  # only a screen narrower than the id
+        self._heading(heading, wrap=False)
+
+    def on_resize(self) -> None:
+        self._fit_heading()
+
     def _cockpit(self) -> str | None:
         template = host(self.app).cockpit_url
         return cockpit_link(template, self.process_instance_id) if template else None
@@ -176,16 +201,10 @@ class ConversationScreen(Screen[None]):
     def _show_interactions(self, interactions: list[Interaction],
                            camunda: CamundaDetails | None) -> None:
         self.interactions = interactions
-        table = self.query_one("#interactions", DataTable)
-        rows = [interaction_cells(n, item) for n, item in enumerate(self.interactions, 1)]
-        # Widths from the cells' own lengths: DataTable's measure is clamped by the shared
-        # console's options, which gave squeezed columns now and then ("11-0" for the time).
-        table.clear(columns=True)
-        for column, label in enumerate(COLUMNS):
-            table.add_column(label, width=max([cell_len(label)]
-                                              + [cell_len(r[column].plain) for r in rows]))
-        for n, cells in enumerate(rows):
-            table.add_row(*cells, key=str(n))
+        table = self.query_one(InteractionRows)
+        table.clear()
+        table.add_rows([(str(n - 1), interaction_cells(n, item))
+                        for n, item in enumerate(self.interactions, 1)])
         pid = sanitize_plain(self.process_instance_id)
         if not self.interactions:
             known = ""
@@ -201,27 +220,27 @@ class ConversationScreen(Screen[None]):
             return
         tokens = sum(i.total_tokens for i in self.interactions)
         count = len(self.interactions)
-        heading = self._id_text()
-        heading.append(f" · {count} interaction{'s' if count != 1 else ''} · {tokens:,} tokens")
+        parts = [f"{count} interaction{'s' if count != 1 else ''}", f"{tokens:,} tokens"]
         if camunda is not None:
             c = camunda
-            heading.append(sanitize_plain(
-                f" · Camunda: {c.process_definition_key or '?'}"
-                f"{' · key ' + c.business_key if c.business_key else ''}"
-                f"{' · ' + c.state if c.state else ''}"))
-        heading.no_wrap, heading.overflow = True, "ellipsis"
-        self._heading(heading, wrap=False)
+            parts.append(sanitize_plain(f"Camunda: {c.process_definition_key or '?'}"))
+            if c.business_key:
+                parts.append(sanitize_plain(f"key {c.business_key}"))
+            if c.state:
+                parts.append(sanitize_plain(c.state))
+        self._facts = parts
+        self._fit_heading()
         start = 0
         if self.focus_row:
             start = next((n for n, i in enumerate(self.interactions) if i.holds(self.focus_row)),
                          0)
-        table.move_cursor(row=start)
+        table.move_cursor(start)
         self.show_interaction(start)
         table.focus()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "interactions" and event.cursor_row != self.index:
-            self.show_interaction(event.cursor_row)
+    def on_row_list_highlighted(self, event: RowList.Highlighted) -> None:
+        if event.row != self.index:
+            self.show_interaction(event.row)
 
     def show_interaction(self, index: int) -> None:
         if not 0 <= index < len(self.interactions):
@@ -499,13 +518,13 @@ class ConversationScreen(Screen[None]):
     def action_step(self, delta: int) -> None:
         target = self.index + delta
         if 0 <= target < len(self.interactions):
-            self.query_one("#interactions", DataTable).move_cursor(row=target)
+            self.query_one(InteractionRows).move_cursor(target)
 
     def action_focus_pane(self, role: str) -> None:
         self.query_one(f"#{role}", TextPane).focus()
 
     def action_focus_interactions(self) -> None:
-        self.query_one("#interactions", DataTable).focus()
+        self.query_one(InteractionRows).focus()
 
     def action_zoom(self) -> None:
         self.refresh_bindings()  # Esc: "Unzoom" while zoomed
