@@ -141,9 +141,11 @@ def build_corpus(rng: random.Random, size: int) -> str:
 
 
 class TextSource:
-    def __init__(self, rng: random.Random, corpus: str) -> None:
+    def __init__(self, rng: random.Random, corpus: str, median_bytes: int = MEDIAN_BYTES
+                 ) -> None:
         self.rng = rng
         self.corpus = corpus
+        self.median_bytes = median_bytes
 
     def take(self, n: int) -> str:
         """n characters of corpus from a random offset, starting on a word boundary."""
@@ -161,7 +163,7 @@ class TextSource:
         return corpus[start:start + n]
 
     def size(self) -> int:
-        return min(CAP_BYTES, int(self.rng.lognormvariate(math.log(MEDIAN_BYTES), SIGMA)))
+        return min(CAP_BYTES, int(self.rng.lognormvariate(math.log(self.median_bytes), SIGMA)))
 
 
 def fake_uuid(rng: random.Random, low: int | None = None) -> str:
@@ -173,9 +175,10 @@ def fake_uuid(rng: random.Random, low: int | None = None) -> str:
 
 
 class Generator:
-    def __init__(self, seed: int, processes: int, huge: int, huge_mb: float) -> None:
+    def __init__(self, seed: int, processes: int, huge: int, huge_mb: float,
+                 median_bytes: int = MEDIAN_BYTES) -> None:
         self.rng = random.Random(seed)
-        self.text = TextSource(self.rng, build_corpus(self.rng, CORPUS_BYTES))
+        self.text = TextSource(self.rng, build_corpus(self.rng, CORPUS_BYTES), median_bytes)
         self.processes = processes
         self.huge = set(self.rng.sample(range(processes), min(huge, processes)))
         self.huge_bytes = int(huge_mb * (1 << 20))
@@ -344,6 +347,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="parallel COPY connections")
     ap.add_argument("--init", action=argparse.BooleanOptionalAction, default=True,
                     help="apply scripts/init-db.sql before loading (default: on)")
+    ap.add_argument("--median-bytes", type=int, default=MEDIAN_BYTES,
+                    help=f"median body size (default {MEDIAN_BYTES}; the 7M-row set uses 500)")
+    ap.add_argument("--search", action=argparse.BooleanOptionalAction, default=True,
+                    help="build the search indexes and word list (--no-search: a set for the "
+                         "triage benchmarks only; `procos-tui init-db` builds them later)")
     args = ap.parse_args(argv)
 
     if args.init:
@@ -355,22 +363,28 @@ def main(argv: list[str] | None = None) -> int:
         defs = drop_gin_indexes(conn)
 
     t0 = time.monotonic()
-    gen = Generator(args.seed, args.processes, args.huge, args.huge_mb)
+    gen = Generator(args.seed, args.processes, args.huge, args.huge_mb, args.median_bytes)
     log(f"corpus ready in {time.monotonic() - t0:.1f}s; loading {args.processes:,} processes")
     load(args.dsn, gen, args.jobs)
     load_secs = time.monotonic() - t0
 
     t1 = time.monotonic()
-    # PostgreSQL before 18 builds a GIN index on one core: build the three side by side.
-    with ThreadPoolExecutor(max_workers=max(1, len(defs))) as pool:
-        for name, secs in pool.map(lambda item: build_index(args.dsn, *item), defs.items()):
-            log(f"  {name} built in {secs:.1f}s")
-    # Recreates whatever is still missing; its optimize_camunda_for_ai() ANALYZEs the tables.
-    apply_init(args.dsn, maintenance=True)
+    if args.search:
+        # PostgreSQL before 18 builds a GIN index on one core: build the three side by side.
+        with ThreadPoolExecutor(max_workers=max(1, len(defs))) as pool:
+            for name, secs in pool.map(lambda item: build_index(args.dsn, *item),
+                                       defs.items()):
+                log(f"  {name} built in {secs:.1f}s")
+        # Recreates whatever is still missing; its optimize_camunda_for_ai() ANALYZEs.
+        apply_init(args.dsn, maintenance=True)
     with psycopg.connect(args.dsn, autocommit=True) as conn:
         t2 = time.monotonic()
-        conn.execute("SELECT procos_ai_refresh_search_words()")
-        log(f"  search word list filled in {time.monotonic() - t2:.1f}s")
+        if args.search:
+            conn.execute("SELECT procos_ai_refresh_search_words()")
+            log(f"  search word list filled in {time.monotonic() - t2:.1f}s")
+        else:
+            conn.execute("ANALYZE procos_ai_context")
+            log(f"  no search indexes ({', '.join(defs)}) nor word list: a triage-only set")
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         db_size = (size.fetchone() or ("?",))[0]
     index_secs = time.monotonic() - t1

@@ -25,6 +25,7 @@ from psycopg.rows import class_row
 
 from procos_tui.core.triage import StatsBy, StatsWindow
 from procos_tui.core.types import ProcessFilter, ProcessSort, SortKey
+from procos_tui.db.connect import session_options
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import registry as registry_sql
 from procos_tui.db.queries import triage as triage_sql
@@ -79,7 +80,9 @@ async def readers(dsn: str, window: StatsWindow, label: str) -> None:
     session = BrowseSession(Target(dsn, "benchmark"), statement_timeout_ms=600_000)
     await session.open()
     try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
+        # With the app's own session settings (jit off among them), as the wall times have.
+        with psycopg.connect(dsn, autocommit=True,
+                             options=session_options(True, 600_000)) as conn:
             for key in SortKey:
                 sort = ProcessSort(key)
 

@@ -46,8 +46,10 @@ def session_options(read_only: bool, statement_timeout_ms: int, lock_timeout_ms:
     SET session on to other clients (a read-only default would then break ProcOS's own
     writes), whereas it refuses startup options outright.
     """
+    # jit=off: our statements are short reads whose cost the planner overestimates (a
+    # sorted page with 50,000 rows not rolled up: 4.4 s of JIT compiling for 0.55 s of work).
     settings = [f"statement_timeout={int(statement_timeout_ms)}", "DateStyle=ISO,MDY",
-                "IntervalStyle=postgres"]
+                "IntervalStyle=postgres", "jit=off"]
     if read_only:
         settings += ["default_transaction_read_only=on",
                      "idle_in_transaction_session_timeout=60000"]
