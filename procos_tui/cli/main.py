@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_backup_parser(sub, _connection_options)
     add_triage_parsers(sub, _connection_options)
+    from procos_tui.cli.compare import add_diff_parser
+
+    add_diff_parser(sub, _connection_options)
     return parser
 
 
@@ -146,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from procos_tui.cli.triage import cmd_processes
 
             return cmd_processes(args, _target(args))
+        if args.command == "diff":
+            from procos_tui.cli.compare import cmd_diff
+
+            return cmd_diff(args, _target(args))
         if args.command == "stats":
             from procos_tui.cli.triage import cmd_stats
 
