@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     from procos_tui.cli.compare import add_diff_parser
 
     add_diff_parser(sub, _connection_options)
+    from procos_tui.cli.tail import add_tail_parser
+
+    add_tail_parser(sub, _connection_options)
     return parser
 
 
@@ -149,6 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from procos_tui.cli.triage import cmd_processes
 
             return cmd_processes(args, _target(args))
+        if args.command == "tail":
+            from procos_tui.cli.tail import cmd_tail
+
+            return cmd_tail(args, _target(args))
         if args.command == "diff":
             from procos_tui.cli.compare import cmd_diff
 

@@ -32,7 +32,7 @@ def test_diff_exit_codes_terminal_form_and_exact_json(fresh: str) -> None:
         a = _insert(conn, BODY_A, {"prompt_tokens": 10, "completion_tokens": 5})
         b = _insert(conn, BODY_B, {"prompt_tokens": 10, "completion_tokens": 7,
                                    "total_tokens": 17})
-        stored = dict(conn.execute("SELECT id::text, content_data::text FROM "
+        stored: dict[str, str] = dict(conn.execute("SELECT id::text, content_data::text FROM "
                                    "procos_ai_context").fetchall())
     done = run("diff", a, b, "--dsn", fresh, "--context", "1")
     assert done.returncode == 1, done.stderr

@@ -1,0 +1,96 @@
+"""Follow procos_ai_context as rows are stored (`procos-tui tail`): polling by key, never a
+trigger or LISTEN in ProcOS's write path; a lost connection resumes where it was.
+
+A row is read once its transaction has committed, and created_at is the time its transaction
+began: a row can commit after a later one. Each poll re-reads the last OVERLAP of time and
+skips the ids already printed, so such a row is still printed (once), up to OVERLAP late.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from procos_tui.db.conninfo import Target
+from procos_tui.db.queries import tail as tail_sql
+from procos_tui.db.rows import fetch_all, fetch_one
+
+OVERLAP = timedelta(seconds=30)
+BATCH = 1000
+# Polls while rows arrive, then slower while none do; never above the 2 s the issue allows.
+FAST_POLL_S, SLOW_POLL_S = 0.25, 2.0
+RECONNECT_MAX_S = 10.0
+
+
+@dataclass
+class TailFilter:
+    process: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    context_type: str | None = None
+    activity: str | None = None
+
+
+@dataclass
+class TailPosition:
+    """Where the walk is: the newest key printed, the ids printed within OVERLAP of it, and
+    the earliest time asked for (--since, or the start)."""
+
+    floor: datetime
+    at: datetime
+    seen: dict[str, datetime] = field(default_factory=dict)
+
+    def take(self, row: dict[str, Any]) -> None:
+        self.seen[row["id"]] = row["key_at"]
+        self.at = max(self.at, row["key_at"])
+        if len(self.seen) > 4 * BATCH:
+            edge = self.at - OVERLAP
+            self.seen = {k: v for k, v in self.seen.items() if v >= edge}
+
+    def params(self) -> dict[str, Any]:
+        edge = max(self.floor, self.at - OVERLAP)
+        return {"from_at": edge, "seen": [k for k, v in self.seen.items() if v >= edge]}
+
+
+def follow(target: Target, flt: TailFilter, bodies: bool, on_notice: Callable[[str], None],
+           since: datetime | None = None, sleep: Callable[[float], None] = time.sleep
+           ) -> Iterator[dict[str, Any]]:
+    """Rows as they are stored, oldest first, until the caller stops (Ctrl+C). The first
+    connection failing raises ConnectionFailed; a later loss is retried, with notices."""
+    import psycopg
+
+    from procos_tui.core.errors import ConnectionFailed
+    from procos_tui.db.connect import connect_sync, one_line
+
+    position: TailPosition | None = None
+    wait, backoff = FAST_POLL_S, 1.0
+    while True:
+        try:
+            with connect_sync(target, read_only=True) as conn:
+                if position is None:
+                    now = fetch_one(conn, tail_sql.SERVER_NOW)
+                    assert now is not None
+                    start = since or now["now"]
+                    position = TailPosition(start, start)
+                elif backoff > 1.0:
+                    on_notice("reconnected: going on after the last row printed")
+                backoff = 1.0
+                while True:
+                    rows = fetch_all(conn, tail_sql.TAIL_ROWS, {
+                        **position.params(), "bodies": bodies, "batch": BATCH, **vars(flt)})
+                    for row in rows:
+                        position.take(row)
+                        yield row
+                    if len(rows) == BATCH:
+                        continue  # behind: read on at once
+                    wait = FAST_POLL_S if rows else min(SLOW_POLL_S, wait * 2)
+                    sleep(wait)
+        except (psycopg.OperationalError, ConnectionFailed) as exc:
+            if position is None:
+                raise
+            on_notice(f"connection lost ({one_line(exc)}); reconnecting in {backoff:.0f} s")
+            sleep(backoff)
+            backoff = min(RECONNECT_MAX_S, backoff * 2)
