@@ -2,8 +2,9 @@
 trigger or LISTEN in ProcOS's write path; a lost connection resumes where it was.
 
 A row is read once its transaction has committed, and created_at is the time its transaction
-began: a row can commit after a later one. Each poll re-reads the last OVERLAP of time and
-skips the ids already printed, so such a row is still printed (once), up to OVERLAP late.
+began: a row can commit after a later one, behind the walk. When caught up, each poll counts
+the rows in the last OVERLAP behind the position and, if there are more than it printed
+there, reads the missing ones: such a row is still printed (once), up to OVERLAP late.
 """
 
 from __future__ import annotations
@@ -36,23 +37,29 @@ class TailFilter:
 
 @dataclass
 class TailPosition:
-    """Where the walk is: the newest key printed, the ids printed within OVERLAP of it, and
-    the earliest time asked for (--since, or the start)."""
+    """Where the walk is: the last row printed (its key and id), the rows printed within
+    OVERLAP behind it, and the earliest time asked for (--since, or the start)."""
 
     floor: datetime
     at: datetime
+    last_id: str = "00000000-0000-0000-0000-000000000000"
     seen: dict[str, datetime] = field(default_factory=dict)
 
     def take(self, row: dict[str, Any]) -> None:
         self.seen[row["id"]] = row["key_at"]
-        self.at = max(self.at, row["key_at"])
-        if len(self.seen) > 4 * BATCH:
-            edge = self.at - OVERLAP
-            self.seen = {k: v for k, v in self.seen.items() if v >= edge}
+        if (row["key_at"], row["id"]) > (self.at, self.last_id):
+            self.at, self.last_id = row["key_at"], row["id"]
+
+    @property
+    def edge(self) -> datetime:
+        return max(self.floor, self.at - OVERLAP)
+
+    def prune(self) -> None:
+        edge = self.edge
+        self.seen = {k: v for k, v in self.seen.items() if v >= edge}
 
     def params(self) -> dict[str, Any]:
-        edge = max(self.floor, self.at - OVERLAP)
-        return {"from_at": edge, "seen": [k for k, v in self.seen.items() if v >= edge]}
+        return {"at": self.at, "last_id": self.last_id, "edge": self.edge}
 
 
 def follow(target: Target, flt: TailFilter, bodies: bool, on_notice: Callable[[str], None],
@@ -79,13 +86,24 @@ def follow(target: Target, flt: TailFilter, bodies: bool, on_notice: Callable[[s
                     on_notice("reconnected: going on after the last row printed")
                 backoff = 1.0
                 while True:
-                    rows = fetch_all(conn, tail_sql.TAIL_ROWS, {
-                        **position.params(), "bodies": bodies, "batch": BATCH, **vars(flt)})
+                    common = {"bodies": bodies, **vars(flt)}
+                    rows = fetch_all(conn, tail_sql.TAIL_AFTER,
+                                     {**position.params(), **common, "batch": BATCH})
                     for row in rows:
                         position.take(row)
                         yield row
                     if len(rows) == BATCH:
-                        continue  # behind: read on at once
+                        continue  # behind: read on at once, the late rows after
+                    position.prune()
+                    counted = fetch_one(conn, tail_sql.WINDOW_COUNT,
+                                        {**position.params(), **common})
+                    if counted is not None and counted["rows"] > len(position.seen):
+                        late = fetch_all(conn, tail_sql.TAIL_LATE, {
+                            **position.params(), **common, "seen": list(position.seen)})
+                        for row in late:
+                            position.take(row)
+                            yield row
+                        rows += late
                     wait = FAST_POLL_S if rows else min(SLOW_POLL_S, wait * 2)
                     sleep(wait)
         except (psycopg.OperationalError, ConnectionFailed) as exc:
