@@ -198,3 +198,15 @@ def test_roundtrip_refused_on_a_standby(standby: str) -> None:
     assert done.stderr.strip().splitlines() == [
         "procos-tui: the server is a standby (in recovery): the round trip writes and rolls "
         "back rows, run it against the primary"]
+
+
+def test_health_analyze_refused_on_a_standby(standby: str) -> None:
+    """The Health screen's `a` on a replica: one line naming the standby, nothing tried."""
+    import asyncio
+
+    from procos_tui.core.registry import WritesRefused
+    from procos_tui.db.conninfo import Target
+    from procos_tui.db.gateway import Gateway
+
+    with pytest.raises(WritesRefused, match="ANALYZE refused: it is a read-only replica"):
+        asyncio.run(Gateway(Target(standby, "standby")).analyze_tables())
