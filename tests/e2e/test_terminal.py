@@ -196,8 +196,11 @@ def test_catalog_names_never_reach_the_terminal_from_the_health_screen(fresh: st
     tmux("new-session", "-d", "-s", "app", "-x", "200", "-y", "50", command)
     tmux.wait_for(lambda s: "process instances" in s)
     tmux("send-keys", "-t", "app", "h")
-    tmux.wait_for(lambda s: "unused indexes" in s, timeout=40)
-    _acted_on_nothing(tmux, "app", "unused indexes")
+    tmux.wait_for(lambda s: "1 finding(s)" in s, timeout=40)
+    _acted_on_nothing(tmux, "app", "1 finding(s)")
+    tmux("send-keys", "-t", "app", "BTab")  # the tables list: its detail names the indexes
+    tmux.wait_for(lambda s: "unused since the statistics" in s, timeout=20)
+    _acted_on_nothing(tmux, "app", "unused since the statistics")
     tmux("send-keys", "-t", "app", "q")
 
 
