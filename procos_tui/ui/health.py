@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -34,6 +36,17 @@ PREFIX = "procos_ai_"
 
 def _names(names: list[str]) -> str:
     return ", ".join(sanitize_plain(name) for name in names)
+
+
+def _fill(table: DataTable[Text], columns: tuple[str, ...], rows: Sequence[tuple[Text, ...]]
+          ) -> None:
+    """Rows, with each column as wide as its widest cell: DataTable's own measure is clamped
+    by the shared console's options and squeezed columns now and then."""
+    table.clear(columns=True)
+    for i, label in enumerate(columns):
+        table.add_column(label, width=max([cell_len(label)] + [r[i].cell_len for r in rows]))
+    for cells in rows:
+        table.add_row(*cells)
 
 
 def _short(table: str) -> str:
@@ -102,13 +115,11 @@ class HealthScreen(Screen[None]):
         self.stats = report.stats
         self.missing_indexes = list(report.stats.camunda_indexes_missing)
         table = self.query_one("#findings", DataTable)
-        table.clear()
         # No findings: the tables and their detail get the rows the empty list would take.
         table.display = bool(report.findings)
         self.set_class(not report.findings, "-clean")
-        for finding in report.findings:
-            table.add_row(Text(finding.kind.value), Text(clip(finding.subject, 44)),
-                          Text(clip(finding.detail, 90)))
+        _fill(table, COLUMNS, [(Text(f.kind.value), Text(clip(f.subject, 44)),
+                                Text(clip(f.detail, 90))) for f in report.findings])
         self._show_tables(report.stats)
         # One line, clipped visibly: the findings and the tables below carry the details.
         summary = Text(no_wrap=True, overflow="ellipsis")
@@ -135,16 +146,16 @@ class HealthScreen(Screen[None]):
         """Per AI table: size, rows, dead tuples, last (auto)vacuum and analyse, and what it
         needs by autovacuum's own thresholds. Catalog names are sanitised like stored text."""
         now = datetime.now(UTC)
-        tables = self.query_one("#tables", DataTable)
-        tables.clear()
+        rows = []
         for t in stats.tables:
             need = t.advice().action
-            rows = "?" if t.rows_estimate is None else f"{t.rows_estimate:,}"
-            tables.add_row(
+            count = "?" if t.rows_estimate is None else f"{t.rows_estimate:,}"
+            rows.append((
                 Text(sanitize_plain(_short(t.table))), Text(human_size(t.bytes), justify="right"),
-                Text(rows, justify="right"), Text(t.dead_text, justify="right"),
+                Text(count, justify="right"), Text(t.dead_text, justify="right"),
                 Text(ago(t.last_vacuumed, now, "")), Text(ago(t.last_analyzed, now, "")),
-                Text(need, style="green" if need == "ok" else "bold yellow"))
+                Text(need, style="green" if need == "ok" else "bold yellow")))
+        _fill(self.query_one("#tables", DataTable), TABLE_COLUMNS, rows)
 
     def _detail(self, row: int) -> None:
         if not 0 <= row < len(self.findings):

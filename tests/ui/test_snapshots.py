@@ -194,3 +194,35 @@ def test_help_over_the_process_list(snap_db: str, snap_compare: SnapCompare,
         await pilot.pause(0.2)
 
     assert snap_compare(_app(snap_db), terminal_size=size, run_before=help_shown)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_health_screen(snap_db: str, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """The module's database is a clone with 12 rows: never analysed nor vacuumed (autovacuum
+    waits for 50), so the tables' ages read "never" and the picture holds still."""
+    from procos_tui.ui.health import HealthScreen
+
+    async def health(pilot: Pilot[None]) -> None:
+        await _list_loaded(pilot)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HealthScreen)
+                       and pilot.app.screen.stats is not None)
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(snap_db), terminal_size=size, run_before=health)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_model_form(snap_db: str, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    from procos_tui.ui.model_form import ModelForm
+
+    async def form(pilot: Pilot[None]) -> None:
+        await _list_loaded(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "models · sorted by" in str(
+            pilot.app.screen.query_one("#summary").render()))
+        await pilot.press("down", "e")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ModelForm))
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(snap_db), terminal_size=size, run_before=form)
