@@ -316,6 +316,9 @@ async def test_a_hit_opens_over_the_search_and_each_esc_goes_back_one_screen(
                        and app.screen.process_instance_id == PID)
         assert [type(s) for s in app.screen_stack[1:]] == [ProcessesScreen,
                                                           ConversationScreen]
+        # Back on a screen that was below: keys reach it once its focus is restored.
+        await wait_for(pilot, lambda: app.focused is not None
+                       and app.focused.screen is app.screen)
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
         app.post_message(OpenProcess("conv-huge"))
