@@ -33,7 +33,12 @@ from procos_tui.core.types import CamundaDetails, InteractionContent, Interactio
 from procos_tui.core.units import whole_parts
 from procos_tui.ui import actions
 from procos_tui.ui.gateway_access import host
-from procos_tui.ui.interaction_view import COLUMNS, interaction_cells, pane_title
+from procos_tui.ui.interaction_view import (
+    COLUMNS,
+    InteractionRows,
+    interaction_cells,
+    pane_title,
+)
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import OpenProcess, ShowProcessList
 from procos_tui.ui.rowlist import RowList
@@ -53,17 +58,6 @@ HEAD_CHARS = 64 * 1024
 def _no_row(role: str) -> str:
     return ("(no prompt row: this response has no input before it)" if role == "prompt"
             else "(no response row for this prompt)")
-
-
-class InteractionRows(RowList, inherit_bindings=False):
-    """The interactions as the process list shows rows: # stays in place, → ← page whole
-    columns, so a size or a count is never cut at the edge."""
-
-    BINDINGS: ClassVar[list[BindingType]] = bindings("InteractionRows", CONVERSATION, {
-        "up": "cursor(-1)", "down": "cursor(1)", "page_up": "page(-1)",
-        "page_down": "page(1)", "first": "first_row", "last": "last_row",
-        "scroll_left": "scroll_left", "scroll_right": "scroll_right",
-    })
 
 
 class ConversationScreen(Screen[None]):

@@ -1,16 +1,22 @@
-"""How one interaction reads in the conversation screen: its list row and its panes' titles.
+"""How interactions read in the conversation screen: the list of them, a row, the panes' titles.
 
 Every stored value here (activity, task, model, context type) goes through the sanitiser.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
+from textual.binding import BindingType
 
 from procos_tui.core.conversation import Interaction, ViewMode, token_summary
+from procos_tui.core.keymap import CONVERSATION
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
 from procos_tui.core.types import InteractionHeader
 from procos_tui.core.units import format_seconds
+from procos_tui.ui.keys import bindings
+from procos_tui.ui.rowlist import RowList, moves
 
 COLUMNS = ("#", "Time", "Activity", "Model", "Tokens", "Latency", "Sizes in → out", "Task")
 
@@ -77,3 +83,11 @@ def pane_title(role: str, row: InteractionHeader | None, mode: ViewMode, note: s
         text.append(f"  ({note})", style="dim")
     text.no_wrap, text.overflow = True, "ellipsis"
     return text
+
+
+class InteractionRows(RowList, inherit_bindings=False):
+    """The interactions as the process list shows rows: # stays in place, → ← page whole
+    columns, so a size or a count is never cut at the edge."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings("InteractionRows", CONVERSATION,
+                                                     moves(CONVERSATION))

@@ -28,7 +28,7 @@ from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.model_form import ModelForm, conflict_body, preview_body
-from procos_tui.ui.rowlist import RowList
+from procos_tui.ui.rowlist import RowList, moves
 from procos_tui.ui.status import StatusLine
 
 # One write, given the gateway: what it returns is the row to select afterwards (None: none).
@@ -61,11 +61,7 @@ def model_cells(row: ModelRow) -> tuple[Text, ...]:
 class ModelRows(RowList, inherit_bindings=False):
     """The registry as the process list shows rows: no column ever cut at the edge."""
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings("ModelRows", MODELS, {
-        "up": "cursor(-1)", "down": "cursor(1)", "page_up": "page(-1)",
-        "list_page_down": "page(1)", "first": "first_row", "last": "last_row",
-        "scroll_left": "scroll_left", "scroll_right": "scroll_right", "open": "open",
-    })
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ModelRows", MODELS, moves(MODELS))
 
 
 def _cost_cell(row: ModelRow) -> Text:

@@ -27,20 +27,32 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from procos_tui.core import keymap
 from procos_tui.core.keymap import PROCESS_LIST
 from procos_tui.ui.keys import bindings
 
 _GAP = 2
 
+# The list's actions by keymap name. A screen's own list binds those its context has:
+# `bindings(name, CONTEXT, moves(CONTEXT))`, with inherit_bindings=False.
+MOVES = {
+    "up": "cursor(-1)", "down": "cursor(1)", "page_up": "page(-1)", "page_down": "page(1)",
+    "list_page_down": "page(1)", "first": "first_row", "last": "last_row", "open": "open",
+    "scroll_left": "scroll_left", "scroll_right": "scroll_right",
+}
+
+
+def moves(context: str) -> dict[str, str]:
+    """MOVES that the keymap gives `context` (the models' Space is theirs, not Page down)."""
+    actions = keymap.by_name(keymap.DEFAULTS)
+    return {name: method for name, method in MOVES.items() if context in actions[name].where}
+
 
 class RowList(ScrollView, can_focus=True):
     """Rows of cells (already sanitised Text) under a header; Enter or a second click opens."""
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings("RowList", PROCESS_LIST, {
-        "up": "cursor(-1)", "down": "cursor(1)", "page_up": "page(-1)",
-        "page_down": "page(1)", "first": "first_row", "last": "last_row", "open": "open",
-        "scroll_left": "scroll_left", "scroll_right": "scroll_right",
-    })
+    BINDINGS: ClassVar[list[BindingType]] = bindings("RowList", PROCESS_LIST,
+                                                     moves(PROCESS_LIST))
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "row-list--header", "row-list--cursor", "row-list--stripe"}
     DEFAULT_CSS = """

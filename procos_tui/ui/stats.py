@@ -26,7 +26,7 @@ from procos_tui.core.units import compact_count, format_seconds
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import ShowProcessList
-from procos_tui.ui.rowlist import RowList
+from procos_tui.ui.rowlist import RowList, moves
 from procos_tui.ui.status import StatusLine
 
 # The windows + and - step through; the default is the issue's "last 7 days".
@@ -143,11 +143,7 @@ def buckets(report: StatsReport) -> list[tuple[datetime, int, float | None]]:
 class StatsRows(RowList):
     """The process list's widget with the Stats screen's keys (the same moves, its context)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings("StatsRows", STATS, {
-        "up": "cursor(-1)", "down": "cursor(1)", "page_up": "page(-1)",
-        "page_down": "page(1)", "first": "first_row", "last": "last_row",
-        "scroll_left": "scroll_left", "scroll_right": "scroll_right",
-    })
+    BINDINGS: ClassVar[list[BindingType]] = bindings("StatsRows", STATS, moves(STATS))
 
 
 class StatsScreen(Screen[None]):

@@ -11,6 +11,7 @@ import pytest
 from procos_tui.db.health import run_check
 from procos_tui.db.queries.health import MAINTAINED_TABLES
 from tests.cli import run
+from tests.pgstats import flush_stats, leave_dead_tuples
 
 pytestmark = pytest.mark.db
 
@@ -173,24 +174,11 @@ def test_a_word_list_left_behind_is_a_finding_until_refreshed(
     assert kinds(fresh) == []
 
 
-def _flush_stats(conn: psycopg.Connection[tuple[object, ...]]) -> None:
-    # The cumulative statistics reach pg_stat_* when a backend flushes them (PostgreSQL 15
-    # and later: at once on request).
-    if conn.info.server_version >= 150000:
-        conn.execute("SELECT pg_stat_force_next_flush()")
-    conn.execute("SELECT pg_stat_clear_snapshot()")
-
-
 def test_maintenance_numbers_are_the_servers_and_the_advice_follows_them(fresh: str) -> None:
     from procos_tui.core.health import TableStats
 
     with psycopg.connect(fresh, autocommit=True) as conn:
-        conn.execute("ALTER TABLE procos_ai_context SET (autovacuum_enabled = off)")
-        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type, "
-                     "content_data, content_text) SELECT 'm-' || n, 'input', '{}', 'x' "
-                     "FROM generate_series(1, 400) AS n")
-        conn.execute("DELETE FROM procos_ai_context WHERE process_instance_id <> 'm-1'")
-        _flush_stats(conn)
+        leave_dead_tuples(conn)
     with psycopg.connect(fresh, autocommit=True) as conn:
         stats = {t.table: t for t in run_check(conn).stats.tables}
         server = conn.execute(
@@ -251,7 +239,7 @@ def test_analyze_refreshes_the_statistics_and_says_what_the_server_refused(fresh
         asyncio.run(Gateway(Target(fresh, "t"), read_only=True).analyze_tables())
     assert asyncio.run(Gateway(Target(fresh, "t")).analyze_tables()) == []
     with psycopg.connect(fresh, autocommit=True) as conn:
-        _flush_stats(conn)
+        flush_stats(conn)
         after: dict[str, datetime] = dict(conn.execute(
             "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname = ANY(%s)",
             (list(MAINTAINED_TABLES),)).fetchall())

@@ -11,6 +11,7 @@ from procos_tui.ui.conversation import ConversationScreen
 from procos_tui.ui.cut_view import CutScreen
 from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.health import HealthScreen
+from tests.pgstats import leave_dead_tuples
 from tests.screen import AppFactory, screen_text, wait_for
 
 pytestmark = pytest.mark.db
@@ -76,12 +77,7 @@ async def test_health_screen_shows_the_cut_and_creates_missing_indexes(
 async def test_health_screen_shows_maintenance_and_analyses_after_asking(
         fresh: str, procos_app: AppFactory) -> None:
     with psycopg.connect(fresh, autocommit=True) as conn:
-        conn.execute("ALTER TABLE procos_ai_context SET (autovacuum_enabled = off)")
-        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type, "
-                     "content_data, content_text) SELECT 'm-' || n, 'input', '{}', 'x' "
-                     "FROM generate_series(1, 400) AS n")
-        conn.execute("DELETE FROM procos_ai_context WHERE process_instance_id <> 'm-1'")
-        conn.execute("SELECT pg_stat_force_next_flush()")
+        leave_dead_tuples(conn)
     app = procos_app(fresh)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "process instance" in screen_text(app))

@@ -5,6 +5,8 @@ Column aliases are the names db/health.py and db/truncation.py read the rows by.
 
 from __future__ import annotations
 
+from procos_tui.db.queries import metrics as metrics_sql
+
 # --- truncation detective: Camunda copies of AI values ------------------------------------------
 
 CAMUNDA_HAS_HISTORY = "SELECT to_regclass('act_hi_varinst') IS NOT NULL AS has_history"
@@ -153,16 +155,9 @@ LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
 ORDER BY t.n
 """
 
-# Every index on those tables (ours and any a DBA added), and init-db.sql's Camunda ones;
-# an invalid one (a failed CREATE INDEX CONCURRENTLY) is kept up on every write, never read.
-INDEX_USAGE = """
-SELECT s.relname AS table_name, s.indexrelname AS index_name, s.idx_scan AS scans,
-       pg_relation_size(s.indexrelid) AS bytes, i.indisvalid AS valid
-FROM pg_stat_user_indexes AS s JOIN pg_index AS i ON i.indexrelid = s.indexrelid
-WHERE s.relid = ANY (SELECT to_regclass(n) FROM unnest(%(tables)s::text[]) AS n)
-   OR s.indexrelname IN ('idx_act_ru_variable_name_text', 'idx_act_hi_varinst_proc_inst_ai')
-ORDER BY 1, 2
-"""
+# Every index on those tables (ours and any a DBA added), and init-db.sql's Camunda ones:
+# the statement `check --format openmetrics` reads too.
+INDEX_USAGE = metrics_sql.INDEX_METRICS
 
 # ANALYZE of the maintained tables that exist (names from MAINTAINED_TABLES, never input).
 ANALYZE_TABLE = "ANALYZE {table}"

@@ -23,7 +23,8 @@ LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
 ORDER BY 1
 """
 
-# Every index on the AI tables (ours, and any a DBA added), and init-db.sql's Camunda ones.
+# Every index on the tables named (ours, and any a DBA added), and init-db.sql's Camunda ones;
+# an invalid one (a failed CREATE INDEX CONCURRENTLY) is kept up on every write, never read.
 INDEX_METRICS = """
 SELECT s.relname AS table_name, s.indexrelname AS index_name, s.idx_scan AS scans,
        pg_relation_size(s.indexrelid) AS bytes, i.indisvalid AS valid
