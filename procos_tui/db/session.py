@@ -404,8 +404,9 @@ class BrowseSession:
     @staticmethod
     async def _partials(conn: psycopg.AsyncConnection[Any], since: Any, until: Any,
                         by: StatsBy, state: triage_sql.RollupState,
-                        with_latency: bool = True) -> list[dict[str, Any]]:
-        query, params = triage_sql.stats(since, until, by, state, with_latency)
+                        with_latency: bool = True, series_by: StatsBy | None = None
+                        ) -> list[dict[str, Any]]:
+        query, params = triage_sql.stats(since, until, by, state, with_latency, series_by)
         cur = conn.cursor(row_factory=dict_row)
         return await (await cur.execute(query, params)).fetchall()
 
@@ -417,10 +418,11 @@ class BrowseSession:
         async def op(conn: psycopg.AsyncConnection[Any]
                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             state = await self._rollup_state(conn)
-            rows = await self._partials(conn, window.since, window.until, by, state)
-            series = (rows if series_by is by else  # the chart shows tokens and cost only
-                      await self._partials(conn, window.since, window.until, series_by, state,
-                                           with_latency=False))
+            # One statement for the table and the chart: the live rows are read once.
+            both = await self._partials(conn, window.since, window.until, by, state,
+                                        series_by=series_by)
+            rows = [r for r in both if not r["series"]]
+            series = [r for r in both if r["series"]] if series_by is not by else rows
             return rows, series
 
         rows, series = await self._run(op)

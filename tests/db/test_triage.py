@@ -284,6 +284,19 @@ def check_stats(conninfo: str, window: StatsWindow) -> None:
                                 or want < latency.BASE_S, (key, got_p, want)
                 total_rows = sum(len(m) for m in groups.values())
                 assert report.total.rows == total_rows
+                # the chart, read in the same statement as the table: tokens, calls, cost per step
+                chart_by = StatsBy.HOUR if report.series_step <= timedelta(hours=1) \
+                    else StatsBy.DAY
+                points: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+                for members in groups.values():
+                    for m in members:
+                        points[group_of(m, chart_by, definitions)[0]].append(m)
+                assert [(p.at, p.total_tokens, p.calls, p.cost) for p in report.series] == [
+                    (at, sum(m["tot"] for m in points[at]),
+                     sum(m["context_type"] == "output" for m in points[at]),
+                     sum((m["cost"] for m in points[at] if m["cost"] is not None), Decimal(0))
+                     if any(m["cost"] is not None for m in points[at]) else None)
+                    for at in sorted(points)], by
         finally:
             await gateway.close()
 

@@ -522,35 +522,39 @@ _GROUPS: dict[StatsBy, tuple[str, str]] = {
 }
 
 # Per (group, provider, model): sums, a latency histogram, and the cost (linear in the tokens
-# of split rows, so pricing the sums prices every row). Columns: core.triage.Partial's fields.
-_STATS = """
-WITH {enriched},
-parts AS (
+# of split rows, so pricing the sums prices every row). Columns: core.triage.Partial's fields,
+# and `series`: false for the report's grouping, true for the chart's (one statement reads
+# the live rows once for both).
+_ROLLED_PART = """
     SELECT {u_group}, u.ai_provider, u.model_used,
            sum(u.row_count) AS rows, sum(u.calls) AS calls, sum(u.split_rows) AS split_rows,
            sum(u.input_tokens) AS input_tokens, sum(u.output_tokens) AS output_tokens,
            sum(u.total_tokens) AS total_tokens, sum(u.unsplit_calls) AS unsplit_calls,
            sum(u.bytes) AS bytes, sum(u.cut_outputs) AS cut_outputs,
            max(u.max_latency_s) AS max_latency_s, {u_hist} AS hist,
-           max(u.last_at) AS last_at, false AS live
+           max(u.last_at) AS last_at, false AS live, {series} AS series
     FROM procos_ai_usage_rollup AS u
     WHERE {rolled}
-    GROUP BY 1, 2, 3, 4
-    UNION ALL
+    GROUP BY 1, 2, 3, 4"""
+_LIVE_PART = """
     SELECT {e_group}, e.ai_provider, e.model_used,
            count(*), count(*) FILTER (WHERE e.is_call), count(e.inp),
            coalesce(sum(e.inp), 0), coalesce(sum(e.outp), 0), sum(e.tot),
            count(*) FILTER (WHERE e.is_call AND e.inp IS NULL), sum(e.bytes),
            count(*) FILTER (WHERE e.cut), max(e.latency_s),
            {e_hist}, max(e.created_at),
-           true
+           true, {series}
     FROM enriched AS e
-    GROUP BY 1, 2, 3, 4
+    GROUP BY 1, 2, 3, 4"""
+_STATS = """
+WITH {enriched},
+parts AS ({parts}
 )
 SELECT parts.grp, {grp_at} AS grp_at, parts.ai_provider, parts.model_used, parts.rows,
        parts.calls, parts.split_rows, parts.input_tokens, parts.output_tokens,
        parts.total_tokens, parts.unsplit_calls, parts.bytes, parts.cut_outputs,
-       parts.max_latency_s, parts.hist, {last_at} AS last_at, parts.live, p.currency,
+       parts.max_latency_s, parts.hist, {last_at} AS last_at, parts.live, parts.series,
+       p.currency,
        CASE WHEN p.provider IS NOT NULL AND parts.split_rows > 0
             THEN parts.input_tokens * p.input_per_million * 0.000001
                  + parts.output_tokens * p.output_per_million * 0.000001 END AS cost,
@@ -569,11 +573,13 @@ def _hour_ceil(at: datetime) -> datetime:
 
 
 def stats(since: datetime | None, until: datetime | None, by: StatsBy, state: RollupState,
-          with_latency: bool = True) -> tuple[sql.SQL, dict[str, Any]]:
+          with_latency: bool = True, series_by: StatsBy | None = None
+          ) -> tuple[sql.SQL, dict[str, Any]]:
     """Stats of [since, until) (None, None: every row, undated ones too) grouped by `by`:
     whole hours from the hourly rollup, the rest (the window's ragged ends, rows after the
     position) from the rows themselves. Without latency: no histograms (the maximum stays),
-    which is most of the work over a long span."""
+    which is most of the work over a long span. With `series_by` (another grouping than
+    `by`), the same statement also returns the chart's rows (series true, no histograms)."""
     params: dict[str, Any] = {"pos_at": state.read_at, "pos_id": state.read_id}
     key = KEY.format(t="c")
     if since is None or until is None:
@@ -594,13 +600,21 @@ def stats(since: datetime | None, until: datetime | None, by: StatsBy, state: Ro
         else:
             rolled = "false"
             ranges = (f"{key} >= %(since)s AND {key} < %(until)s",)
-    u_group, e_group = _GROUPS[by]
-    text = _STATS.format(enriched=enriched(ranges, state.has_camunda), rolled=rolled,
-                         u_group=_aliased(u_group), e_group=_aliased(e_group),
-                         u_hist="procos_ai_hist_sum(u.latency_hist)" if with_latency
-                         else "'{}'::int[]",
-                         e_hist="procos_ai_latency_hist(procos_ai_latency_bucket(e.latency_s))"
-                         if with_latency else "'{}'::int[]",
+    groupings = [(by, with_latency, "false")]
+    if series_by is not None and series_by is not by:
+        groupings.append((series_by, False, "true"))
+    parts = []
+    for group_by, latency, series in groupings:
+        u_group, e_group = _GROUPS[group_by]
+        parts.append(_ROLLED_PART.format(
+            u_group=_aliased(u_group), rolled=rolled, series=series,
+            u_hist="procos_ai_hist_sum(u.latency_hist)" if latency else "'{}'::int[]"))
+        parts.append(_LIVE_PART.format(
+            e_group=_aliased(e_group), series=series,
+            e_hist="procos_ai_latency_hist(procos_ai_latency_bucket(e.latency_s))"
+            if latency else "'{}'::int[]"))
+    text = _STATS.format(enriched=enriched(ranges, state.has_camunda),
+                         parts="\n    UNION ALL".join(parts),
                          grp_at=shown_time("parts.grp_at"), last_at=shown_time("parts.last_at"))
     return sql.SQL(text), params  # fixed fragments only
 
