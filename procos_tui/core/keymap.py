@@ -97,7 +97,9 @@ DEFAULTS: tuple[Action, ...] = (
     _a("palette", "ctrl+p", "Commands", GLOBAL, show=False, fixed=True,
        help="command palette (every action here, themes)"),
     _a("next_field", "tab", "Next pane", GLOBAL, show=False, fixed=True,
-       help="focus the next list, pane or field (Shift+Tab: the one before)"),
+       help="focus the next list, pane or field"),
+    _a("previous_field", "shift+tab", "Previous pane", GLOBAL, show=False, fixed=True,
+       help="focus the list, pane or field before"),
     # Esc: back, or close the innermost thing; the footer says which.
     _a("back", "escape", "Back", PROCESS_LIST, CONVERSATION, SEARCH, MODELS, HEALTH, STATS,
        group=CLOSE, labels={PROCESS_LIST: "Clear filter"},

@@ -303,14 +303,19 @@ class ProcosApp(App[None]):
             entries.append((" / ".join(keymap.display_key(k) for k in action.keys),
                             action.label(context)))
         named = {a.name for a in self.keymap}
-        shown = {label for _, label in entries}
-        for active in screen.active_bindings.values():
+        # A key the keymap gives on this screen is the keymap's (its binding is nearer the
+        # focus than Textual's app-wide one), so the help never shows a key twice.
+        keys = {key for action in keymap.for_contexts(self.keymap, chain)
+                for key in action.keys}
+        shown = {label.casefold() for _, label in entries}
+        for key, active in screen.active_bindings.items():
             binding = active.binding
-            if binding.id in named or not binding.description \
-                    or binding.description in shown:
+            label = binding.description[:1].upper() + binding.description[1:]
+            if binding.id in named or not label or key in keys or label.casefold() in shown:
                 continue
-            shown.add(binding.description)
-            entries.append((self.get_key_display(binding), binding.description))
+            keys.add(key)
+            shown.add(label.casefold())
+            entries.append((keymap.display_key(key), label))
         return entries
 
     def action_help(self) -> None:

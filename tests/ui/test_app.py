@@ -90,6 +90,13 @@ async def test_help_lists_the_keys_of_the_screen(seeded: str, procos_app: AppFac
         assert "Refresh" in text and "Quit" in text and "Ctrl+P" in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+        # Each key once, the keymap's way: Tab is the list's "Next pane", not also Textual's
+        # "Focus Next"; Ctrl+P is "Commands", not also "palette"; no "^c" notation.
+        keys = [k for shown, _ in app.key_entries() for k in shown.split(" / ")]
+        assert len(keys) == len(set(keys)), keys
+        assert not [k for k in keys if k.startswith("^")], keys
+        labels = [label for _, label in app.key_entries()]
+        assert "Focus Next" not in labels and "palette" not in labels, labels
 
 
 async def test_unreachable_database_ends_with_one_message(procos_app: AppFactory) -> None:

@@ -144,7 +144,7 @@ def test_conversation_json_view(snap_db: str, snap_compare: SnapCompare,
                         run_before=json_view)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", [*SIZES, (120, 40)])
 def test_stats_screen(snap_db: str, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     from procos_tui.ui.stats import StatsScreen
 
@@ -226,3 +226,58 @@ def test_model_form(snap_db: str, snap_compare: SnapCompare, size: tuple[int, in
         await pilot.pause(0.2)
 
     assert snap_compare(_app(snap_db), terminal_size=size, run_before=form)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_screen(snap_db: str, snap_compare: SnapCompare, size: tuple[int, int],
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hits of a term every process has, the first one's match below. The search's clock
+    stands still here, so the summary's elapsed time reads 0.00 s in every run."""
+    from types import SimpleNamespace
+
+    from procos_tui.db import search as db_search
+    from procos_tui.ui.search import SearchScreen
+
+    monkeypatch.setattr(db_search, "time", SimpleNamespace(monotonic=lambda: 0.0))
+
+    async def searched(pilot: Pilot[None]) -> None:
+        await _list_loaded(pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, SearchScreen))
+        await pilot.press(*"OCR worker", "enter")
+        await wait_for(pilot, lambda: "3 hits" in str(
+            pilot.app.screen.query_one("#progress").render()))
+        await pilot.pause(0.3)
+
+    assert snap_compare(_app(snap_db), terminal_size=size, run_before=searched)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_cut_view(fresh: str, camunda_ddl: str, snap_compare: SnapCompare,
+                  size: tuple[int, int]) -> None:
+    """Where Camunda's 4,000-character copy of a response ends, beside ProcOS's full text."""
+    from procos_tui.ui.cut_view import CutScreen
+    from procos_tui.ui.health import HealthScreen
+
+    full = "".join(f"line {n:03d} of the plan: retry the OCR job with a longer lock.\n"
+                   for n in range(100))
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, content_text, created_at) VALUES (%s, 'output', %s, %s,"
+                     " %s)", (PROCESSES[0][0], json.dumps({"content": full}), full, BASE))
+        conn.execute(camunda_ddl.encode())
+        conn.execute("INSERT INTO act_hi_varinst (id_, proc_inst_id_, name_, var_type_, text_)"
+                     " VALUES ('v1', %s, 'content', 'string', %s)",
+                     (PROCESSES[0][0], full[:4000]))
+
+    async def cut(pilot: Pilot[None]) -> None:
+        await wait_for(pilot, lambda: "1 process instance" in str(
+            pilot.app.screen.query_one("#summary").render()))
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HealthScreen)
+                       and pilot.app.screen.stats is not None)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CutScreen))
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(fresh), terminal_size=size, run_before=cut)
