@@ -178,6 +178,7 @@ class ConversationScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._fit_heading()
+        self.call_after_refresh(self._refresh_titles)  # the details fit the new width
 
     def _cockpit(self) -> str | None:
         template = host(self.app).cockpit_url
@@ -427,9 +428,10 @@ class ConversationScreen(Screen[None]):
     def _title(self, role: str, row: InteractionHeader | None, *, note: str = "",
                failed: str = "") -> Text:
         pane = self.query_one(f"#{role}", TextPane)
+        title = self.query_one(f"#{role}-title", Static)
         return pane_title(role, row, self.mode, note, match_status(pane),
                           loading=self._loading.get(role), position=pane.position(),
-                          failed=failed)
+                          failed=failed, width=title.content_region.width or self.size.width)
 
     def on_text_pane_moved(self, event: TextPane.Moved) -> None:
         if event.pane.id in ("prompt", "response"):

@@ -107,6 +107,19 @@ class ChoiceScreen(ModalScreen[str | None]):
                                              in self._choices.items()) + "   [Esc] cancel",
                                   style="bold"))
 
+    def on_mount(self) -> None:
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The body scrolls in what the dialog leaves of the screen, so the line of choices
+        stays in sight at 80x24 however long the body (a new model's whole config)."""
+        # 90% of the screen, less the border (2), the title (1) and the choices (1 + margin)
+        room = self.size.height * 9 // 10 - 5
+        self.query_one(VerticalScroll).styles.max_height = max(3, min(30, room))
+
     def on_key(self, event: object) -> None:
         from textual.events import Key
 

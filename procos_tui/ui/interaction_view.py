@@ -14,7 +14,7 @@ from procos_tui.core.conversation import Interaction, ViewMode, token_summary
 from procos_tui.core.keymap import CONVERSATION
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
 from procos_tui.core.types import InteractionHeader
-from procos_tui.core.units import format_seconds
+from procos_tui.core.units import format_seconds, whole_parts
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.rowlist import RowList, moves
 
@@ -48,13 +48,14 @@ def interaction_cells(n: int, item: Interaction) -> tuple[Text, ...]:
 
 def pane_title(role: str, row: InteractionHeader | None, mode: ViewMode, note: str,
                found: Text, loading: str | None = None, position: str = "",
-               failed: str = "") -> Text:
-    """'Response [Rendered] line 1/2,345 12% [match 2/9]  output · time · model · size ·
+               failed: str = "", width: int | None = None) -> Text:
+    """'Response [Rendered] line 1/2,345 12% [match 2/9]  output · size · time · model ·
     tokens  (source)'. What tells the panes apart and where one is comes first: at 80
     columns the ellipsis takes the details, never the view or the position.
 
     loading: None when the text is all here, "" while none of it is, else how much of a big
-    body is shown so far ("64.0 KB of 20.0 MB")."""
+    body is shown so far ("64.0 KB of 20.0 MB"). width: the title's cells; the details then
+    go whole or not at all ("completion_tokens 23…" would read as another count)."""
     text = Text()
     text.append("Prompt" if role == "prompt" else "Response", style="bold")
     text.append(f" [{mode.label}]")
@@ -74,13 +75,18 @@ def pane_title(role: str, row: InteractionHeader | None, mode: ViewMode, note: s
         return text
     when = row.created_at.strftime("%Y-%m-%d %H:%M:%S") if row.created_at else "no time"
     model = "/".join(p for p in (row.ai_provider, row.model_used) if p)
-    text.append(sanitize_plain(
-        f"  {row.context_type} · {when} · {model or 'no model'} · {_size(row)}"))
+    # The size before the time and the model, which the interactions list shows too.
+    facts = [row.context_type, _size(row), when, model or "no model"]
     if row.token_usage_json:
         summary = token_summary(row.token_usage_json)
-        text.append(sanitize_plain(f" · {summary or 'token_usage (see JSON view)'}"))
-    if note:
-        text.append(f"  ({note})", style="dim")
+        facts += summary.split(" · ") if summary else ["token_usage (see JSON view)"]
+    facts = [sanitize_plain(f) for f in facts]
+    if width is None:
+        text.append("  " + " · ".join(facts))
+    else:
+        text.append("  " + whole_parts(facts, width - text.cell_len - 2))
+    if note and (width is None or text.cell_len + len(note) + 4 <= width):
+        text.append(f"  ({sanitize_plain(note)})", style="dim")
     text.no_wrap, text.overflow = True, "ellipsis"
     return text
 

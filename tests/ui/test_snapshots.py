@@ -281,3 +281,59 @@ def test_cut_view(fresh: str, camunda_ddl: str, snap_compare: SnapCompare,
         await pilot.pause(0.2)
 
     assert snap_compare(_app(fresh), terminal_size=size, run_before=cut)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_save_confirmation_of_a_new_model(snap_db: str, snap_compare: SnapCompare,
+                                          size: tuple[int, int]) -> None:
+    """The dialog that once outgrew 80x24: every field of the new row and its keys shown.
+    The picture is taken before an answer, so nothing is written."""
+    from textual.widgets import Input, TextArea
+
+    from procos_tui.ui.dialogs import ChoiceScreen
+    from procos_tui.ui.model_form import ModelForm
+
+    async def confirm(pilot: Pilot[None]) -> None:
+        await _list_loaded(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "models · sorted by" in str(
+            pilot.app.screen.query_one("#summary").render()))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ModelForm))
+        form = pilot.app.screen
+        form.query_one("#model_name", Input).value = "gpt-4.1-mini"
+        form.query_one("#provider", Input).value = "openai"
+        form.query_one("#version", Input).value = "2025-04-14"
+        form.query_one("#config_data", TextArea).text = json.dumps(
+            {"temperature": 0.2, "pricing": {"input_per_million": "0.40",
+                                             "output_per_million": "1.60",
+                                             "currency": "USD"}}, indent=2)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChoiceScreen))
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(snap_db), terminal_size=size, run_before=confirm)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_go_to_prompt(snap_db: str, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    from procos_tui.ui.dialogs import PromptScreen
+
+    async def prompt(pilot: Pilot[None]) -> None:
+        await _list_loaded(pilot)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen))
+        await pilot.press(*"a1d2")
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(snap_db), terminal_size=size, run_before=prompt)
+
+
+def test_conversation_after_a_resize(snap_db: str, snap_compare: SnapCompare) -> None:
+    async def resized(pilot: Pilot[None]) -> None:
+        await _conversation_loaded(pilot)
+        await pilot.resize_terminal(160, 45)
+        await pilot.pause(0.4)
+
+    assert snap_compare(_app(snap_db, PROCESSES[2][0]), terminal_size=(80, 24),
+                        run_before=resized)
