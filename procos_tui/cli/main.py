@@ -45,6 +45,10 @@ def _tui_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     parser.add_argument("--read-only", action="store_true",
                         default=False if top else argparse.SUPPRESS,
                         help="never write, not even from the model editor")
+    parser.add_argument("--follow", action="store_true",
+                        default=False if top else argparse.SUPPRESS,
+                        help="start in follow mode: the list (or --process's conversation) "
+                             "shows rows as they are stored (F stops it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -432,7 +436,8 @@ def _run_app(target: Target, args: argparse.Namespace, prefetch: Prefetch | None
     from procos_tui.ui.app import ProcosApp
 
     app = ProcosApp(Gateway(target, read_only=args.read_only, prefetch=prefetch),
-                    process_id=args.process, keys=keys, cockpit_url=cockpit_url)
+                    process_id=args.process, keys=keys, cockpit_url=cockpit_url,
+                    follow=args.follow)
     app.run()
     if app.fatal_error:
         from procos_tui.core.sanitize import sanitize_plain

@@ -46,6 +46,13 @@ class Finding:
         return self.subject if self.kind.concerns_instance and not self.more else None
 
     @property
+    def differing_variable(self) -> str | None:
+        """The variable whose Camunda copy differs from ProcOS's value (not a cut)."""
+        if self.kind is FindingKind.CAMUNDA_COPY and self.numbers.get("verdict") == "differs":
+            return str(self.numbers["variable"])
+        return None
+
+    @property
     def cut_variable(self) -> str | None:
         """The variable whose Camunda copy is cut short, for a finding that says so."""
         if self.kind is FindingKind.CAMUNDA_COPY and self.numbers.get("verdict") == "cut":

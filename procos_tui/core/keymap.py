@@ -26,8 +26,10 @@ SEARCH = "search"
 MODELS = "models"
 HEALTH = "health"
 STATS = "stats"
+COMPARE = "compare"
 DIALOGS = "dialogs"
-CONTEXTS = (GLOBAL, PROCESS_LIST, CONVERSATION, PANE, SEARCH, MODELS, HEALTH, STATS, DIALOGS)
+CONTEXTS = (GLOBAL, PROCESS_LIST, CONVERSATION, PANE, SEARCH, MODELS, HEALTH, STATS, COMPARE,
+            DIALOGS)
 
 # The sets of contexts that are active at one time: a key may mean one thing in each.
 CHAINS: tuple[tuple[str, ...], ...] = (
@@ -37,6 +39,7 @@ CHAINS: tuple[tuple[str, ...], ...] = (
     (MODELS, GLOBAL),
     (HEALTH, GLOBAL),
     (STATS, GLOBAL),
+    (COMPARE, GLOBAL),
     (DIALOGS,),
 )
 
@@ -102,7 +105,7 @@ DEFAULTS: tuple[Action, ...] = (
        help="focus the list, pane or field before"),
     # Esc: back, or close the innermost thing; the footer says which.
     _a("back", "escape", "Back", PROCESS_LIST, CONVERSATION, SEARCH, MODELS, HEALTH, STATS,
-       group=CLOSE, labels={PROCESS_LIST: "Clear filter"},
+       COMPARE, group=CLOSE, labels={PROCESS_LIST: "Clear filter"},
        help="back to the screen before (closing a zoom, the find line, a filter or a "
             "running search first); on the process list: clear the filter"),
     _a("close", "escape", "Close", DIALOGS, group=CLOSE, labels={DIALOGS: "Cancel"},
@@ -110,21 +113,24 @@ DEFAULTS: tuple[Action, ...] = (
     _a("clear", "escape", "Clear selection/find", PANE, group=CLOSE,
        help="clear the selection, then the find highlight"),
     # Moving in lists and panes.
-    _a("up", "up,k", "Up", PROCESS_LIST, CONVERSATION, STATS, MODELS, PANE, show=False,
+    _a("up", "up,k", "Up", PROCESS_LIST, CONVERSATION, STATS, MODELS, PANE, COMPARE, show=False,
        help="move up"),
-    _a("down", "down,j", "Down", PROCESS_LIST, CONVERSATION, STATS, MODELS, PANE, show=False,
+    _a("down", "down,j", "Down", PROCESS_LIST, CONVERSATION, STATS, MODELS, PANE, COMPARE,
+       show=False,
        help="move down; near the end of the list the next page loads"),
     _a("page_up", "pageup,b", "Page up", PROCESS_LIST, CONVERSATION, STATS, MODELS, PANE,
-       show=False),
+       COMPARE, show=False),
     _a("page_down", "pagedown,space", "Page down", PROCESS_LIST, CONVERSATION, STATS, PANE,
-       show=False),
+       COMPARE, show=False),
     # Space is the models' Active on/off: their list pages down with PgDn alone.
     _a("list_page_down", "pagedown", "Page down", MODELS, show=False),
     _a("first", "home", "First row", PROCESS_LIST, CONVERSATION, STATS, MODELS, PANE,
-       show=False, labels={PANE: "Top", CONVERSATION: "First interaction"}),
+       COMPARE, show=False,
+       labels={PANE: "Top", CONVERSATION: "First interaction", COMPARE: "Top"}),
     _a("last", "G,end", "Last row (loads more)", PROCESS_LIST, CONVERSATION, STATS, MODELS,
-       PANE, SEARCH, show=False,
-       labels={PANE: "Bottom", SEARCH: "Last loaded hit (loads the next page)",
+       PANE, SEARCH, COMPARE, show=False,
+       labels={PANE: "Bottom", COMPARE: "Bottom",
+               SEARCH: "Last loaded hit (loads the next page)",
                STATS: "Last row", MODELS: "Last row", CONVERSATION: "Last interaction"},
        help="the last row, hit or line (the next page loads)"),
     _a("scroll_left", "left", "Scroll left", PROCESS_LIST, CONVERSATION, STATS, MODELS,
@@ -142,9 +148,25 @@ DEFAULTS: tuple[Action, ...] = (
             "by provider, name or version)"),
     _a("refresh", "r", "Refresh", PROCESS_LIST, MODELS, HEALTH, STATS, hidden_in=(MODELS,),
        labels={HEALTH: "Run again"}, help="read again (the list from the newest activity)"),
+    _a("mark", "x", "Mark", CONVERSATION, show=False,
+       help="mark this interaction to compare another with it (X)"),
+    _a("compare", "X", "Compare", CONVERSATION, show=False,
+       help="compare this interaction with the marked one (prompt with prompt, response "
+            "with response)"),
+    _a("previous_run", "P", "Previous run", CONVERSATION, show=False,
+       help="compare with the previous run of this activity (in another instance of the "
+            "same process definition, else earlier in this process)"),
+    _a("layout", "w", "Side by side", COMPARE, show=False,
+       help="side by side or unified (below 120 columns: unified)"),
+    _a("unfold", "a", "All lines", COMPARE, show=False,
+       help="show the unchanged lines folded away, or fold them again"),
+    _a("follow", "F", "Follow", PROCESS_LIST, CONVERSATION, hidden_in=(CONVERSATION,),
+       help="show rows as ProcOS stores them, marked ● and counted (F again stops; "
+            "--follow starts so)"),
     # The conversation.
     _a("find", "slash", "Find", CONVERSATION, help="find in the pane (n / N: next, previous)"),
-    _a("view", "v", "View", CONVERSATION, help="view: cycle rendered, raw, JSON"),
+    _a("view", "v", "View", CONVERSATION, COMPARE, labels={COMPARE: "Text / JSON"},
+       help="view: cycle rendered, raw, JSON (compare: the texts, or the JSON by path)"),
     _a("view_rendered", "1", "Rendered view", CONVERSATION, show=False),
     _a("view_raw", "2", "Raw text view", CONVERSATION, show=False),
     _a("view_json", "3", "JSON view", CONVERSATION, show=False),
@@ -175,8 +197,10 @@ DEFAULTS: tuple[Action, ...] = (
     _a("response_pane", "r", "Response pane", CONVERSATION, show=False),
     _a("interactions", "i", "Interactions list", CONVERSATION, show=False),
     # A text pane.
-    _a("next_match", "n", "Next match", PANE, show=False),
-    _a("previous_match", "N", "Previous match", PANE, show=False),
+    _a("next_match", "n", "Next match", PANE, COMPARE, show=False,
+       labels={COMPARE: "Next change"}),
+    _a("previous_match", "N", "Previous match", PANE, COMPARE, show=False,
+       labels={COMPARE: "Previous change"}),
     _a("select", "V", "Select lines", PANE, show=False,
        help="select lines (then ↑ ↓); Esc clears"),
     # Search.

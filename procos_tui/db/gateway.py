@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from procos_tui.db.prefetch import Prefetch, Prefetched
     from procos_tui.db.search import SearchRun
     from procos_tui.db.session import BrowseSession
+    from procos_tui.db.tail import TailFilter, TailPosition
 
 T = TypeVar("T")
 
@@ -177,9 +178,28 @@ class Gateway:
         await self.open()
         return await self.browse.find_processes(typed)
 
+    async def follow_from_now(self) -> TailPosition:
+        """Following starts at the server's clock: rows stored from now on."""
+        await self.open()
+        return await self.browse.follow_from_now()
+
+    async def follow_poll(self, position: TailPosition, flt: TailFilter
+                          ) -> tuple[list[dict[str, Any]], bool, TailPosition]:
+        """Rows stored after `position` by (created_at, id), with the late commits of the
+        window behind it (db/tail.py); the position after them. O(new rows): the activity
+        index, never a scan, and nothing in ProcOS's write path."""
+        await self.open()
+        return await self.browse.follow_poll(position, flt)
+
     async def interactions(self, process_instance_id: str) -> list[InteractionHeader]:
         await self.open()
         return await self.browse.interactions(process_instance_id)
+
+    async def previous_run(self, row_id: str) -> tuple[str, str] | None:
+        """(process instance, row id) of the previous run of this row's activity (another
+        instance of the same Camunda process definition, else earlier in the same one)."""
+        facts = await self.open()
+        return await self.browse.previous_run(row_id, facts.has_camunda_history)
 
     async def content(self, row_id: str) -> InteractionContent | None:
         await self.open()
@@ -297,6 +317,18 @@ class Gateway:
 
             with connect_sync(self.target, read_only=True) as conn:
                 return cut_view(conn, process_instance_id, variable)
+
+        return await self._in_thread(work)
+
+    async def copy_pair(self, process_instance_id: str, variable: str
+                        ) -> tuple[str, str, str] | None:
+        """(ProcOS's value, its row id, Camunda's copy) of `variable`, to compare."""
+        def work() -> tuple[str, str, str] | None:
+            from procos_tui.db.connect import connect_sync
+            from procos_tui.db.truncation import copy_pair
+
+            with connect_sync(self.target, read_only=True) as conn:
+                return copy_pair(conn, process_instance_id, variable)
 
         return await self._in_thread(work)
 

@@ -47,9 +47,12 @@ from procos_tui.db.connect import (
 )
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import browsing as browsing_sql
+from procos_tui.db.queries import compare as compare_sql
 from procos_tui.db.queries import registry as registry_sql
+from procos_tui.db.queries import tail as tail_sql
 from procos_tui.db.queries import triage as triage_sql
 from procos_tui.db.queries.fragments import like_prefix
+from procos_tui.db.tail import TailFilter, TailPosition, poll, run_poll_async
 
 __all__ = ["BrowseSession", "ConnectionFailed", "ConnectionLost", "DatabaseError",
            "QueryCancelled", "QueryTimedOut", "ServerFacts"]
@@ -410,6 +413,24 @@ class BrowseSession:
         cur = conn.cursor(row_factory=dict_row)
         return await (await cur.execute(query, params)).fetchall()
 
+    async def follow_from_now(self) -> TailPosition:
+        """Where following starts: the server's clock (rows stored from now on)."""
+        async def op(conn: psycopg.AsyncConnection[Any]) -> Any:
+            cur = conn.cursor(row_factory=dict_row)
+            return await (await cur.execute(tail_sql.SERVER_NOW)).fetchone()
+
+        now = (await self._run(op))["now"]
+        return TailPosition(now, now)
+
+    async def follow_poll(self, position: TailPosition, flt: TailFilter
+                          ) -> tuple[list[dict[str, Any]], bool, TailPosition]:
+        """The rows stored after `position` (headers only), whether more are waiting, and
+        the position after them; `position` itself is left as it was if the read fails."""
+        trial = position.copy()
+        rows, behind = await self._run(lambda conn: run_poll_async(conn, poll(trial, flt,
+                                                                              False)))
+        return rows, behind, trial
+
     async def stats(self, window: StatsWindow, by: StatsBy) -> StatsReport:
         self._require_rollups()
         step = triage.series_step(window)
@@ -480,6 +501,27 @@ class BrowseSession:
             return await (await cur.execute(browsing_sql.INTERACTIONS_OF_PROCESS, {
                 "process_instance_id": process_instance_id, "preview_chars": PREVIEW_CHARS})
             ).fetchall()
+
+        return await self._run(op)
+
+    async def previous_run(self, row_id: str, has_camunda: bool) -> tuple[str, str] | None:
+        """(process instance, row id) of the previous run of this row's activity: in
+        another instance of its Camunda process definition, else earlier in its own
+        instance; None when there is none (or the row has no activity)."""
+        try:
+            key = uuid.UUID(row_id)
+        except ValueError:
+            return None
+
+        async def op(conn: psycopg.AsyncConnection[Any]) -> tuple[str, str] | None:
+            queries = ([compare_sql.PREVIOUS_RUN_OF_DEFINITION] if has_camunda else []) + [
+                compare_sql.PREVIOUS_RUN_IN_PROCESS]
+            for query in queries:
+                cur = conn.cursor(row_factory=dict_row)
+                row = await (await cur.execute(query, {"id": key})).fetchone()
+                if row is not None:
+                    return row["process_instance_id"], row["id"]
+            return None
 
         return await self._run(op)
 

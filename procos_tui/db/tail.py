@@ -10,7 +10,7 @@ there, reads the missing ones: such a row is still printed (once), up to OVERLAP
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,6 +61,62 @@ class TailPosition:
     def params(self) -> dict[str, Any]:
         return {"at": self.at, "last_id": self.last_id, "edge": self.edge}
 
+    def copy(self) -> TailPosition:
+        """A poll runs on a copy, adopted once all its statements answered: a connection
+        lost halfway moves nothing (no row skipped, none read twice)."""
+        return TailPosition(self.floor, self.at, self.last_id, dict(self.seen))
+
+
+# One poll, as the statements it runs: a generator that yields (query, params) and is sent
+# each statement's rows, so the blocking `tail` and the app's async follow share one walk.
+Plan = Generator[tuple[str, dict[str, Any]], list[dict[str, Any]],
+                 tuple[list[dict[str, Any]], bool]]
+
+
+def poll(position: TailPosition, flt: TailFilter, bodies: bool) -> Plan:
+    """The rows after `position` (at most BATCH), then, when caught up, the late ones inside
+    the window behind it; the position moves past each row returned. Returns (rows, behind):
+    behind is true when a full batch came back and the next poll should follow at once."""
+    common = {"bodies": bodies, **vars(flt)}
+    rows = yield tail_sql.TAIL_AFTER, {**position.params(), **common, "batch": BATCH}
+    for row in rows:
+        position.take(row)
+    if len(rows) == BATCH:
+        return rows, True  # behind: read on at once, the late rows after
+    position.prune()
+    counted = yield tail_sql.WINDOW_COUNT, {**position.params(), **common}
+    if counted and counted[0]["rows"] > len(position.seen):
+        late = yield tail_sql.TAIL_LATE, {**position.params(), **common,
+                                          "seen": list(position.seen)}
+        for row in late:
+            position.take(row)
+        rows = rows + late
+    return rows, False
+
+
+def run_poll(conn: Any, plan: Plan) -> tuple[list[dict[str, Any]], bool]:
+    """A poll on a blocking connection."""
+    try:
+        query, params = next(plan)
+        while True:
+            query, params = plan.send(fetch_all(conn, query, params))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def run_poll_async(conn: Any, plan: Plan) -> tuple[list[dict[str, Any]], bool]:
+    """A poll on an async connection (the app's browsing session)."""
+    from psycopg.rows import dict_row
+
+    try:
+        query, params = next(plan)
+        while True:
+            cur = conn.cursor(row_factory=dict_row)
+            rows = await (await cur.execute(query, params)).fetchall()
+            query, params = plan.send(rows)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
 
 def follow(target: Target, flt: TailFilter, bodies: bool, on_notice: Callable[[str], None],
            since: datetime | None = None, sleep: Callable[[float], None] = time.sleep
@@ -86,24 +142,12 @@ def follow(target: Target, flt: TailFilter, bodies: bool, on_notice: Callable[[s
                     on_notice("reconnected: going on after the last row printed")
                 backoff = 1.0
                 while True:
-                    common = {"bodies": bodies, **vars(flt)}
-                    rows = fetch_all(conn, tail_sql.TAIL_AFTER,
-                                     {**position.params(), **common, "batch": BATCH})
-                    for row in rows:
-                        position.take(row)
-                        yield row
-                    if len(rows) == BATCH:
-                        continue  # behind: read on at once, the late rows after
-                    position.prune()
-                    counted = fetch_one(conn, tail_sql.WINDOW_COUNT,
-                                        {**position.params(), **common})
-                    if counted is not None and counted["rows"] > len(position.seen):
-                        late = fetch_all(conn, tail_sql.TAIL_LATE, {
-                            **position.params(), **common, "seen": list(position.seen)})
-                        for row in late:
-                            position.take(row)
-                            yield row
-                        rows += late
+                    trial = position.copy()
+                    rows, behind = run_poll(conn, poll(trial, flt, bodies))
+                    position = trial
+                    yield from rows
+                    if behind:
+                        continue
                     wait = FAST_POLL_S if rows else min(SLOW_POLL_S, wait * 2)
                     sleep(wait)
         except (psycopg.OperationalError, ConnectionFailed) as exc:

@@ -123,6 +123,24 @@ def cut_view(conn: Any, process_instance_id: str, name: str, before: int = 300,
     return None
 
 
+def copy_pair(conn: Any, process_instance_id: str, name: str
+              ) -> tuple[str, str, str] | None:
+    """(ProcOS's value, its row id, Camunda's copy) of variable `name`, for the compare
+    screen: the copy as Camunda holds it (its text, else its JSON field), ProcOS's longest
+    value of that name. None when either side has none."""
+    procos = fetch_one(conn, health_sql.PROCOS_LONGEST_VALUE,
+                       {"pid": process_instance_id, "name": name})
+    if procos is None:
+        return None
+    for variable in _variables(conn, process_instance_id, with_runtime=False):
+        if variable["name"] == name:
+            candidates = _candidates(name, variable["var_type"], variable["text"],
+                                     variable["data"])
+            if candidates:
+                return procos["v"], procos["id"], candidates[-1]
+    return None
+
+
 def camunda_indexes_missing(conn: Any) -> list[str]:
     """The indexes optimize_camunda_for_ai() would create here (none without Camunda)."""
     return [r["index_name"] for r in fetch_all(conn, health_sql.CAMUNDA_INDEXES_MISSING)]

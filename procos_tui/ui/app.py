@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -17,11 +18,17 @@ from procos_tui.core.errors import DatabaseError
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.types import DEFAULT_SORT, ProcessFilter, ProcessSort, ServerFacts
 from procos_tui.ui.keys import REGISTRY, bindings, textual_keymap
-from procos_tui.ui.messages import OpenProcess, ShowCutView, ShowProcessList
+from procos_tui.ui.messages import (
+    CompareInteractions,
+    OpenProcess,
+    ShowCutView,
+    ShowProcessList,
+)
 from procos_tui.ui.processes import ProcessesScreen
 from procos_tui.ui.status import DatabaseState
 
 if TYPE_CHECKING:
+    from procos_tui.core.compare import CompareSide
     from procos_tui.core.search_syntax import SearchMode
     from procos_tui.core.types import ProcessMatch
     from procos_tui.db.gateway import Gateway
@@ -40,12 +47,15 @@ class ProcosApp(App[None]):
 
     # What every status line shows; screens' StatusLine widgets watch it.
     database: reactive[DatabaseState] = reactive(DatabaseState(""), always_update=True)
+    # Follow mode (F, --follow): the list and a conversation show rows as they are stored.
+    following: reactive[bool] = reactive(False)
 
     def __init__(self, gateway: Gateway, *, process_id: str | None = None,
                  flt: ProcessFilter | None = None, label: str | None = None,
                  keys: Sequence[keymap.Action] | None = None,
-                 cockpit_url: str | None = None) -> None:
+                 cockpit_url: str | None = None, follow: bool = False) -> None:
         super().__init__()
+        self.set_reactive(ProcosApp.following, follow)
         # config.toml's Cockpit link template, checked by core.cockpit (None: not set).
         self.cockpit_url = cockpit_url
         # The keymap in force (the user's [keys] already checked by keymap.effective).
@@ -56,6 +66,8 @@ class ProcosApp(App[None]):
         self.process_id = process_id
         self.initial_filter = flt or ProcessFilter()
         self.fatal_error: str | None = None
+        # The interaction marked (x) for a comparison with another (X).
+        self.marked: CompareSide | None = None
         # The last Search screen's line and mode: the next one opens on them.
         self.last_search: tuple[str, SearchMode | None] = ("", None)
         # What the status line calls the database: given, else the masked conninfo, which the
@@ -73,12 +85,23 @@ class ProcosApp(App[None]):
         if self._label is None:
             self._label = label or self.gateway.display
         self.database = DatabaseState(self._label, facts or self.database.facts,
-                                      self.gateway.read_only)
+                                      self.gateway.read_only, self.database.follow)
         if not self.process_id:
             self.sub_title = sanitize_plain(self._label)
 
+    def set_following(self, on: bool) -> None:
+        self.following = on
+        self.follow_state("following" if on else "")
+
+    def follow_state(self, text: str) -> None:
+        """The status line's follow part, from the screen that follows."""
+        if self.following or not text:
+            self.database = replace(self.database, follow=text)
+
     def on_mount(self) -> None:
         self.sub_title = sanitize_plain(self.database.label)
+        if self.following:
+            self.follow_state("following")
         self.push_screen(ProcessesScreen(self.initial_filter))
         if self.process_id:
             self.post_message(OpenProcess(self.process_id))
@@ -129,6 +152,13 @@ class ProcosApp(App[None]):
             return
         # Filtered (from Stats): the list in its place, the screens above it closed.
         self.open_screen(ProcessesScreen, lambda: ProcessesScreen(flt), keep=lambda s: False)
+
+    def on_compare_interactions(self, message: CompareInteractions) -> None:
+        from procos_tui.ui.compare import CompareScreen
+
+        # One compare screen at most: a new comparison takes the old one's place.
+        self.open_screen(CompareScreen, lambda: CompareScreen(message.a, message.b),
+                         keep=lambda screen: False)
 
     def on_show_cut_view(self, message: ShowCutView) -> None:
         from procos_tui.ui.cut_view import CutScreen

@@ -11,11 +11,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.events import Key
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from procos_tui.core.cockpit import cockpit_link
+from procos_tui.core.compare import CompareSide, side_of
 from procos_tui.core.conversation import (
     Interaction,
     ViewMode,
@@ -31,7 +31,9 @@ from procos_tui.core.keymap import CONVERSATION
 from procos_tui.core.sanitize import human_size, sanitize_plain
 from procos_tui.core.types import CamundaDetails, InteractionContent, InteractionHeader
 from procos_tui.core.units import whole_parts
+from procos_tui.db.tail import TailFilter
 from procos_tui.ui import actions
+from procos_tui.ui.follow import Follower, Following
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.interaction_view import (
     COLUMNS,
@@ -40,7 +42,7 @@ from procos_tui.ui.interaction_view import (
     pane_title,
 )
 from procos_tui.ui.keys import bindings
-from procos_tui.ui.messages import OpenProcess, ShowProcessList
+from procos_tui.ui.messages import CompareInteractions, OpenProcess, ShowProcessList
 from procos_tui.ui.rowlist import RowList
 from procos_tui.ui.status import StatusLine
 from procos_tui.ui.textpane import TextPane, match_status
@@ -60,7 +62,7 @@ def _no_row(role: str) -> str:
             else "(no response row for this prompt)")
 
 
-class ConversationScreen(Screen[None]):
+class ConversationScreen(Following):
     BINDINGS: ClassVar[list[BindingType]] = bindings("ConversationScreen", CONVERSATION, {
         "back": [("close_find", "Close find"), ("unzoom", "Unzoom"), ("back", "Back")],
         "find": "find", "view": "cycle_mode", "copy": "copy", "copy_exact": "copy_exact",
@@ -71,7 +73,8 @@ class ConversationScreen(Screen[None]):
         "previous_interaction": "step(-1)", "prompt_pane": "focus_pane('prompt')",
         "response_pane": "focus_pane('response')", "interactions": "focus_interactions",
         "next_process": "neighbour(True)", "previous_process": "neighbour(False)",
-        "copy_id": "copy_id", "cockpit": "cockpit",
+        "copy_id": "copy_id", "cockpit": "cockpit", "follow": "follow",
+        "mark": "mark", "compare": "compare", "previous_run": "previous_run",
     })
     CSS = """
     ConversationScreen #interactions { height: auto; max-height: 25%; min-height: 3;
@@ -115,6 +118,10 @@ class ConversationScreen(Screen[None]):
         # the panes say so, and R reads again. None when nothing failed.
         self.load_error: str | None = None
         self._facts: list[str] = []  # the heading's facts after the id, once loaded
+        self._camunda: CamundaDetails | None = None
+        # Following (F): this instance's rows as they are stored, marked ● until F stops.
+        self.follower = Follower(TailFilter(process=process_instance_id))
+        self.new_ids: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -193,13 +200,21 @@ class ConversationScreen(Screen[None]):
                     style=Style(link=url, underline=True) if url else "bold")
         return text
 
+    def _rows(self) -> list[tuple[str, tuple[Text, ...]]]:
+        """The interactions' rows; the new ones (following) marked ● in the margin."""
+        self.query_one(InteractionRows).set_marked(
+            {str(n) for n, item in enumerate(self.interactions)
+             if any(r.id in self.new_ids for r in item.rows)})
+        return [(str(n - 1), interaction_cells(n, item))
+                for n, item in enumerate(self.interactions, 1)]
+
     def _show_interactions(self, interactions: list[Interaction],
                            camunda: CamundaDetails | None) -> None:
         self.interactions = interactions
+        self._camunda = camunda
         table = self.query_one(InteractionRows)
         table.clear()
-        table.add_rows([(str(n - 1), interaction_cells(n, item))
-                        for n, item in enumerate(self.interactions, 1)])
+        table.add_rows(self._rows())
         pid = sanitize_plain(self.process_instance_id)
         if not self.interactions:
             known = ""
@@ -213,18 +228,7 @@ class ConversationScreen(Screen[None]):
                 f"{known}ProcOS stored no AI context for process instance {pid!r}. Esc goes "
                 "back.", style="bold yellow"))
             return
-        tokens = sum(i.total_tokens for i in self.interactions)
-        count = len(self.interactions)
-        parts = [f"{count} interaction{'s' if count != 1 else ''}", f"{tokens:,} tokens"]
-        if camunda is not None:
-            c = camunda
-            parts.append(sanitize_plain(f"Camunda: {c.process_definition_key or '?'}"))
-            if c.business_key:
-                parts.append(sanitize_plain(f"key {c.business_key}"))
-            if c.state:
-                parts.append(sanitize_plain(c.state))
-        self._facts = parts
-        self._fit_heading()
+        self._set_facts()
         start = 0
         if self.focus_row:
             start = next((n for n, i in enumerate(self.interactions) if i.holds(self.focus_row)),
@@ -232,6 +236,114 @@ class ConversationScreen(Screen[None]):
         table.move_cursor(start)
         self.show_interaction(start)
         table.focus()
+
+    def _set_facts(self) -> None:
+        tokens = sum(i.total_tokens for i in self.interactions)
+        count = len(self.interactions)
+        parts = [f"{count} interaction{'s' if count != 1 else ''}", f"{tokens:,} tokens"]
+        if self.new_ids:
+            parts.append(f"● {len(self.new_ids)} new row{'s' if len(self.new_ids) != 1 else ''}")
+        if self._camunda is not None:
+            c = self._camunda
+            parts.append(sanitize_plain(f"Camunda: {c.process_definition_key or '?'}"))
+            if c.business_key:
+                parts.append(sanitize_plain(f"key {c.business_key}"))
+            if c.state:
+                parts.append(sanitize_plain(c.state))
+        self._facts = parts
+        self._fit_heading()
+
+    # --- following ---------------------------------------------------------------------------
+
+    async def followed(self, rows: list[dict[str, object]]) -> None:
+        """New rows of this instance: the list grows below; the cursor stays on the
+        interaction it was on, and a reader on the last one follows to the new last."""
+        self.new_ids |= {str(r["id"]) for r in rows}
+        try:
+            headers = await host(self.app).gateway.interactions(self.process_instance_id)
+        except DatabaseError:
+            return  # the next poll's rows read them all again
+        interactions = group_interactions(headers)
+        if not self.interactions:
+            self._show_interactions(interactions, self._camunda)
+            return
+        before = self.interactions[self.index] if self.index >= 0 else None
+        at_end = self.index == len(self.interactions) - 1
+        self.interactions = interactions
+        table = self.query_one(InteractionRows)
+        table.replace_rows(self._rows())
+        self._set_facts()
+        index = len(interactions) - 1 if at_end else next(
+            (n for n, i in enumerate(interactions)
+             if before is not None and i.first.id == before.first.id), self.index)
+        table.move_cursor(index)  # another interaction: the highlight shows it
+        if index == self.index and before is not None \
+                and interactions[index].rows != before.rows:
+            self.show_interaction(index)  # its response has come: the panes fill
+
+    # --- comparing ---------------------------------------------------------------------------
+
+    def _current_side(self) -> CompareSide | None:
+        if not 0 <= self.index < len(self.interactions):
+            self.notify("No interaction here to compare.", severity="warning")
+            return None
+        return side_of(self.index + 1, self.process_instance_id,
+                       self.interactions[self.index])
+
+    def action_mark(self) -> None:
+        side = self._current_side()
+        if side is not None:
+            host(self.app).marked = side
+            self.notify(sanitize_plain(f"Marked {side.label}. X on another interaction "
+                                       "(any process) compares it with this one."),
+                        title="Compare", markup=False)
+
+    def action_compare(self) -> None:
+        side = self._current_side()
+        marked = host(self.app).marked
+        if side is None:
+            return
+        if marked is None:
+            self.notify("Mark an interaction first (x), then press X on another.",
+                        title="Compare", severity="warning")
+            return
+        self.post_message(CompareInteractions(marked, side))
+
+    def action_previous_run(self) -> None:
+        side = self._current_side()
+        if side is not None:
+            self._previous_run(side)
+
+    @work(exclusive=True, group="previous-run")
+    async def _previous_run(self, side: CompareSide) -> None:
+        item = self.interactions[self.index]
+        gateway = host(self.app).gateway
+        activity = item.first.activity_id
+        if not activity:
+            self.notify("This interaction has no activity_id: there is no previous run to "
+                        "find.", title="Compare", severity="warning")
+            return
+        try:
+            found = await gateway.previous_run(item.first.id)
+            if found is None:
+                self.notify(sanitize_plain(f"No earlier run of {activity}."),
+                            title="Compare", markup=False)
+                return
+            pid, row_id = found
+            interactions = group_interactions(await gateway.interactions(pid))
+        except DatabaseError as exc:
+            self._failed(str(exc))
+            return
+        n, earlier = next(((n, i) for n, i in enumerate(interactions, 1) if i.holds(row_id)),
+                          (0, None))
+        if earlier is not None:
+            self.post_message(CompareInteractions(side_of(n, pid, earlier), side))
+
+    def follow_stopped(self) -> None:
+        if self.new_ids:
+            self.new_ids.clear()
+            self.query_one(InteractionRows).replace_rows(self._rows())
+            self._set_facts()
 
     def on_row_list_highlighted(self, event: RowList.Highlighted) -> None:
         if event.row != self.index:

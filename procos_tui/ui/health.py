@@ -15,6 +15,7 @@ from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from procos_tui.core.compare import CompareSide
 from procos_tui.core.errors import DatabaseError
 from procos_tui.core.keymap import HEALTH
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
@@ -22,7 +23,7 @@ from procos_tui.core.units import ago
 from procos_tui.ui.dialogs import ChoiceScreen
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
-from procos_tui.ui.messages import OpenProcess, ShowCutView
+from procos_tui.ui.messages import CompareInteractions, OpenProcess, ShowCutView
 from procos_tui.ui.status import StatusLine
 
 if TYPE_CHECKING:
@@ -228,10 +229,32 @@ class HealthScreen(Screen[None]):
 
     def action_cut_view(self) -> None:
         finding = self._current()
+        if finding is not None and finding.differing_variable is not None:
+            self._compare_copy(finding.subject, finding.differing_variable)
+            return
         if finding is None or finding.cut_variable is None:
-            self.notify("Choose a cut Camunda copy first.", severity="warning")
+            self.notify("Choose a Camunda copy that is cut or differs first.",
+                        severity="warning")
             return
         self._cut_view(finding.subject, finding.cut_variable)
+
+    @work(exclusive=True, group="cut-view")
+    async def _compare_copy(self, process_instance_id: str, variable: str) -> None:
+        """A copy that differs: ProcOS's value against Camunda's, in the compare view."""
+        try:
+            pair = await host(self.app).gateway.copy_pair(process_instance_id, variable)
+        except DatabaseError as exc:
+            self.notify(sanitize_plain(str(exc)), severity="error", markup=False)
+            return
+        if pair is None:
+            self.notify("That copy is gone now: r checks again.", severity="warning")
+            return
+        procos, row_id, camunda = pair
+        self.post_message(CompareInteractions(
+            CompareSide(f"ProcOS: {variable} of {process_instance_id} (row {row_id})",
+                        process_instance_id, text=procos),
+            CompareSide(f"Camunda's copy of {variable} (act_hi_varinst)",
+                        process_instance_id, text=camunda)))
 
     @work(exclusive=True, group="cut-view")
     async def _cut_view(self, process_instance_id: str, variable: str) -> None:

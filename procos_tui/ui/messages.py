@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from procos_tui.core.compare import CompareSide
     from procos_tui.core.landing import Landing
     from procos_tui.core.types import CutView, ProcessFilter
 
@@ -40,3 +41,12 @@ class ShowCutView(Message):
         super().__init__()
         self.process_instance_id = process_instance_id
         self.view = view
+
+
+class CompareInteractions(Message):
+    """Compare two interactions (prompt with prompt, response with response), or a
+    response with a text (a Camunda copy)."""
+
+    def __init__(self, a: CompareSide, b: CompareSide) -> None:
+        super().__init__()
+        self.a, self.b = a, b

@@ -9,7 +9,6 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Footer, Static
 
@@ -37,6 +36,8 @@ from procos_tui.core.types import (
 )
 from procos_tui.core.units import format_seconds
 from procos_tui.db.prefetch import PAGE_SIZE
+from procos_tui.db.tail import TailFilter
+from procos_tui.ui.follow import Follower, Following
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import OpenProcess
@@ -152,12 +153,14 @@ class _ValueSuggester(Suggester):
         return complete(value, self.known)
 
 
-class ProcessesScreen(Screen[None]):
-    """One row per process instance; scrolling near the end fetches the next page by key."""
+class ProcessesScreen(Following):
+    """One row per process instance; scrolling near the end fetches the next page by key.
+    Following (F), new rows read the first page again for a reader at the top, and only
+    count for one further down: the cursor never moves under the reader."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("ProcessesScreen", PROCESS_LIST, {
         "open": "open", "filter": "filter", "refresh": "refresh", "last": "last_row",
-        "sort": "sort", "reverse_sort": "reverse_sort",
+        "sort": "sort", "reverse_sort": "reverse_sort", "follow": "follow",
         "back": [("clear_filter", "Clear filter")],
     })
     CSS = """
@@ -175,6 +178,11 @@ class ProcessesScreen(Screen[None]):
         self.exhausted = False
         self.fetching = False
         self.unpriced_shown = False  # a row with '*': the summary explains it
+        self.summaries: list[ProcessSummary] = []  # the rows shown, for their marks
+        self.follower = Follower(TailFilter())
+        self.marked: set[str] = set()  # instances with rows stored since following began
+        self.follow_pending = 0  # new rows not shown yet (the reader is further down)
+        self._summary_parts = ("", "")
 
     def compose(self) -> ComposeResult:
         yield Static("Loading process instances…", id="summary")
@@ -247,6 +255,9 @@ class ProcessesScreen(Screen[None]):
             table.set_columns(columns_for(self.sort))
             self.loaded = 0
             self.unpriced_shown = False
+            self.summaries = []
+        self.summaries += page.rows
+        table.set_marked(self.marked)
         table.add_rows([(s.process_instance_id, summary_cells(s, self.sort))
                         for s in page.rows])
         self.unpriced_shown = self.unpriced_shown or any(
@@ -262,10 +273,47 @@ class ProcessesScreen(Screen[None]):
                                           else " · more below")
         order = f" · by {self.sort.label}"
         unpriced = " · * = unpriced calls" if self.unpriced_shown else ""
-        self.query_one("#summary", Static).update(
-            Text(f"{self.loaded} process instances{flt}{order}{more}{unpriced}"))
+        self._summary_parts = (f"{self.loaded} process instances",
+                               f"{flt}{order}{more}{unpriced}")
+        self._show_summary()
         if scanning:
             self.load_page(first=False)
+
+    def _show_summary(self) -> None:
+        """The count, then what following brought (before the details: 80 columns cut the
+        end of this line, and this is what changes), then filter, order and more."""
+        count, rest = self._summary_parts
+        text = Text(count)
+        shown = sum(s.process_instance_id in self.marked for s in self.summaries)
+        if shown:
+            text.append(f" · ● {shown} with new rows", style="bold green")
+        if self.follow_pending:
+            text.append(f" · {self.follow_pending:,} new rows above: Home shows them",
+                        style="bold green")
+        text.append(rest)
+        self.query_one("#summary", Static).update(text)
+
+    # --- following ---------------------------------------------------------------------------
+
+    async def followed(self, rows: list[dict[str, object]]) -> None:
+        self.marked |= {str(r["process_instance_id"]) for r in rows}
+        if self.query_one(RowList).cursor_row == 0:
+            self._reload()  # a reader at the top follows the top
+        else:
+            self.follow_pending += len(rows)
+            self._show_summary()
+
+    def follow_stopped(self) -> None:
+        self.marked.clear()
+        self.follow_pending = 0
+        self.query_one(RowList).set_marked(set())
+        self._show_summary()
+
+    def _reload(self) -> None:
+        self.follow_pending = 0
+        self.cursor = None
+        self.exhausted = False
+        self.load_page(first=True)
 
     def _failed(self, error: str, *, fatal: bool) -> None:
         if fatal:
@@ -286,14 +334,16 @@ class ProcessesScreen(Screen[None]):
             self.load_page(first=False)
 
     def on_row_list_highlighted(self, event: RowList.Highlighted) -> None:
+        if event.row == 0 and self.follow_pending:
+            self._reload()  # back at the top: what came meanwhile
+            return
         if (not self.exhausted and not self.fetching
                 and event.row >= self.loaded - PREFETCH_ROWS):
             self.load_page(first=False)
 
     def action_refresh(self) -> None:
-        self.cursor = None
-        self.exhausted = False
-        self.load_page(first=True)
+        self.marked.clear()  # seen: read again, the marks start over
+        self._reload()
 
     def action_last_row(self) -> None:
         table = self.query_one(RowList)

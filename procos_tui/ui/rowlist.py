@@ -82,6 +82,8 @@ class RowList(ScrollView, can_focus=True):
         self.keys: list[str] = []
         self.cursor_row = 0
         self.first_col = 1  # the first column shown after the pinned one
+        # Rows marked ● in the margin (follow mode's new rows): no column grows for it.
+        self.marked: set[str] = set()
         self._cache: dict[tuple[int, int], Strip] = {}
 
     @property
@@ -112,6 +114,20 @@ class RowList(ScrollView, can_focus=True):
             for i, cell in enumerate(cells):
                 self.widths[i] = max(self.widths[i], cell.cell_len)
         self._changed()
+
+    def replace_rows(self, rows: Sequence[tuple[str, tuple[Text, ...]]]) -> None:
+        """The rows again (new ones, or marks changed), the cursor on the same row number and
+        the view where it was: nothing moves under the reader."""
+        self.rows.clear()
+        self.keys.clear()
+        self.widths = [cell_len(c) for c in self.columns]
+        self.add_rows(rows)
+        self.cursor_row = max(0, min(self.cursor_row, len(self.rows) - 1))
+
+    def set_marked(self, keys: set[str]) -> None:
+        if keys != self.marked:
+            self.marked = set(keys)
+            self._changed()
 
     def key_at(self, row: int) -> str | None:
         return self.keys[row] if 0 <= row < len(self.keys) else None
@@ -146,10 +162,13 @@ class RowList(ScrollView, can_focus=True):
 
     # --- painting ---------------------------------------------------------------------------
 
-    def _line(self, cells: Sequence[Text | str], style: Style, header: bool = False) -> Strip:
+    def _line(self, cells: Sequence[Text | str], style: Style, header: bool = False,
+              mark: bool = False) -> Strip:
         width = self.scrollable_content_region.width
         shown = self.shown_columns()
-        text = Text(" ", no_wrap=True, end="")  # a margin, as the rest of the screen has
+        # A margin, as the rest of the screen has; ● there for a marked row.
+        text = Text("●" if mark else " ", style="bold green" if mark else "", no_wrap=True,
+                    end="")
         for n, i in enumerate(shown):
             cell = cells[i]
             col = self.widths[i]
@@ -185,7 +204,8 @@ class RowList(ScrollView, can_focus=True):
                 style += self.get_component_rich_style("row-list--stripe")
             if row == self.cursor_row:
                 style += self.get_component_rich_style("row-list--cursor")
-            cached = self._cache[row, self.first_col] = self._line(self.rows[row], style)
+            cached = self._cache[row, self.first_col] = self._line(
+                self.rows[row], style, mark=self.keys[row] in self.marked)
         return cached
 
     # --- moving -----------------------------------------------------------------------------

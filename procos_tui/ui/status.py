@@ -21,6 +21,7 @@ class DatabaseState:
     label: str
     facts: ServerFacts | None = None
     read_only_flag: bool = False  # --read-only
+    follow: str = ""  # follow mode's state ("following · 3 new rows"), "" when off
 
 
 def status_text(state: DatabaseState) -> Text:
@@ -35,6 +36,8 @@ def status_text(state: DatabaseState) -> Text:
         text.append("NOT read-only", style="bold red")
     if state.read_only_flag:
         text.append(" (--read-only: no writes at all)")
+    if state.follow:  # before the label: the longest part, the first an edge takes
+        text.append(f"  {sanitize_plain(state.follow)}", style="bold cyan")
     text.append("  " + sanitize_plain(state.label), style="bold")
     if facts is not None:
         text.append(f"  PostgreSQL {facts.server_version.split()[0].split('.')[0]}")

@@ -104,9 +104,9 @@ def test_a_wrong_keys_table_is_refused(table: object, message: str) -> None:
 
 def test_overrides_rebind_by_name_and_collisions_are_refused() -> None:
     actions = keymap.by_name(effective(parse_overrides(
-        {"quit": ["ctrl+x", "f10"], "view": "w"})))
+        {"quit": ["ctrl+x", "f10"], "view": "W"})))
     assert actions["quit"].keys == ("ctrl+x", "f10")
-    assert actions["view"].keys == ("w",)
+    assert actions["view"].keys == ("W",)
     with pytest.raises(KeymapError, match="g means both go_to and quit"):
         effective(parse_overrides({"quit": "g"}))
     with pytest.raises(KeymapError, match="kept by Textual"):

@@ -56,6 +56,11 @@ SELECT count(*) AS procos_values,
 FROM p
 """
 
+# ProcOS's value of that name to set beside a Camunda copy that differs: the longest.
+PROCOS_LONGEST_VALUE = _PROCOS_VALUES.replace("SELECT x.v", "SELECT x.v, c.id") + """
+SELECT v, id::text AS id FROM p ORDER BY length(v) DESC, id LIMIT 1
+"""
+
 PROCOS_AI_NAMES = """
 SELECT n.name, max(length(x.v)) AS longest
 FROM (VALUES ('query'), ('context'), ('content')) AS n(name)
