@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import difflib
 import json
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from procos_tui.core.conversation import Interaction
 
+# How long the line diff may take before difflib answers instead (see line_opcodes).
+FAST_LIMIT_S = 0.1
 # JSON deeper than this is compared as one value at that depth: the walk is recursive, and
 # a hostile row may nest thousands deep (json.loads itself stops near 1,000).
 MAX_DEPTH = 200
@@ -129,12 +132,22 @@ def line_opcodes(a: list[str], b: list[str]) -> list[Opcode]:
             out.append(code)
         return "".join(out)
 
-    if len(set(a) | set(b)) >= 0x10FFFF - 0x800:
-        return list(difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes())
+    def by_difflib() -> list[Opcode]:
+        return list(difflib.SequenceMatcher(None, a, b).get_opcodes())
+
     left, right = encode(a), encode(b)
+    if len(codes) >= 0x10FFFF - 0x800:  # more distinct lines than code points
+        return by_difflib()
+    # Myers' diff is fast while the texts are mostly alike (O(N·D)); when half the lines
+    # differ it is not, and past its time limit it answers "all changed". Then difflib,
+    # whose matching of whole lines is quick exactly there.
+    started = time.perf_counter()
+    diff = fast_diff_match_patch.diff(left, right, cleanup="No", timelimit=FAST_LIMIT_S)
+    if time.perf_counter() - started >= FAST_LIMIT_S * 0.9:
+        return by_difflib()
     ops: list[Opcode] = []
     i = j = 0
-    for op, length in fast_diff_match_patch.diff(left, right, cleanup="No"):
+    for op, length in diff:
         if op == "=":
             ops.append(("equal", i, i + length, j, j + length))
             i, j = i + length, j + length
@@ -278,6 +291,15 @@ def word_marks(a: str, b: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple
     return tuple(a_marks), tuple(b_marks)
 
 
+def line_marks(a: str, b: str, up_to: int = 2000
+               ) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """Word marks of a changed pair; longer lines are marked whole (a character diff of two
+    long lines is slow and reads no better)."""
+    if max(len(a), len(b)) <= up_to:
+        return word_marks(a, b)
+    return ((0, len(a)),), ((0, len(b)),)
+
+
 def _strip_eol(line: str) -> str:
     """A line as the compare screen shows it: without its end, escaped for the terminal
     (a stored escape sequence is shown, never obeyed), tabs expanded."""
@@ -287,11 +309,12 @@ def _strip_eol(line: str) -> str:
 
 
 def diff_rows(a: str | None, b: str | None, context: int = 3, fold: bool = True,
-              marks_up_to: int = 2000) -> list[DiffRow]:
+              marks_up_to: int = 2000, marks: bool = True) -> list[DiffRow]:
     """Both texts as rows of the compare view: equal stretches longer than twice `context`
     folded to one row with their count (unless `fold` is off), a replaced block paired line
-    with line (word marks on lines up to `marks_up_to` characters), the rest removed or
-    added. NULL is shown as no lines."""
+    with line (word marks on lines up to `marks_up_to` characters; none with `marks` off,
+    for a caller that marks only the lines it shows), the rest removed or added. NULL is
+    shown as no lines."""
     lines_a = (a or "").splitlines(keepends=True)
     lines_b = (b or "").splitlines(keepends=True)
     rows: list[DiffRow] = []
@@ -301,25 +324,22 @@ def diff_rows(a: str | None, b: str | None, context: int = 3, fold: bool = True,
             keep_head = 0 if n == 0 else context
             keep_tail = 0 if n == len(ops) - 1 else context
             hidden = (i2 - i1) - keep_head - keep_tail
+            def same(k: int, i1: int = i1, j1: int = j1) -> DiffRow:
+                line = _strip_eol(lines_a[i1 + k])  # equal on both sides: escaped once
+                return DiffRow("same", i1 + k + 1, line, j1 + k + 1, line)
+
             if not fold or hidden <= 1:
-                shown = [(i, j) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
-                rows += [DiffRow("same", i + 1, _strip_eol(lines_a[i]), j + 1,
-                                 _strip_eol(lines_b[j])) for i, j in shown]
+                rows += [same(k) for k in range(i2 - i1)]
                 continue
-            for k in range(keep_head):
-                rows.append(DiffRow("same", i1 + k + 1, _strip_eol(lines_a[i1 + k]),
-                                    j1 + k + 1, _strip_eol(lines_b[j1 + k])))
+            rows += [same(k) for k in range(keep_head)]
             rows.append(DiffRow("fold", folded=hidden))
-            for k in range(keep_tail, 0, -1):
-                rows.append(DiffRow("same", i2 - k + 1, _strip_eol(lines_a[i2 - k]),
-                                    j2 - k + 1, _strip_eol(lines_b[j2 - k])))
+            rows += [same(k) for k in range(i2 - i1 - keep_tail, i2 - i1)]
             continue
         pairs = min(i2 - i1, j2 - j1)
         for k in range(pairs):
             la, lb = _strip_eol(lines_a[i1 + k]), _strip_eol(lines_b[j1 + k])
-            marks = (word_marks(la, lb) if max(len(la), len(lb)) <= marks_up_to
-                     else (((0, len(la)),), ((0, len(lb)),)))
-            rows.append(DiffRow("changed", i1 + k + 1, la, j1 + k + 1, lb, *marks))
+            pair = line_marks(la, lb, marks_up_to) if marks else ((), ())
+            rows.append(DiffRow("changed", i1 + k + 1, la, j1 + k + 1, lb, *pair))
         rows += [DiffRow("removed", i + 1, _strip_eol(lines_a[i]))
                  for i in range(i1 + pairs, i2)]
         rows += [DiffRow("added", b_no=j + 1, b=_strip_eol(lines_b[j]))

@@ -32,6 +32,7 @@ from procos_tui.core.compare import (
     change_starts,
     diff_rows,
     json_changes,
+    line_marks,
 )
 from procos_tui.core.errors import DatabaseError
 from procos_tui.core.keymap import COMPARE
@@ -62,89 +63,136 @@ class Section:
     changes: list[PathChange] | None = None  # the JSON view's sections
 
 
-def _side(text: str, marks: tuple[tuple[int, int], ...], base: Style, mark: Style) -> Text:
+Marks = tuple[tuple[int, int], ...]
+
+
+def _side(text: str, marks: Marks, base: Style, mark: Style) -> Text:
     out = Text(text, style=base, no_wrap=True, end="")
     for start, end in marks:
         out.stylize(mark, start, end)
     return out
 
 
-def _wrap(text: Text, width: int) -> list[Text]:
-    """Cut into pieces of `width` cells, whole: the compare view never hides a character."""
-    if text.cell_len <= width:
-        return [text]
-    offsets, at = [], 0
-    for piece in chop_cells(text.plain, width)[:-1]:
+def _pieces(text: str, width: int) -> list[tuple[int, int]]:
+    """(start, end) of each piece of `width` cells: the compare view wraps, never cuts."""
+    if cell_len(text) <= width:
+        return [(0, len(text))]
+    out, at = [], 0
+    for piece in chop_cells(text, width):
+        out.append((at, at + len(piece)))
         at += len(piece)
-        offsets.append(at)
-    return list(text.divide(offsets))
+    return out or [(0, 0)]
 
 
 def _pad(text: Text, width: int) -> Text:
     return text + Text(" " * max(0, width - text.cell_len), end="")
 
 
+@dataclass(frozen=True)
+class _Line:
+    """One line of the view, styled only when painted: a fixed Text (titles, folds, JSON),
+    or a piece of a row: (row, a piece, b piece), each piece (start, end, first)."""
+
+    text: Text | None = None
+    row: DiffRow | None = None
+    a: tuple[int, int, bool] | None = None
+    b: tuple[int, int, bool] | None = None
+    digits: int = 1
+
+
 class DiffView(ScrollView, can_focus=True):
-    """The comparison as lines, laid out for the width it is painted at (again on resize)."""
+    """The comparison as lines, laid out for the width it is painted at (again on resize).
+    Layout measures plain text only; word marks and styles are made for the lines painted,
+    so a diff of thousands of changed lines opens as fast as one of a few."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("DiffView", COMPARE, {
         "up": "scroll_up", "down": "scroll_down", "page_up": "page_up",
         "page_down": "page_down", "first": "scroll_home", "last": "scroll_end",
     })
-    DEFAULT_CSS = "DiffView { background: $surface; }"
+    # The scrollbar's room kept from the start: laid out before it appeared, the text
+    # would run under it and lose the last two cells of each line.
+    DEFAULT_CSS = """
+    DiffView { background: $surface; scrollbar-gutter: stable; overflow-x: hidden; }
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sections: list[Section] = []
         self.side_by_side = False
-        self.lines: list[Text] = []
+        self.lines: list[_Line] = []
         self.change_lines: list[int] = []  # the first line of each run of changes
         self._cache: dict[int, Strip] = {}
+        self._marks: dict[int, tuple[Marks, Marks]] = {}
 
     def show(self, sections: list[Section], side_by_side: bool) -> None:
         self.sections, self.side_by_side = sections, side_by_side
+        self._marks.clear()
         self._layout()
 
     def on_resize(self) -> None:
         self._layout()
 
+    @property
+    def _text_width(self) -> int:
+        return max(20, self.scrollable_content_region.width or self.size.width or 80)
+
     def _layout(self) -> None:
-        width = max(20, self.scrollable_content_region.width or self.size.width or 80)
-        lines: list[Text] = []
+        width = self._text_width
+        lines: list[_Line] = []
         changes: list[int] = []
+
+        def fixed(text: Text) -> None:
+            lines.append(_Line(text=text))
+
         for section in self.sections:
-            lines.append(_pad(Text(f" {section.title} ", style=_TITLE, end=""), width))
+            fixed(_pad(Text(f" {section.title} ", style=_TITLE, end=""), width))
             if section.changes is not None:
                 self._json_lines(section.changes, width, lines, changes)
                 continue
             if not section.rows:
-                lines.append(Text("  (no text on either side)", style=_DIM, end=""))
+                fixed(Text("  (no text on either side)", style=_DIM, end=""))
             starts = set(change_starts(section.rows))
             if not starts:
-                lines.append(Text("  identical", style=_ADDED, end=""))
+                fixed(Text("  identical", style=_ADDED, end=""))
             digits = len(str(max((r.a_no or r.b_no or 0) for r in section.rows)
                              if section.rows else 1))
             for n, row in enumerate(section.rows):
                 if n in starts:
                     changes.append(len(lines))
-                lines += (self._pair(row, width, digits) if self.side_by_side
-                          else self._unified(row, width, digits))
-            lines.append(Text(""))
+                if row.kind == "fold":
+                    fixed(self._fold(row, width))
+                elif self.side_by_side:
+                    room = max(8, (width - 1) // 2 - digits - 3)
+                    left = _pieces(row.a, room) if row.kind != "added" else []
+                    right = _pieces(row.b, room) if row.kind != "removed" else []
+                    for k in range(max(len(left), len(right))):
+                        lines.append(_Line(
+                            row=row, digits=digits,
+                            a=(*left[k], k == 0) if k < len(left) else None,
+                            b=(*right[k], k == 0) if k < len(right) else None))
+                else:
+                    room = max(10, width - digits - 3)
+                    if row.kind in ("same", "changed", "removed"):
+                        lines += [_Line(row=row, digits=digits, a=(start, end, k == 0))
+                                  for k, (start, end) in enumerate(_pieces(row.a, room))]
+                    if row.kind in ("changed", "added"):
+                        lines += [_Line(row=row, digits=digits, b=(start, end, k == 0))
+                                  for k, (start, end) in enumerate(_pieces(row.b, room))]
+            fixed(Text(""))
         self.lines, self.change_lines = lines, changes
         self._cache.clear()
         self.virtual_size = Size(width, len(lines))
         self.refresh()
 
-    def _json_lines(self, changes: list[PathChange], width: int, lines: list[Text],
+    def _json_lines(self, changes: list[PathChange], width: int, lines: list[_Line],
                     starts: list[int]) -> None:
         import json
 
         if not changes:
-            lines.append(Text("  identical", style=_ADDED, end=""))
+            lines.append(_Line(text=Text("  identical", style=_ADDED, end="")))
         for change in changes:
             starts.append(len(lines))
-            path = sanitize_plain(change.path)
-            text = Text(f"  {change.kind:<8} {path}", end="")
+            text = Text(f"  {change.kind:<8} {sanitize_plain(change.path)}", end="")
             if change.kind != "added":
                 text.append(" " + sanitize_plain(json.dumps(change.before, ensure_ascii=False)),
                             style=_REMOVED)
@@ -153,61 +201,64 @@ class DiffView(ScrollView, can_focus=True):
             if change.kind != "removed":
                 text.append(" " + sanitize_plain(json.dumps(change.after, ensure_ascii=False)),
                             style=_ADDED)
-            lines += _wrap(text, width)
-        lines.append(Text(""))
-
-    @staticmethod
-    def _gutter(number: int | None, digits: int, sign: str, style: Style) -> Text:
-        shown = f"{number:>{digits}}" if number is not None else " " * digits
-        return Text(f"{shown} {sign} ", style=style if sign.strip() else _DIM, end="")
-
-    def _unified(self, row: DiffRow, width: int, digits: int) -> list[Text]:
-        if row.kind == "fold":
-            return [self._fold(row, width)]
-        room = max(10, width - digits - 3)
-        out: list[Text] = []
-        sides = []
-        if row.kind in ("same",):
-            sides.append((row.a_no, " ", _side(row.a, (), Style(), Style()), Style()))
-        if row.kind in ("changed", "removed"):
-            sides.append((row.a_no, "-", _side(row.a, row.a_marks, _REMOVED, _MARK_REMOVED),
-                          _REMOVED))
-        if row.kind in ("changed", "added"):
-            sides.append((row.b_no, "+", _side(row.b, row.b_marks, _ADDED, _MARK_ADDED),
-                          _ADDED))
-        for number, sign, text, style in sides:
-            for k, piece in enumerate(_wrap(text, room)):
-                out.append(self._gutter(number if k == 0 else None, digits, sign, style)
-                           + piece)
-        return out
-
-    def _pair(self, row: DiffRow, width: int, digits: int) -> list[Text]:
-        if row.kind == "fold":
-            return [self._fold(row, width)]
-        half = (width - 1) // 2
-        room = max(8, half - digits - 3)
-        a_style = Style() if row.kind == "same" else _REMOVED
-        b_style = Style() if row.kind == "same" else _ADDED
-        left = _wrap(_side(row.a, row.a_marks, a_style, _MARK_REMOVED), room) \
-            if row.kind != "added" else []
-        right = _wrap(_side(row.b, row.b_marks, b_style, _MARK_ADDED), room) \
-            if row.kind != "removed" else []
-        a_sign = " " if row.kind == "same" else "-"
-        b_sign = " " if row.kind == "same" else "+"
-        out = []
-        for k in range(max(len(left), len(right), 1)):
-            a = (self._gutter(row.a_no if k == 0 else None, digits, a_sign, a_style)
-                 + left[k]) if k < len(left) else Text("")
-            b = (self._gutter(row.b_no if k == 0 else None, digits, b_sign, b_style)
-                 + right[k]) if k < len(right) else Text("")
-            out.append(_pad(a, half) + Text("│", style=_DIM, end="") + b)
-        return out
+            lines += [_Line(text=text[start:end]) for start, end in _pieces(text.plain, width)]
+        lines.append(_Line(text=Text("")))
 
     @staticmethod
     def _fold(row: DiffRow, width: int) -> Text:
         label = f" ⋯ {row.folded:,} unchanged line{'s' if row.folded != 1 else ''} (a: all) ⋯"
         return Text(label.center(width) if cell_len(label) < width else label, style=_DIM,
                     end="")
+
+    # --- painting ---------------------------------------------------------------------------
+
+    def _row_marks(self, row: DiffRow) -> tuple[Marks, Marks]:
+        if row.kind != "changed":
+            return (), ()
+        if row.a_marks or row.b_marks:
+            return row.a_marks, row.b_marks
+        key = id(row)
+        if key not in self._marks:
+            self._marks[key] = line_marks(row.a, row.b)
+        return self._marks[key]
+
+    @staticmethod
+    def _gutter(number: int | None, digits: int, sign: str, style: Style) -> Text:
+        shown = f"{number:>{digits}}" if number is not None else " " * digits
+        return Text(f"{shown} {sign} ", style=style if sign.strip() else _DIM, end="")
+
+    def _piece(self, line: _Line, side: str) -> Text:
+        row = line.row
+        assert row is not None
+        piece = line.a if side == "a" else line.b
+        if piece is None:
+            return Text("", end="")
+        start, end, first = piece
+        a_marks, b_marks = self._row_marks(row)
+        same = row.kind == "same"
+        if side == "a":
+            sign, style, number = " " if same else "-", Style() if same else _REMOVED, row.a_no
+            text = _side(row.a, a_marks, style, _MARK_REMOVED)
+        else:
+            sign, style, number = " " if same else "+", Style() if same else _ADDED, row.b_no
+            text = _side(row.b, b_marks, style, _MARK_ADDED)
+        return self._gutter(number if first else None, line.digits, sign, style) \
+            + text[start:end]
+
+    def line_text(self, index: int) -> Text:
+        """Line `index` as painted (without the view's background)."""
+        line = self.lines[index]
+        if line.text is not None:
+            return line.text
+        if not self.side_by_side:
+            return self._piece(line, "a" if line.a is not None else "b")
+        half = (self._text_width - 1) // 2
+        return _pad(self._piece(line, "a"), half) + Text("│", style=_DIM, end="") \
+            + self._piece(line, "b")
+
+    def plain(self) -> str:
+        """Every line as text: what the view holds, for tests and checks."""
+        return "\n".join(self.line_text(i).plain for i in range(len(self.lines)))
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -216,9 +267,8 @@ class DiffView(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         strip = self._cache.get(index)
         if strip is None:
-            strip = self._cache[index] = Strip(self.lines[index].render(self.app.console))
-        return strip.crop_extend(int(self.scroll_x), int(self.scroll_x) + width,
-                                 self.rich_style)
+            strip = self._cache[index] = Strip(self.line_text(index).render(self.app.console))
+        return strip.crop_extend(0, width, self.rich_style)
 
 
 class CompareScreen(Screen[None]):
@@ -322,10 +372,10 @@ class CompareScreen(Screen[None]):
             sections = []
             if not self._texts_only:
                 sections.append(Section("Prompt", diff_rows(prompt_a, prompt_b,
-                                                             CONTEXT_LINES, fold)))
+                                                             CONTEXT_LINES, fold, marks=False)))
             sections.append(Section("Text" if self._texts_only else "Response",
-                                    diff_rows(resp_a, resp_b, CONTEXT_LINES,
-                                                          fold)))
+                                    diff_rows(resp_a, resp_b, CONTEXT_LINES, fold,
+                                              marks=False)))
             return sections
 
         def compute_json() -> list[Section]:

@@ -64,6 +64,10 @@ async def test_previous_run_unified_at_80_with_n_and_the_json_by_path(
                        and "2 changes" in screen_text(app))
         text = screen_text(app)
         assert "unified" in text and "#1 of run-1" in text and "#2 of run-1" in text
+        view = app.screen.query_one(DiffView)
+        # Every line fits beside the scrollbar: nothing of a line is hidden under it.
+        assert max(view.line_text(i).cell_len for i in range(len(view.lines))) \
+            <= view.scrollable_content_region.width
         assert "identical" in text  # the prompts are the same
         await pilot.press("n")
         await wait_for(pilot, lambda: "change 1 of 2" in screen_text(app))
@@ -78,15 +82,14 @@ async def test_previous_run_unified_at_80_with_n_and_the_json_by_path(
         await wait_for(pilot, lambda: "change 1 of 2" in screen_text(app))
         # The folds say how much is not shown; a shows it all.
         view = app.screen.query_one(DiffView)
-        folded = "\n".join(line.plain for line in view.lines)
-        assert "unchanged lines" in folded
+        assert "unchanged lines" in view.plain()
         await pilot.press("a")
-        await wait_for(pilot, lambda: "unchanged lines" not in "\n".join(
-            line.plain for line in app.screen.query_one(DiffView).lines))
+        await wait_for(pilot, lambda: "unchanged lines" not in app.screen.query_one(
+            DiffView).plain())
         # The JSON view: paths, not blobs.
         await pilot.press("v")
         await wait_for(pilot, lambda: "JSON by path" in screen_text(app))
-        lines = "\n".join(line.plain for line in app.screen.query_one(DiffView).lines)
+        lines = app.screen.query_one(DiffView).plain()
         assert "changed  $.prompt_tokens 412 → 415" in lines
         assert "changed  $.content" in lines
         await pilot.press("escape")

@@ -337,3 +337,24 @@ def test_conversation_after_a_resize(snap_db: str, snap_compare: SnapCompare) ->
 
     assert snap_compare(_app(snap_db, PROCESSES[2][0]), terminal_size=(80, 24),
                         run_before=resized)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_compare_previous_run(snap_db: str, snap_compare: SnapCompare,
+                              size: tuple[int, int]) -> None:
+    """Unified at 80x24, side by side at 160x45: the second run of Activity_PlanRetry against
+    the first, at its first change."""
+    from procos_tui.ui.compare import CompareScreen
+
+    async def compared(pilot: Pilot[None]) -> None:
+        await _conversation_loaded(pilot)
+        await pilot.press("down")
+        await pilot.pause(0.2)
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CompareScreen)
+                       and pilot.app.screen.ready)
+        await pilot.press("n")
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(snap_db, PROCESSES[2][0]), terminal_size=size,
+                        run_before=compared)

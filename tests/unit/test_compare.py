@@ -1,11 +1,22 @@
-"""core/compare.py: the text diff is difflib's, the JSON diff names paths."""
+"""core/compare.py: the text diff in difflib's format (checked against difflib and by applying
+it), the compare screen's rows, the JSON diff by path."""
 
 from __future__ import annotations
 
 import difflib
 import json
 
-from procos_tui.core.compare import MAX_DEPTH, PathChange, json_changes, unified_text
+from hypothesis import given
+from hypothesis import strategies as st
+
+from procos_tui.core.compare import (
+    MAX_DEPTH,
+    PathChange,
+    change_starts,
+    diff_rows,
+    json_changes,
+    unified_text,
+)
 
 
 def test_the_text_diff_is_difflibs_unified_diff() -> None:
@@ -46,3 +57,76 @@ def test_deep_and_invalid_json_are_compared_whole() -> None:
     assert [c.kind for c in json_changes(deep, deeper)] == ["changed"]
     assert json_changes("not json", "{}") == [PathChange("$", "changed", "not json", "{}")]
     assert json_changes(None, None) == []
+
+
+def _apply(a: str, lines: list[str]) -> str:
+    """Apply unified diff lines to `a`: what patch(1) would make of it."""
+    import re
+
+    source = a.splitlines(keepends=True)
+    out: list[str] = []
+    at = 0
+    previous = ""
+    for line in lines[2:]:
+        hunk = re.match(r"@@ -(\d+)(?:,(\d+))? \+", line)
+        if hunk:
+            start = int(hunk.group(1)) - (0 if hunk.group(2) == "0" else 1)
+            out += source[at:start]
+            at = start
+        elif line.startswith("\\"):
+            if previous in (" ", "+"):  # the line just written has no end
+                out[-1] = out[-1].removesuffix("\n")
+        elif line[:1] == " ":
+            out.append(source[at])
+            at += 1
+        elif line[:1] == "-":
+            at += 1
+        elif line[:1] == "+":
+            out.append(line[1:] + "\n")
+        previous = line[:1]
+    return "".join(out + source[at:])
+
+
+lines_of = st.lists(st.sampled_from(["a", "b", "c", "d", "", "x y"]), max_size=12)
+
+
+@given(lines_of, lines_of, st.integers(0, 3), st.booleans(), st.booleans())
+def test_the_unified_diff_turns_a_into_b_and_is_never_longer_than_difflibs(
+        a_lines: list[str], b_lines: list[str], context: int, a_end: bool, b_end: bool) -> None:
+    a = "\n".join(a_lines) + ("\n" if a_end and a_lines else "")
+    b = "\n".join(b_lines) + ("\n" if b_end and b_lines else "")
+    ours = unified_text(a, b, context, "a", "b")
+    assert (ours == []) == (a == b)
+    if ours:
+        assert _apply(a, ours) == b
+        theirs = list(difflib.unified_diff(a.splitlines(True), b.splitlines(True), n=context))
+        changed = [x for x in ours[2:] if x[:1] in "+-"]
+        assert len(changed) <= len([x for x in theirs[2:] if x[:1] in "+-"])
+
+
+@given(lines_of, lines_of)
+def test_compare_rows_unfolded_hold_both_texts_line_for_line(a_lines: list[str],
+                                                            b_lines: list[str]) -> None:
+    a, b = "\n".join(a_lines), "\n".join(b_lines)
+    rows = diff_rows(a, b, fold=False)
+    assert [r.a for r in rows if r.kind in ("same", "changed", "removed")] == a.splitlines()
+    assert [r.b for r in rows if r.kind in ("same", "changed", "added")] == b.splitlines()
+    starts = change_starts(rows)
+    assert all(rows[i].kind != "same" for i in starts)
+
+
+def test_folds_count_what_they_hide_and_word_marks_name_the_changed_word() -> None:
+    a = "".join(f"line {n}\n" for n in range(30))
+    b = a.replace("line 15\n", "line fifteen\n")
+    rows = diff_rows(a, b, context=2)
+    assert [r.kind for r in rows] == ["fold", "same", "same", "changed", "same", "same",
+                                      "fold"]
+    assert rows[0].folded == 13 and rows[-1].folded == 12
+    changed = rows[3]
+    assert changed.a[slice(*changed.a_marks[0])] == "15"
+    assert changed.b[slice(*changed.b_marks[0])] == "fifteen"
+
+
+def test_compare_rows_escape_stored_control_sequences() -> None:
+    rows = diff_rows("ok\n", "ok\n\x1b]2;pwned\x07\n", fold=False)
+    assert rows[-1].kind == "added" and "\x1b" not in rows[-1].b and "\x07" not in rows[-1].b
