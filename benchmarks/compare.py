@@ -16,6 +16,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 
 from procos_tui.core.compare import diff_rows, unified_text
 
@@ -71,10 +72,10 @@ def main() -> None:
         a_lines = body(mb, rng)
         b_lines = edited(a_lines, args.changed, rng)
         a, b = "".join(a_lines), "".join(b_lines)
-        ours = median_s(lambda a=a, b=b: unified_text(a, b, 3, "a", "b"))
-        screen = median_s(lambda a=a, b=b: diff_rows(a, b, marks=False))
-        reference = median_s(lambda a_lines=a_lines, b_lines=b_lines: list(
-            difflib.unified_diff(a_lines, b_lines, "a", "b", n=3)))
+        ours = median_s(partial(unified_text, a, b, 3, "a", "b"))
+        screen = median_s(partial(diff_rows, a, b, marks=False))
+        reference = median_s(partial(lambda x, y: list(difflib.unified_diff(x, y, n=3)),
+                                     a_lines, b_lines))
         print(f"{len(a) / 1e6:.1f} MB vs {len(b) / 1e6:.1f} MB ({len(a_lines):,} lines, "
               f"{args.changed:.0%} changed): unified diff {ours * 1000:.0f} ms, compare "
               f"screen rows (marks made as lines are painted) {screen * 1000:.0f} ms; "
