@@ -27,9 +27,10 @@ MODELS = "models"
 HEALTH = "health"
 STATS = "stats"
 COMPARE = "compare"
+TRANSCRIPT = "transcript"
 DIALOGS = "dialogs"
 CONTEXTS = (GLOBAL, PROCESS_LIST, CONVERSATION, PANE, SEARCH, MODELS, HEALTH, STATS, COMPARE,
-            DIALOGS)
+            TRANSCRIPT, DIALOGS)
 
 # The sets of contexts that are active at one time: a key may mean one thing in each.
 CHAINS: tuple[tuple[str, ...], ...] = (
@@ -40,6 +41,7 @@ CHAINS: tuple[tuple[str, ...], ...] = (
     (HEALTH, GLOBAL),
     (STATS, GLOBAL),
     (COMPARE, GLOBAL),
+    (PANE, TRANSCRIPT, GLOBAL),
     (DIALOGS,),
 )
 
@@ -105,7 +107,7 @@ DEFAULTS: tuple[Action, ...] = (
        help="focus the list, pane or field before"),
     # Esc: back, or close the innermost thing; the footer says which.
     _a("back", "escape", "Back", PROCESS_LIST, CONVERSATION, SEARCH, MODELS, HEALTH, STATS,
-       COMPARE, group=CLOSE, labels={PROCESS_LIST: "Clear filter"},
+       COMPARE, TRANSCRIPT, group=CLOSE, labels={PROCESS_LIST: "Clear filter"},
        help="back to the screen before (closing a zoom, the find line, a filter or a "
             "running search first); on the process list: clear the filter"),
     _a("close", "escape", "Close", DIALOGS, group=CLOSE, labels={DIALOGS: "Cancel"},
@@ -156,6 +158,11 @@ DEFAULTS: tuple[Action, ...] = (
     _a("previous_run", "P", "Previous run", CONVERSATION, show=False,
        help="compare with the previous run of this activity (in another instance of the "
             "same process definition, else earlier in this process)"),
+    _a("transcript", "T", "Transcript", CONVERSATION, show=False,
+       help="the whole process as one chat: system, user, assistant, in order, whole"),
+    _a("request", "u", "Request", CONVERSATION, show=False,
+       help="the request as the model received it: the system rows and the input, with "
+            "the answer's token usage"),
     _a("layout", "w", "Side by side", COMPARE, show=False,
        help="side by side or unified (below 120 columns: unified)"),
     _a("unfold", "a", "All lines", COMPARE, show=False,

@@ -23,6 +23,7 @@ from procos_tui.ui.messages import (
     OpenProcess,
     ShowCutView,
     ShowProcessList,
+    ShowTranscript,
 )
 from procos_tui.ui.processes import ProcessesScreen
 from procos_tui.ui.status import DatabaseState
@@ -159,6 +160,13 @@ class ProcosApp(App[None]):
         # One compare screen at most: a new comparison takes the old one's place.
         self.open_screen(CompareScreen, lambda: CompareScreen(message.a, message.b),
                          keep=lambda screen: False)
+
+    def on_show_transcript(self, message: ShowTranscript) -> None:
+        from procos_tui.ui.transcript import TranscriptScreen
+
+        self.open_screen(TranscriptScreen, lambda: TranscriptScreen(
+            message.process_instance_id, message.request_of, message.answer_id),
+            keep=lambda screen: False)
 
     def on_show_cut_view(self, message: ShowCutView) -> None:
         from procos_tui.ui.cut_view import CutScreen

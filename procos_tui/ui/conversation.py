@@ -42,7 +42,12 @@ from procos_tui.ui.interaction_view import (
     pane_title,
 )
 from procos_tui.ui.keys import bindings
-from procos_tui.ui.messages import CompareInteractions, OpenProcess, ShowProcessList
+from procos_tui.ui.messages import (
+    CompareInteractions,
+    OpenProcess,
+    ShowProcessList,
+    ShowTranscript,
+)
 from procos_tui.ui.rowlist import RowList
 from procos_tui.ui.status import StatusLine
 from procos_tui.ui.textpane import TextPane, match_status
@@ -75,6 +80,7 @@ class ConversationScreen(Following):
         "next_process": "neighbour(True)", "previous_process": "neighbour(False)",
         "copy_id": "copy_id", "cockpit": "cockpit", "follow": "follow",
         "mark": "mark", "compare": "compare", "previous_run": "previous_run",
+        "transcript": "transcript", "request": "request",
     })
     CSS = """
     ConversationScreen #interactions { height: auto; max-height: 25%; min-height: 3;
@@ -338,6 +344,20 @@ class ConversationScreen(Following):
                           (0, None))
         if earlier is not None:
             self.post_message(CompareInteractions(side_of(n, pid, earlier), side))
+
+    def action_transcript(self) -> None:
+        self.post_message(ShowTranscript(self.process_instance_id))
+
+    def action_request(self) -> None:
+        if not 0 <= self.index < len(self.interactions):
+            return
+        item = self.interactions[self.index]
+        if item.prompt is None or item.prompt.context_type != "input":
+            self.notify("This interaction has no input row: no request to show (T shows the "
+                        "whole transcript).", title="Request", severity="warning")
+            return
+        self.post_message(ShowTranscript(self.process_instance_id, item.prompt.id,
+                                         item.response.id if item.response else None))
 
     def follow_stopped(self) -> None:
         if self.new_ids:

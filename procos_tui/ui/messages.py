@@ -50,3 +50,13 @@ class CompareInteractions(Message):
     def __init__(self, a: CompareSide, b: CompareSide) -> None:
         super().__init__()
         self.a, self.b = a, b
+
+
+class ShowTranscript(Message):
+    """The process as one chat; or, with `request_of` (an input row), that one request."""
+
+    def __init__(self, process_instance_id: str, request_of: str | None = None,
+                 answer_id: str | None = None) -> None:
+        super().__init__()
+        self.process_instance_id = process_instance_id
+        self.request_of, self.answer_id = request_of, answer_id
