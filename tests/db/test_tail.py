@@ -103,3 +103,45 @@ def test_tail_text_lines_bodies_and_a_late_commit(fresh: str) -> None:
     assert_safe(text)
     assert "  input   new  —  —  " in got[0] and got[1].startswith("body ␛]52;c;")
     assert "  input   late  " in got[2] and got[3] == "late one\n"
+
+
+def test_follow_reads_a_hot_standby_as_rows_replay() -> None:
+    """What the app's follow mode polls (the gateway's walk), on a streaming replica: rows
+    stored on the primary arrive once each, in order, as the standby replays them."""
+    import asyncio
+
+    from procos_tui.db.conninfo import Target
+    from procos_tui.db.gateway import Gateway
+    from procos_tui.db.tail import TailFilter
+    from tests.standby import streaming_pair
+
+    async def follow(primary: str, replica: str) -> list[str]:
+        gateway = Gateway(Target(replica, "standby"))
+        try:
+            facts = await gateway.open()
+            assert facts.read_only
+            position = await gateway.follow_from_now()
+            wrote = []
+            with psycopg.connect(primary, autocommit=True) as conn:
+                for n in range(5):
+                    row = conn.execute(
+                        "INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                        " content_data, content_text) VALUES (%s, 'output', '{}', %s)"
+                        " RETURNING id::text", (f"sb-{n % 2}", f"row {n}")).fetchone()
+                    assert row is not None
+                    wrote.append(row[0])
+            seen: list[str] = []
+            deadline = time.monotonic() + 20
+            while len(seen) < len(wrote) and time.monotonic() < deadline:
+                rows, _behind, position = await gateway.follow_poll(position, TailFilter())
+                seen += [r["id"] for r in rows]
+                await asyncio.sleep(0.2)
+            assert seen == wrote
+            rows, _behind, position = await gateway.follow_poll(position, TailFilter())
+            assert rows == []  # nothing twice
+            return seen
+        finally:
+            await gateway.close()
+
+    with streaming_pair() as (primary, replica):
+        assert len(asyncio.run(follow(primary, replica))) == 5
