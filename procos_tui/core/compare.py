@@ -86,7 +86,7 @@ def unified_text(a: str | None, b: str | None, context: int, label_a: str, label
     if a is None or b is None:
         return [f"--- {label_a}", f"+++ {label_b}",
                 f"content_text is NULL in {'a' if a is None else 'b'} only"]
-    lines_a, lines_b = a.splitlines(keepends=True), b.splitlines(keepends=True)
+    lines_a, lines_b = lines_of(a), lines_of(b)
     out = [f"--- {label_a}", f"+++ {label_b}"]
     for group in grouped(line_opcodes(lines_a, lines_b), context):
         first, last = group[0], group[-1]
@@ -106,6 +106,17 @@ def unified_text(a: str | None, b: str | None, context: int, label_a: str, label
 
 
 Opcode = tuple[str, int, int, int, int]  # difflib's: tag, a[i1:i2], b[j1:j2]
+
+
+def lines_of(text: str) -> list[str]:
+    """Lines as diff(1) sees them, each with its "\n": split at "\n" only (str.splitlines
+    would also split at form feeds, \x1c-\x1e and U+2028, which stored text may hold and
+    which are no line ends to diff)."""
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
 
 
 def _range(start: int, stop: int) -> str:
@@ -315,8 +326,7 @@ def diff_rows(a: str | None, b: str | None, context: int = 3, fold: bool = True,
     with line (word marks on lines up to `marks_up_to` characters; none with `marks` off,
     for a caller that marks only the lines it shows), the rest removed or added. NULL is
     shown as no lines."""
-    lines_a = (a or "").splitlines(keepends=True)
-    lines_b = (b or "").splitlines(keepends=True)
+    lines_a, lines_b = lines_of(a or ""), lines_of(b or "")
     rows: list[DiffRow] = []
     ops = line_opcodes(lines_a, lines_b)
     for n, (tag, i1, i2, j1, j2) in enumerate(ops):

@@ -9,6 +9,7 @@ second), run off the event loop; Esc while it runs goes back at once.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -381,7 +382,19 @@ class CompareScreen(Screen[None]):
         def compute_json() -> list[Section]:
             return [Section(title, [], json_changes(a, b)) for title, a, b in self.json_pairs]
 
-        sections = await asyncio.to_thread(compute_json if self.json_view else compute)
+        started = time.monotonic()
+        size = sum(len(t or "") for pair in self.texts for t in pair)
+
+        def tick() -> None:  # a big comparison says it is working, and how to leave
+            self.query_one("#heading", Static).update(self._heading(
+                f"comparing {human_size(size)} of text… {time.monotonic() - started:.1f} s "
+                "(Esc goes back)"))
+
+        ticker = self.set_interval(0.25, tick)
+        try:
+            sections = await asyncio.to_thread(compute_json if self.json_view else compute)
+        finally:
+            ticker.stop()
         if not self.is_attached:
             return
         view = self.query_one(DiffView)

@@ -15,6 +15,7 @@ from procos_tui.core.compare import (
     change_starts,
     diff_rows,
     json_changes,
+    lines_of,
     unified_text,
 )
 
@@ -63,7 +64,7 @@ def _apply(a: str, lines: list[str]) -> str:
     """Apply unified diff lines to `a`: what patch(1) would make of it."""
     import re
 
-    source = a.splitlines(keepends=True)
+    source = lines_of(a)
     out: list[str] = []
     at = 0
     previous = ""
@@ -87,10 +88,10 @@ def _apply(a: str, lines: list[str]) -> str:
     return "".join(out + source[at:])
 
 
-lines_of = st.lists(st.sampled_from(["a", "b", "c", "d", "", "x y"]), max_size=12)
+some_lines = st.lists(st.sampled_from(["a", "b", "c", "d", "", "x y"]), max_size=12)
 
 
-@given(lines_of, lines_of, st.integers(0, 3), st.booleans(), st.booleans())
+@given(some_lines, some_lines, st.integers(0, 3), st.booleans(), st.booleans())
 def test_the_unified_diff_turns_a_into_b_and_is_never_longer_than_difflibs(
         a_lines: list[str], b_lines: list[str], context: int, a_end: bool, b_end: bool) -> None:
     a = "\n".join(a_lines) + ("\n" if a_end and a_lines else "")
@@ -99,18 +100,20 @@ def test_the_unified_diff_turns_a_into_b_and_is_never_longer_than_difflibs(
     assert (ours == []) == (a == b)
     if ours:
         assert _apply(a, ours) == b
-        theirs = list(difflib.unified_diff(a.splitlines(True), b.splitlines(True), n=context))
+        theirs = list(difflib.unified_diff(lines_of(a), lines_of(b), n=context))
         changed = [x for x in ours[2:] if x[:1] in "+-"]
         assert len(changed) <= len([x for x in theirs[2:] if x[:1] in "+-"])
 
 
-@given(lines_of, lines_of)
+@given(some_lines, some_lines)
 def test_compare_rows_unfolded_hold_both_texts_line_for_line(a_lines: list[str],
                                                             b_lines: list[str]) -> None:
     a, b = "\n".join(a_lines), "\n".join(b_lines)
     rows = diff_rows(a, b, fold=False)
-    assert [r.a for r in rows if r.kind in ("same", "changed", "removed")] == a.splitlines()
-    assert [r.b for r in rows if r.kind in ("same", "changed", "added")] == b.splitlines()
+    assert [r.a for r in rows if r.kind in ("same", "changed", "removed")] == [
+        line.removesuffix("\n") for line in lines_of(a)]
+    assert [r.b for r in rows if r.kind in ("same", "changed", "added")] == [
+        line.removesuffix("\n") for line in lines_of(b)]
     starts = change_starts(rows)
     assert all(rows[i].kind != "same" for i in starts)
 
@@ -130,3 +133,36 @@ def test_folds_count_what_they_hide_and_word_marks_name_the_changed_word() -> No
 def test_compare_rows_escape_stored_control_sequences() -> None:
     rows = diff_rows("ok\n", "ok\n\x1b]2;pwned\x07\n", fold=False)
     assert rows[-1].kind == "added" and "\x1b" not in rows[-1].b and "\x07" not in rows[-1].b
+
+
+def test_on_the_demos_bodies_the_diff_rebuilds_b_and_is_never_longer_than_difflibs() -> None:
+    """Pairs of the demo's outputs (Markdown, code, tables, hostile text, CJK and emoji):
+    applied, the unified diff turns one into the other; it never changes more lines than
+    difflib's own; the compare rows hold both texts whole."""
+    import random
+
+    from procos_tui.core.sanitize import sanitize_plain
+    from procos_tui.demo.content import demo_dataset
+
+    texts = [r.content_text for r in demo_dataset().rows()
+             if r.content_text and r.context_type == "output"
+             and len(r.content_text) < 200_000]
+    rng = random.Random(5)
+    for _ in range(40):
+        a, b = rng.sample(texts, 2)
+        ours = unified_text(a, b, 3, "a", "b")
+        assert _apply(a, ours) == b
+        theirs = list(difflib.unified_diff(lines_of(a), lines_of(b), n=3))
+        assert len([x for x in ours[2:] if x[:1] in "+-"]) <= len(
+            [x for x in theirs[2:] if x[:1] in "+-"])
+        rows = diff_rows(a, b, fold=False, marks=False)
+        assert [r.a for r in rows if r.kind != "added"] == [
+            sanitize_plain(line.removesuffix("\r")) for line in a.split("\n")][
+                :len(lines_of(a))]
+
+
+def test_only_newline_ends_a_line() -> None:
+    """A form feed or U+2028 inside stored text is a character to compare, not a line end."""
+    a, b = "one\x0ctwo\nthree\n", "one\x0cTWO\nthree\n"
+    assert unified_text(a, b, 1, "a", "b")[2:] == [
+        "@@ -1,2 +1,2 @@", "-one\x0ctwo", "+one\x0cTWO", " three"]
