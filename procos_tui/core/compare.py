@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from procos_tui.core.sanitize import sanitize_plain
+
 if TYPE_CHECKING:
     from procos_tui.core.conversation import Interaction
 
@@ -148,6 +150,11 @@ def line_opcodes(a: list[str], b: list[str]) -> list[Opcode]:
 
     left, right = encode(a), encode(b)
     if len(codes) >= 0x10FFFF - 0x800:  # more distinct lines than code points
+        return by_difflib()
+    # Lines of one side found nowhere on the other are changes whatever the alignment: when
+    # they are many, Myers' diff would only run into its time limit.
+    only = len(set(left).symmetric_difference(right))
+    if only > (len(a) + len(b)) // 10:
         return by_difflib()
     # Myers' diff is fast while the texts are mostly alike (O(N·D)); when half the lines
     # differ it is not, and past its time limit it answers "all changed". Then difflib,
@@ -314,8 +321,6 @@ def line_marks(a: str, b: str, up_to: int = 2000
 def _strip_eol(line: str) -> str:
     """A line as the compare screen shows it: without its end, escaped for the terminal
     (a stored escape sequence is shown, never obeyed), tabs expanded."""
-    from procos_tui.core.sanitize import sanitize_plain
-
     return sanitize_plain(line.removesuffix("\n").removesuffix("\r"))
 
 
