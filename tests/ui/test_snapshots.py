@@ -83,6 +83,31 @@ def snap_db(db: str) -> str:
                      json.dumps({"prompt_tokens": 412, "completion_tokens": 236,
                                  "total_tokens": 648}),
                      at + timedelta(seconds=41)))
+        # The widest numbers the demo has, in one more instance: 5,042,573 tokens, a 20 MB
+        # response, an hour's latency and a price, so every column shows its widest.
+        wide = "f00dcafe-4a1b-11f1-be51-0242ac120005"
+        at = BASE + timedelta(hours=1, minutes=30)
+        conn.execute(
+            "INSERT INTO procos_ai_context (process_instance_id, task_id, activity_id,"
+            " context_type, content_data, content_text, ai_provider, model_used, created_at)"
+            " VALUES (%s, 'f00dcafe-task-0', 'Activity_SummariseArchive', 'input', %s, %s,"
+            " 'openai', 'gpt-4o', %s)",
+            (wide, json.dumps({"query": "Summarise the archive."}), "Summarise the archive.",
+             at))
+        huge = "The archive, summarised line by line for the auditors.\n" * 363_637
+        conn.execute(
+            "INSERT INTO procos_ai_context (process_instance_id, task_id, activity_id,"
+            " context_type, content_data, content_text, ai_provider, model_used, token_usage,"
+            " created_at) VALUES (%s, 'f00dcafe-task-0', 'Activity_SummariseArchive',"
+            " 'output', '{}', %s, 'openai', 'gpt-4o', %s, %s)",
+            (wide, huge, json.dumps({"prompt_tokens": 4_000_000,
+                                     "completion_tokens": 1_042_573,
+                                     "total_tokens": 5_042_573}),
+             at + timedelta(seconds=3725)))
+        conn.execute("UPDATE procos_ai_models SET config_data = coalesce(config_data, '{}')"
+                     " || '{\"pricing\": {\"input_per_million\": \"2.50\","
+                     " \"output_per_million\": \"10.00\", \"currency\": \"USD\"}}'"
+                     " WHERE provider = 'openai' AND model_name = 'gpt-4o'")
         # The registry's times fixed, so the Models picture does not move with the clock
         # (its trigger would set now() on the update).
         conn.execute("ALTER TABLE procos_ai_models DISABLE TRIGGER "
@@ -100,7 +125,7 @@ def _app(conninfo: str, process: str | None = None) -> ProcosApp:
 
 
 async def _list_loaded(pilot: Pilot[None]) -> None:
-    await wait_for(pilot, lambda: "3 process instances" in str(
+    await wait_for(pilot, lambda: "4 process instances" in str(
         pilot.app.screen.query_one("#summary").render()))
 
 
