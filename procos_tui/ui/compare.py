@@ -24,7 +24,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from procos_tui.core.compare import (
     CompareSide,
@@ -39,6 +39,7 @@ from procos_tui.core.errors import DatabaseError
 from procos_tui.core.keymap import COMPARE
 from procos_tui.core.sanitize import human_size, sanitize_plain
 from procos_tui.core.types import InteractionContent
+from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.status import StatusLine
@@ -303,7 +304,7 @@ class CompareScreen(Screen[None]):
         yield Static(self._heading("loading both sides…"), id="heading")
         yield DiffView(id="diff")
         yield StatusLine(id="status")
-        yield Footer()
+        yield WholeFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "compare"

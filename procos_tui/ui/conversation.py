@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.events import Key
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from procos_tui.core.cockpit import cockpit_link
 from procos_tui.core.compare import CompareSide, side_of
@@ -34,6 +34,7 @@ from procos_tui.core.units import whole_parts
 from procos_tui.db.tail import TailFilter
 from procos_tui.ui import actions
 from procos_tui.ui.follow import Follower, Following
+from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.interaction_view import (
     COLUMNS,
@@ -141,7 +142,7 @@ class ConversationScreen(Following):
         yield Input(placeholder="find in pane (Enter: keep, Esc: close; n / N: next / previous)",
                     id="find")
         yield StatusLine(id="status")
-        yield Footer()
+        yield WholeFooter()
 
     def on_mount(self) -> None:
         self.sub_title = sanitize_plain(self.process_instance_id)

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.events import DescendantFocus
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from procos_tui.core.compare import CompareSide
 from procos_tui.core.errors import DatabaseError
@@ -21,6 +21,7 @@ from procos_tui.core.keymap import HEALTH
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
 from procos_tui.core.units import ago
 from procos_tui.ui.dialogs import ChoiceScreen
+from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import CompareInteractions, OpenProcess, ShowCutView
@@ -90,7 +91,7 @@ class HealthScreen(Screen[None]):
         yield table
         yield Static(id="detail")
         yield StatusLine(id="status")
-        yield Footer()
+        yield WholeFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Health"

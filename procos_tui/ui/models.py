@@ -16,7 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from procos_tui.core.errors import DatabaseError
 from procos_tui.core.keymap import MODELS
@@ -25,6 +25,7 @@ from procos_tui.core.registry import ModelConflict, ModelDraft, ModelRow, Writes
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
 from procos_tui.db.gateway import Gateway
 from procos_tui.ui.dialogs import ChoiceScreen
+from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.model_form import ModelForm, conflict_body, preview_body
@@ -117,7 +118,7 @@ class ModelsScreen(Screen[None]):
                     id="filter")
         yield ModelRows(COLUMNS, id="models")
         yield StatusLine(id="status")
-        yield Footer()
+        yield WholeFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Models"

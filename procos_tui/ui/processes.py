@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.suggester import Suggester
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from procos_tui.core.errors import ConnectionFailed, DatabaseError
 from procos_tui.core.filters import (
@@ -38,6 +38,7 @@ from procos_tui.core.units import format_seconds
 from procos_tui.db.prefetch import PAGE_SIZE
 from procos_tui.db.tail import TailFilter
 from procos_tui.ui.follow import Follower, Following
+from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import OpenProcess
@@ -324,7 +325,7 @@ class ProcessesScreen(Following):
     async def _mount_footer(self) -> None:
         if not self.is_attached:  # the app left before the next frame (a fatal start)
             return
-        await self.mount(Footer())
+        await self.mount(WholeFooter())
         self.refresh_bindings()  # a footer mounted late waits for this signal to show keys
 
     def _scrolled(self, scroll_y: float) -> None:

@@ -16,7 +16,7 @@ from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
 from procos_tui.core.keymap import SEARCH
@@ -28,6 +28,7 @@ from procos_tui.core.search_syntax import (
     SearchSyntaxError,
     parse_search,
 )
+from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import OpenProcess
@@ -88,7 +89,7 @@ class SearchScreen(Screen[None]):
         yield Static(id="notes")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="hits")
         yield StatusLine(id="status")
-        yield Footer()
+        yield WholeFooter()
 
     def on_resize(self) -> None:
         self._layout()

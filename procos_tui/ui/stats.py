@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual_plotext import PlotextPlot
 
 from procos_tui.core.errors import DatabaseError
@@ -23,6 +23,7 @@ from procos_tui.core.sanitize import clip, human_size, sanitize_plain
 from procos_tui.core.triage import ModelGaps, StatsBy, StatsReport, StatsRow, StatsWindow
 from procos_tui.core.types import ProcessFilter
 from procos_tui.core.units import compact_count, format_seconds
+from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.messages import ShowProcessList
@@ -180,7 +181,7 @@ class StatsScreen(Screen[None]):
         yield StatsRows((self.by.value.capitalize(), *COLUMNS))
         yield Static(id="gaps")
         yield StatusLine(id="status")
-        yield Footer()
+        yield WholeFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Stats"

@@ -12,7 +12,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from procos_tui.core.document import Document
 from procos_tui.core.errors import DatabaseError
@@ -21,6 +21,7 @@ from procos_tui.core.keymap import TRANSCRIPT
 from procos_tui.core.sanitize import human_size, sanitize_plain
 from procos_tui.core.transcript import chat_text, needs_content_data, request_rows
 from procos_tui.core.types import InteractionContent
+from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
 from procos_tui.ui.status import StatusLine
@@ -51,7 +52,7 @@ class TranscriptScreen(Screen[None]):
         yield Static(self._heading("loading…"), id="heading")
         yield TextPane(id="chat")
         yield StatusLine(id="status")
-        yield Footer()
+        yield WholeFooter()
 
     @property
     def what(self) -> str:

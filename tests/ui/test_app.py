@@ -99,6 +99,37 @@ async def test_help_lists_the_keys_of_the_screen(seeded: str, procos_app: AppFac
         assert "Focus Next" not in labels and "palette" not in labels, labels
 
 
+async def test_the_footer_shows_only_whole_keys_at_80_columns(seeded: str,
+                                                             procos_app: AppFactory) -> None:
+    """Textual's footer would cut its last key ("d Dele"): each key shown is whole, the rest
+    are left to `?`, and they come back when the terminal is wider."""
+    from textual.widgets._footer import FooterKey
+
+    def shown(app: object) -> tuple[list[str], str]:
+        keys = [k for k in app.screen.query(FooterKey)  # type: ignore[attr-defined]
+                if k.display and not k.has_class("-command-palette")]
+        return ([f"{k.key_display} {k.description}".strip() for k in keys],
+                screen_text(app).splitlines()[-1])  # type: ignore[arg-type]
+
+    app = procos_app(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("", "m"):  # the list, then the Models screen (the longest footer)
+            if key:
+                await pilot.press(key)
+            await pilot.pause(0.5)
+            labels, line = shown(app)
+            everything = len(list(app.screen.query(FooterKey))) - 1
+            assert 0 < len(labels) < everything, labels
+            before_palette = line.split("▏")[0]
+            assert all(label in before_palette for label in labels), (labels, line)
+            # nothing after the last whole key but blanks: no half key
+            assert before_palette.rstrip().endswith(labels[-1]), line
+        await pilot.resize_terminal(200, 24)
+        await pilot.pause(0.5)
+        labels, _line = shown(app)
+        assert len(labels) == len(list(app.screen.query(FooterKey))) - 1
+
+
 async def test_unreachable_database_ends_with_one_message(procos_app: AppFactory) -> None:
     app = procos_app("host=127.0.0.1 port=1 connect_timeout=2 password=s3cret")
     async with app.run_test(size=(80, 24)) as pilot:
