@@ -217,7 +217,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     from procos_tui.core.errors import DatabaseError
     from procos_tui.core.sanitize import sanitize_plain
     from procos_tui.db.connect import connect_sync, one_line, write_refusal
-    from procos_tui.db.schema import apply_schema, init_sql_path
+    from procos_tui.db.schema import apply_schema, build_indexes_concurrently, init_sql_path
 
     target = _target(args)
     try:
@@ -225,6 +225,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
             refusal = write_refusal(conn)
             if refusal:
                 raise CliError(f"init-db cannot write to {target.display}: {refusal}")
+            built = build_indexes_concurrently(conn)
             result = apply_schema(conn)
     except DatabaseError as exc:
         raise CliError(str(exc)) from None
@@ -237,6 +238,8 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     print(f"Applied {init_sql_path().name} to {target.display} "
           f"(PostgreSQL {sanitize_plain(result.server_version)}, "
           f"database {sanitize_plain(result.database)}):")
+    for line in built:
+        print(f"  {sanitize_plain(line)}")
     for notice in result.notices:
         print(f"  {sanitize_plain(notice)}")
     if args.no_words:

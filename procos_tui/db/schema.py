@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -56,3 +58,40 @@ def apply_schema(conn: psycopg.Connection[Any]) -> SchemaResult:
     if not conn.autocommit:
         conn.commit()
     return SchemaResult(tuple(notices), server["server_version"], server["database"])
+
+
+# init-db.sql's indexes on ProcOS's own table: built CONCURRENTLY before the script runs.
+_CONTEXT_INDEX = re.compile(
+    r"CREATE INDEX IF NOT EXISTS (\w+)\s+ON procos_ai_context\b(.*?);", re.S)
+
+
+def build_indexes_concurrently(conn: psycopg.Connection[Any]) -> list[str]:
+    """Create the script's missing indexes on procos_ai_context CONCURRENTLY, and rebuild
+    any left invalid by an interrupted build, each in its own autocommit statement: ProcOS's
+    inserts go on meanwhile. The script then finds them (IF NOT EXISTS) and holds its locks
+    only for the moment it takes. What was done, one line each."""
+    assert conn.autocommit, "CREATE INDEX CONCURRENTLY cannot run inside a transaction"
+    cur = conn.cursor(row_factory=dict_row)
+    table = cur.execute(schema_sql.CONTEXT_TABLE_EXISTS).fetchone()
+    if not (table and table["present"]):
+        return []  # a new database: the script creates the table and its indexes at once
+    done = []
+    cur.execute("SET statement_timeout = 0")  # a build takes as long as the table needs
+    try:
+        for name, rest in _CONTEXT_INDEX.findall(init_sql()):
+            state = cur.execute(schema_sql.INDEX_STATE, {"name": name}).fetchone()
+            if state is not None and state["valid"]:
+                continue
+            started = time.monotonic()
+            if state is None:
+                cur.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} "
+                            f"ON procos_ai_context{rest}".encode())
+                verb = "created"
+            else:
+                cur.execute(f"REINDEX INDEX CONCURRENTLY {name}".encode())
+                verb = "rebuilt (it was invalid)"
+            done.append(f"index {name} {verb} concurrently in "
+                        f"{time.monotonic() - started:.1f} s; ProcOS's writes went on")
+    finally:
+        cur.execute("RESET statement_timeout")
+    return done

@@ -213,3 +213,75 @@ def test_camunda_tables_of_another_owner_do_not_stop_init(empty_db: Callable[[],
         assert any("not created" in n and "idx_act_hi_varinst_proc_inst_ai" in n
                    for n in result.notices)
         assert objects(conn)["tables"] >= TABLES
+
+
+def _fill(conn: psycopg.Connection[tuple[object, ...]], rows: int) -> None:
+    conn.execute(
+        "INSERT INTO procos_ai_context (process_instance_id, context_type, content_data,"
+        " content_text, created_at)"
+        " SELECT 'bulk-' || (n %% 20000), CASE WHEN n %% 2 = 0 THEN 'input' ELSE 'output' END,"
+        " '{}', 'row ' || n || ' the invoice batch was retried after the OCR worker timed out"
+        " on scanned PDFs ' || md5(n::text), now() - make_interval(secs => n)"
+        " FROM generate_series(1, %s) AS n", (rows,))
+
+
+def test_init_db_on_a_live_table_never_makes_an_insert_wait(fresh: str) -> None:
+    """init-db on 200k rows with two of its indexes missing (the trigram one takes seconds to
+    build) and one left invalid by an interrupted concurrent build, while a writer inserts a
+    row every 10 ms: the indexes are built CONCURRENTLY first (and the invalid one rebuilt),
+    so no insert waits even 1 s."""
+    import threading
+    import time
+
+    from tests.cli import run
+
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        _fill(conn, 200_000)
+        conn.execute("DROP INDEX idx_procos_ai_context_content_search")
+        conn.execute("DROP INDEX idx_procos_ai_context_proc_inst")
+        conn.execute("DROP INDEX idx_procos_ai_context_proc_inst_activity")
+        conn.execute("SET statement_timeout = '5ms'")
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("CREATE INDEX CONCURRENTLY idx_procos_ai_context_proc_inst_activity"
+                         " ON procos_ai_context (process_instance_id COLLATE \"C\","
+                         " (coalesce(created_at, '-infinity'::timestamptz)), id)")
+        conn.execute("RESET statement_timeout")
+        assert conn.execute("SELECT indisvalid FROM pg_index WHERE indexrelid ="
+                            " 'idx_procos_ai_context_proc_inst_activity'::regclass"
+                            ).fetchone() == (False,)
+
+    waits: list[float] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        with psycopg.connect(fresh, autocommit=True) as conn:
+            while not stop.is_set():
+                started = time.monotonic()
+                conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                             " content_data, content_text) VALUES ('live', 'output', '{}',"
+                             " 'a row stored while init-db runs')")
+                waits.append(time.monotonic() - started)
+                time.sleep(0.01)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        time.sleep(0.3)
+        done = run("init-db", "--no-words", "--dsn", fresh)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert done.returncode == 0, done.stderr
+    assert len(waits) > 50 and max(waits) < 1.0, (len(waits), max(waits))
+    assert "index idx_procos_ai_context_content_search created concurrently" in done.stdout
+    assert "index idx_procos_ai_context_proc_inst created concurrently" in done.stdout
+    assert ("index idx_procos_ai_context_proc_inst_activity rebuilt (it was invalid)"
+            in done.stdout)
+    with psycopg.connect(fresh) as conn:
+        invalid = conn.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid"
+                               " AND indrelid = 'procos_ai_context'::regclass").fetchone()
+        assert invalid == (0,)
+        assert names(conn, "SELECT indexname FROM pg_indexes WHERE tablename ="
+                     " 'procos_ai_context'") >= {
+            "idx_procos_ai_context_content_search", "idx_procos_ai_context_proc_inst",
+            "idx_procos_ai_context_proc_inst_activity"}
