@@ -336,7 +336,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         if finding.fix:
             print(f"  {'':<19} fix: {shown(finding.fix)}")
     print(f"  Camunda: {shown(report.camunda)}")
+    for skipped in report.skipped:
+        print(f"  skipped on a standby: {shown(skipped)}")
     for table in report.stats.tables:
+        if report.skipped:
+            print(f"  table {shown(table.table)}: {table.bytes:,} bytes, {table.rows_text}")
+            continue
         advice = table.advice()
         print(f"  table {shown(table.table)}: {table.bytes:,} bytes, {table.rows_text}, "
               f"{table.dead_tuples:,} dead ({table.dead_text}), vacuumed "

@@ -64,6 +64,12 @@ class Finding:
                 "fix": self.fix, "numbers": dict(self.numbers)}
 
 
+# What check leaves to the primary when it runs on a standby: a standby keeps statistics of
+# its own reads, not the primary's vacuums, analyses and index scans.
+STANDBY_SKIPPED = ("maintenance (dead tuples, vacuum and analyse ages) and index usage: a "
+                   "standby's statistics are its own, not the primary's; run check on the "
+                   "primary for them")
+
 # When autovacuum itself would act (its default scale factors and thresholds): the advice
 # says what it is waiting for, so "behind" means the same here as in the server's logs.
 VACUUM_SCALE, VACUUM_THRESHOLD = 0.2, 50
@@ -169,10 +175,11 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     camunda: str = ""  # what the Camunda comparison did, or why it was skipped
     stats: Stats = field(default_factory=Stats)
+    skipped: list[str] = field(default_factory=list)  # what was not checked here, and why
 
     def as_json(self) -> dict[str, Any]:
         return {"findings": [f.as_json() for f in self.findings], "camunda": self.camunda,
-                "stats": self.stats.as_json()}
+                "stats": self.stats.as_json(), "skipped": list(self.skipped)}
 
 
 def quote_ident(name: str) -> str:

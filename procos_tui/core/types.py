@@ -18,6 +18,10 @@ class ServerFacts:
     has_camunda_history: bool
     has_camunda_runtime: bool
     has_rollups: bool = False  # init-db.sql's triage rollups (sorting by numbers, Stats)
+    standby: bool = False  # a hot standby (in recovery): it reads, the primary writes
+    # How far behind the primary a standby's replay is, in seconds (0 when it has replayed
+    # all it received); None on a primary or when it cannot tell.
+    replay_lag_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,11 @@ class Gateway:
         await self.open()
         return await self.browse.find_processes(typed)
 
+    async def replay_lag(self) -> float | None:
+        """How far a standby's replay is behind its primary, in seconds; None on a primary."""
+        await self.open()
+        return await self.browse.replay_lag()
+
     async def follow_from_now(self) -> TailPosition:
         """Following starts at the server's clock: rows stored from now on."""
         await self.open()

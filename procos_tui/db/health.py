@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from procos_tui.core.health import (
+    STANDBY_SKIPPED,
     Finding,
     FindingKind,
     IndexUse,
@@ -309,6 +310,13 @@ def run_check(conn: Any) -> Report:
     report.stats = _unless_drifted(conn, report, "statistics",
                                    lambda: statistics(conn, with_context), Stats())
     report.findings += invalid_indexes(report.stats)
+    standby = fetch_one(conn, health_sql.IN_RECOVERY)
+    if standby and standby["standby"]:
+        report.skipped.append(STANDBY_SKIPPED)
+        # Sizes and validity are the primary's (replicated); the rest would mislead.
+        report.stats = Stats(
+            [TableStats(t.table, t.bytes, t.rows_estimate, None) for t in report.stats.tables],
+            [], report.stats.providers, report.stats.camunda_indexes_missing)
     return report
 
 

@@ -413,6 +413,15 @@ class BrowseSession:
         cur = conn.cursor(row_factory=dict_row)
         return await (await cur.execute(query, params)).fetchall()
 
+    async def replay_lag(self) -> float | None:
+        """A standby's replay lag now, in seconds (None on a primary)."""
+        async def op(conn: psycopg.AsyncConnection[Any]) -> Any:
+            cur = conn.cursor(row_factory=dict_row)
+            return await (await cur.execute(browsing_sql.REPLAY_LAG_NOW)).fetchone()
+
+        row = await self._run(op)
+        return None if row is None else row["replay_lag_s"]
+
     async def follow_from_now(self) -> TailPosition:
         """Where following starts: the server's clock (rows stored from now on)."""
         async def op(conn: psycopg.AsyncConnection[Any]) -> Any:

@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 
 from procos_tui.core import keymap
 from procos_tui.core.errors import DatabaseError
@@ -27,6 +28,9 @@ from procos_tui.ui.messages import (
 )
 from procos_tui.ui.processes import ProcessesScreen
 from procos_tui.ui.status import DatabaseState
+
+# How often a standby's replay lag is asked for the status line.
+LAG_POLL_S = 5.0
 
 if TYPE_CHECKING:
     from procos_tui.core.compare import CompareSide
@@ -67,6 +71,7 @@ class ProcosApp(App[None]):
         self.process_id = process_id
         self.initial_filter = flt or ProcessFilter()
         self.fatal_error: str | None = None
+        self._lag_timer: Timer | None = None
         # The interaction marked (x) for a comparison with another (X).
         self.marked: CompareSide | None = None
         # The last Search screen's line and mode: the next one opens on them.
@@ -87,8 +92,22 @@ class ProcosApp(App[None]):
             self._label = label or self.gateway.display
         self.database = DatabaseState(self._label, facts or self.database.facts,
                                       self.gateway.read_only, self.database.follow)
+        if facts is not None and facts.standby and self._lag_timer is None:
+            # A standby's lag changes while one reads: the status line follows it.
+            self._lag_timer = self.set_interval(LAG_POLL_S, self._poll_lag)
         if not self.process_id:
             self.sub_title = sanitize_plain(self._label)
+
+    @work(exclusive=True, group="replay-lag")
+    async def _poll_lag(self) -> None:
+        facts = self.database.facts
+        if facts is None:
+            return
+        try:
+            lag = await self.gateway.replay_lag()
+        except DatabaseError:
+            lag = None  # "unknown" until it answers again
+        self.database = replace(self.database, facts=replace(facts, replay_lag_s=lag))
 
     def set_following(self, on: bool) -> None:
         self.following = on

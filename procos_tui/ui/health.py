@@ -267,12 +267,23 @@ class HealthScreen(Screen[None]):
         if view is not None:
             self.post_message(ShowCutView(process_instance_id, view))
 
+    def _refused(self) -> bool:
+        """Writes this session will not try (before any confirmation), said with the reason."""
+        if host(self.app).read_only_flag:
+            self.notify("Cannot write: started with --read-only.", severity="warning")
+            return True
+        facts = host(self.app).gateway.facts
+        if facts is not None and facts.standby:
+            self.notify("Not on a standby: it is a read-only replica; run it on the primary.",
+                        severity="warning")
+            return True
+        return False
+
     def action_optimize(self) -> None:
         if not self.missing_indexes:
             self.notify("Nothing to create: the Camunda indexes are there (or Camunda is not).")
             return
-        if host(self.app).read_only_flag:
-            self.notify("Cannot write: started with --read-only.", severity="warning")
+        if self._refused():
             return
 
         def chosen(key: str | None) -> None:
@@ -296,8 +307,7 @@ class HealthScreen(Screen[None]):
         self.action_refresh()
 
     def action_analyze(self) -> None:
-        if host(self.app).read_only_flag:
-            self.notify("Cannot write: started with --read-only.", severity="warning")
+        if self._refused():
             return
         if self.stats is None or not self.stats.tables:
             self.notify("No AI tables to analyse (yet): wait for the check, or init-db.",

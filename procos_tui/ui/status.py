@@ -34,6 +34,10 @@ def status_text(state: DatabaseState) -> Text:
         text.append("read-only", style="bold green")
     else:
         text.append("NOT read-only", style="bold red")
+    if facts is not None and facts.standby:
+        lag = ("replay lag unknown" if facts.replay_lag_s is None
+               else f"replay lag {facts.replay_lag_s:.1f} s")
+        text.append(f"  standby · {lag}", style="bold yellow")
     if state.read_only_flag:
         text.append(" (--read-only: no writes at all)")
     if state.follow:  # before the label: the longest part, the first an edge takes

@@ -169,3 +169,38 @@ def test_health_analyze_refused_on_a_standby(standby: str) -> None:
 
     with pytest.raises(WritesRefused, match="ANALYZE refused: it is a read-only replica"):
         asyncio.run(Gateway(Target(standby, "standby")).analyze_tables())
+
+
+def test_check_on_a_standby_reports_what_it_can_and_says_what_it_skipped(standby: str) -> None:
+    done = run("check", "--dsn", standby)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("  skipped on a standby: maintenance") for line in lines)
+    assert "indexes not used" not in done.stdout  # the standby's own scans would mislead
+    assert any(line.startswith("  table procos_ai_context: ") for line in lines)
+    import json
+
+    report = json.loads(run("check", "--json", "--dsn", standby).stdout)
+    assert report["skipped"] and report["stats"]["indexes"] == []
+
+
+async def test_the_app_on_a_standby_says_so_with_its_lag_and_refuses_writes_up_front(
+        standby: str) -> None:
+    from procos_tui.db.conninfo import Target
+    from procos_tui.db.gateway import Gateway
+    from procos_tui.ui.app import ProcosApp
+    from procos_tui.ui.dialogs import ChoiceScreen
+    from procos_tui.ui.health import HealthScreen
+    from tests.screen import screen_text, wait_for
+
+    app = ProcosApp(Gateway(Target(standby, "standby")))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: "standby · replay lag" in screen_text(app))
+        assert app.database.facts is not None and app.database.facts.standby
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen)
+                       and app.screen.stats is not None, timeout=20)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: any("run it on the primary" in n.message
+                                          for n in app._notifications))
+        assert not isinstance(app.screen, ChoiceScreen)  # refused before asking

@@ -24,8 +24,19 @@ from procos_tui.db.queries.fragments import shown_time
 
 # --- session ------------------------------------------------------------------------------------
 
+# A standby's replay lag: nothing received and not replayed is no lag at all (an idle primary
+# sends nothing, and the last replayed commit only grows old); else the age of the last
+# transaction replayed. NULL on a primary.
+REPLAY_LAG = """
+SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL
+            WHEN pg_last_wal_receive_lsn() IS NOT NULL
+                 AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0::float8
+            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END
+"""
+REPLAY_LAG_NOW = f"SELECT ({REPLAY_LAG}) AS replay_lag_s"
+
 # Its columns are the fields of core.types.ServerFacts.
-SERVER_FACTS = """
+SERVER_FACTS = f"""
 SELECT current_setting('server_version') AS server_version,
        current_setting('default_transaction_read_only') = 'on' AS read_only,
        current_database() AS database,
@@ -40,7 +51,9 @@ SELECT current_setting('server_version') AS server_version,
        to_regclass('act_ru_variable') IS NOT NULL AS has_camunda_runtime,
        to_regclass('procos_ai_rollup_state') IS NOT NULL
            AND to_regclass('procos_ai_process_rollup') IS NOT NULL
-           AND to_regclass('procos_ai_usage_rollup') IS NOT NULL AS has_rollups
+           AND to_regclass('procos_ai_usage_rollup') IS NOT NULL AS has_rollups,
+       pg_is_in_recovery() AS standby,
+       ({REPLAY_LAG}) AS replay_lag_s
 """
 
 

@@ -224,3 +224,6 @@ SEARCH_WORDS_PRESENT = """
 SELECT to_regclass('procos_ai_search_words_state') IS NOT NULL
        AND to_regprocedure('procos_ai_search_words_edge()') IS NOT NULL AS present
 """
+
+# A standby (hot standby, in recovery): what check leaves to the primary.
+IN_RECOVERY = "SELECT pg_is_in_recovery() AS standby"
