@@ -55,7 +55,7 @@ def test_the_json_report_keeps_its_keys_order_and_plain_values() -> None:
         '"last_vacuumed": null}], "indexes": [{"index": "i", "scans": 0, "bytes": 16, '
         '"table": "procos_ai_context", "valid": true}], '
         '"providers": [{"provider": null, "rows": 3, "instances": 1}], '
-        '"camunda_indexes_missing": ["idx_act_hi_varinst_proc_inst_ai"]}}')
+        '"camunda_indexes_missing": ["idx_act_hi_varinst_proc_inst_ai"]}, "skipped": []}')
     more, copy = report.findings[1], report.findings[2]
     assert more.process_instance_id is None and copy.process_instance_id == "p1"
     assert copy.cut_variable == "content" and report.stats.unused_indexes == ["i"]
