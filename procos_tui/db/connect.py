@@ -35,6 +35,12 @@ def one_line(exc: BaseException) -> str:
         first += (": this database has no ProcOS tables; point at the right one with --dsn, "
                   "PROCOS_DSN or --profile (--demo: the demo's), or create them with "
                   "procos-tui init-db")
+    if "unsupported startup parameter" in first:
+        # PgBouncer in transaction mode refuses `options`, which carry our read-only default
+        # and timeouts: better no connection than one that could write.
+        first += (": a connection pooler (PgBouncer?) is in front and refuses the startup "
+                  "options procos-tui's read-only and timeout settings travel in; connect "
+                  "to PostgreSQL itself (its port, or the pooler's session-mode pool)")
     return sanitize_plain(first)
 
 
@@ -149,6 +155,16 @@ def connect_sync(target: Target, *, read_only: bool,
         raise ConnectionFailed(f"cannot connect to {target.display}: {one_line(exc)}") from None
     if read_only:
         conn.read_only = True
+        # The read-only default travels as a startup option: something between us and the
+        # server (a pooler told to ignore options) may have dropped it. Then no connection.
+        shown = conn.execute("SELECT current_setting('default_transaction_read_only')"
+                             ).fetchone()
+        if shown is None or shown[0] != "on":
+            conn.close()
+            raise ConnectionFailed(
+                f"cannot connect to {target.display} read-only: the server did not get "
+                "procos-tui's read-only setting (a pooler dropping startup options?); "
+                "connect to PostgreSQL itself")
     lenient_text(conn)
     return conn
 

@@ -64,3 +64,11 @@ def test_invalid_dsn() -> None:
     with pytest.raises(ConnInfoError, match="invalid connection string"):
         resolve("host=x = broken", None, {})
     assert mask("host=x = broken") == "<invalid connection string>"
+
+
+def test_a_pooler_refusing_startup_options_is_named_with_the_way_out() -> None:
+    from procos_tui.db.connect import one_line
+
+    said = one_line(Exception("ERROR:  unsupported startup parameter: options\n"))
+    assert said.startswith("unsupported startup parameter: options: a connection pooler")
+    assert "connect to PostgreSQL itself" in said and "\n" not in said
