@@ -76,6 +76,13 @@ async def main() -> None:
     await shoot(dsn, (120, 40), "search-120x40.svg", ("s", *"refund type:output", WAIT,
                                                       "enter", "down", "down"))
     await shoot(dsn, (80, 24), "search-fuzzy-80x24.svg", ("s", *"custmer mode:fuzzy", WAIT))
+    # The demo's data set is the same every time: this instance's second interaction has an
+    # earlier run of its activity in another instance.
+    replied = "52037e31-73e7-11f1-9364-0242ac120005"
+    await shoot(dsn, (80, 24), "compare-80x24.svg", ("down", "P", WAIT, "n"), process=replied)
+    await shoot(dsn, (160, 45), "compare-160x45.svg", ("down", "P", WAIT, "n"),
+                process=replied)
+    await shoot(dsn, (80, 24), "transcript-80x24.svg", ("T", WAIT), process=replied)
 
 
 if __name__ == "__main__":
