@@ -204,3 +204,10 @@ async def test_the_app_on_a_standby_says_so_with_its_lag_and_refuses_writes_up_f
         await wait_for(pilot, lambda: any("run it on the primary" in n.message
                                           for n in app._notifications))
         assert not isinstance(app.screen, ChoiceScreen)  # refused before asking
+
+
+def test_refresh_on_a_standby_says_to_run_it_on_the_primary(standby: str) -> None:
+    done = run("refresh", "--dsn", standby)
+    assert done.returncode == 2, done.stdout
+    assert "read-only replica" in done.stderr and "primary" in done.stderr
+    assert "Traceback" not in done.stderr
