@@ -321,7 +321,10 @@ def line_marks(a: str, b: str, up_to: int = 2000
 def _strip_eol(line: str) -> str:
     """A line as the compare screen shows it: without its end, escaped for the terminal
     (a stored escape sequence is shown, never obeyed), tabs expanded."""
-    return sanitize_plain(line.removesuffix("\n").removesuffix("\r"))
+    line = line.removesuffix("\n").removesuffix("\r")
+    if line.isascii() and line.isprintable():  # nothing to escape (most lines): C speed
+        return line
+    return sanitize_plain(line)
 
 
 def diff_rows(a: str | None, b: str | None, context: int = 3, fold: bool = True,

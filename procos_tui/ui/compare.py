@@ -77,6 +77,9 @@ def _side(text: str, marks: Marks, base: Style, mark: Style) -> Text:
 
 def _pieces(text: str, width: int) -> list[tuple[int, int]]:
     """(start, end) of each piece of `width` cells: the compare view wraps, never cuts."""
+    if text.isascii():  # escaped already: one cell per character
+        return [(at, min(at + width, len(text))) for at in range(0, len(text), width)] \
+            or [(0, 0)]
     if cell_len(text) <= width:
         return [(0, len(text))]
     out, at = [], 0
