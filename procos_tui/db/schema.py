@@ -76,6 +76,9 @@ def build_indexes_concurrently(conn: psycopg.Connection[Any]) -> list[str]:
     if not (table and table["present"]):
         return []  # a new database: the script creates the table and its indexes at once
     done = []
+    # The script's first statement, which the trigram index needs (a table made by an older
+    # script may have come without it).
+    cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     cur.execute("SET statement_timeout = 0")  # a build takes as long as the table needs
     try:
         for name, rest in _CONTEXT_INDEX.findall(init_sql()):
