@@ -150,9 +150,9 @@ DEFAULTS: tuple[Action, ...] = (
             "by provider, name or version)"),
     _a("refresh", "r", "Refresh", PROCESS_LIST, MODELS, HEALTH, STATS, hidden_in=(MODELS,),
        labels={HEALTH: "Run again"}, help="read again (the list from the newest activity)"),
-    _a("mark", "x", "Mark", CONVERSATION, show=False,
-       help="mark this interaction to compare another with it (X)"),
-    _a("compare", "X", "Compare", CONVERSATION, show=False,
+    _a("mark", "x", "Mark", CONVERSATION, SEARCH, show=False,
+       help="mark this interaction (a search: the hit's) to compare another with it (X)"),
+    _a("compare", "X", "Compare", CONVERSATION, SEARCH, show=False,
        help="compare this interaction with the marked one (prompt with prompt, response "
             "with response)"),
     _a("previous_run", "P", "Previous run", CONVERSATION, show=False,

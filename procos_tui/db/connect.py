@@ -157,9 +157,9 @@ def connect_sync(target: Target, *, read_only: bool,
         conn.read_only = True
         # The read-only default travels as a startup option: something between us and the
         # server (a pooler told to ignore options) may have dropped it. Then no connection.
-        shown = conn.execute("SELECT current_setting('default_transaction_read_only')"
-                             ).fetchone()
-        if shown is None or shown[0] != "on":
+        arrived = conn.execute("SELECT current_setting('default_transaction_read_only')"
+                               " = 'on'").fetchone()  # a boolean: SQL_ASCII returns bytes
+        if arrived is None or arrived[0] is not True:
             conn.close()
             raise ConnectionFailed(
                 f"cannot connect to {target.display} read-only: the server did not get "

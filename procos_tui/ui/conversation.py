@@ -33,6 +33,7 @@ from procos_tui.core.types import CamundaDetails, InteractionContent, Interactio
 from procos_tui.core.units import whole_parts
 from procos_tui.db.tail import TailFilter
 from procos_tui.ui import actions
+from procos_tui.ui.compare_marks import compare_with_marked, mark
 from procos_tui.ui.follow import Follower, Following
 from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
@@ -300,21 +301,12 @@ class ConversationScreen(Following):
     def action_mark(self) -> None:
         side = self._current_side()
         if side is not None:
-            host(self.app).marked = side
-            self.notify(sanitize_plain(f"Marked {side.label}. X on another interaction "
-                                       "(any process) compares it with this one."),
-                        title="Compare", markup=False)
+            mark(self, side)
 
     def action_compare(self) -> None:
         side = self._current_side()
-        marked = host(self.app).marked
-        if side is None:
-            return
-        if marked is None:
-            self.notify("Mark an interaction first (x), then press X on another.",
-                        title="Compare", severity="warning")
-            return
-        self.post_message(CompareInteractions(marked, side))
+        if side is not None:
+            compare_with_marked(self, side)
 
     def action_previous_run(self) -> None:
         side = self._current_side()

@@ -18,6 +18,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 
+from procos_tui.core.compare import side_of
+from procos_tui.core.conversation import group_interactions
 from procos_tui.core.errors import DatabaseError, QueryCancelled, QueryTimedOut
 from procos_tui.core.keymap import SEARCH
 from procos_tui.core.landing import landing_for
@@ -28,6 +30,7 @@ from procos_tui.core.search_syntax import (
     SearchSyntaxError,
     parse_search,
 )
+from procos_tui.ui.compare_marks import compare_with_marked, mark
 from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
 from procos_tui.ui.keys import bindings
@@ -52,7 +55,7 @@ class SearchScreen(Screen[None]):
         "back": [("cancel_search", "Cancel search"), ("to_query", "To the query"),
                  ("escape", "Back")],
         "search_mode": "cycle_mode", "edit_query": "focus_query", "rerun": "rerun",
-        "last": "last", "to_hits": "focus_hits",
+        "last": "last", "to_hits": "focus_hits", "mark": "mark", "compare": "compare",
     })
     DEFAULT_CSS = """
     SearchScreen #query { margin: 0 0; }
@@ -362,6 +365,36 @@ class SearchScreen(Screen[None]):
         if event.data_table.id == "hits" and run is not None and not run.done \
                 and self.busy_since is None and event.cursor_row >= len(self.hits) - 10:
             self.fetch_page(self.generation)
+
+    # --- comparing a hit's interaction (x, X: typed into the query line they are letters) --
+
+    def action_mark(self) -> None:
+        self._hit_side(compare=False)
+
+    def action_compare(self) -> None:
+        self._hit_side(compare=True)
+
+    @work(exclusive=True, group="hit-side")
+    async def _hit_side(self, compare: bool) -> None:
+        table = self.query_one("#hits", DataTable)
+        if not 0 <= table.cursor_row < len(self.hits):
+            self.notify("No hit here to compare.", severity="warning")
+            return
+        hit = self.hits[table.cursor_row]
+        try:
+            headers = await host(self.app).gateway.interactions(hit.process_instance_id)
+        except DatabaseError as exc:
+            self.notify(sanitize_plain(str(exc)), title="Database", severity="error",
+                        markup=False)
+            return
+        found = next(((n, i) for n, i in enumerate(group_interactions(headers), 1)
+                      if i.holds(hit.id)), None)
+        if found is None:
+            self.notify("That row is gone (deleted since the search read it).",
+                        severity="warning")
+            return
+        side = side_of(found[0], hit.process_instance_id, found[1])
+        (compare_with_marked if compare else mark)(self, side)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id != "hits" or not 0 <= event.cursor_row < len(self.hits):

@@ -153,3 +153,27 @@ async def test_health_opens_a_differing_camunda_copy_in_the_compare_view(
         await pilot.press("v")  # text only: says so, stays
         await wait_for(pilot, lambda: _told(app, "text only"))
         assert isinstance(app.screen, CompareScreen)
+
+
+async def test_mark_and_compare_from_the_search_hits(two_runs: str,
+                                                    procos_app: AppFactory) -> None:
+    from procos_tui.ui.search import SearchScreen
+
+    app = procos_app(two_runs)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "process instances" in screen_text(app))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.press(*"invoice batch 12 ", "enter")
+        await wait_for(pilot, lambda: "2 hits" in screen_text(app))
+        await pilot.press("x")
+        await wait_for(pilot, lambda: _told(app, "Marked #2 of run-1"))
+        from textual.widgets import Input
+
+        query = app.screen.query_one("#query", Input)
+        assert query.value == "invoice batch 12 "  # x marked the hit, typed nothing
+        await pilot.press("down", "X")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen)
+                       and "2 changes" in screen_text(app))
+        text = screen_text(app)
+        assert "#2 of run-1" in text and "#1 of run-1" in text
