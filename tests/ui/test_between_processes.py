@@ -121,11 +121,13 @@ async def test_a_long_unknown_id_is_shown_whole_at_80_columns(seeded: str,
                                                                procos_app: AppFactory) -> None:
     app = procos_app(seeded, process_id=LONG)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: "no AI context" in screen_text(app))
-        text = screen_text(app)
-        assert "Camunda knows it (triage, key order-8" in text
-        joined = "".join(line.strip() for line in text.splitlines()[2:8])
-        assert LONG in joined.replace(" ", "")
+        def joined() -> str:
+            lines = screen_text(app).splitlines()[2:8]
+            return "".join(line.strip() for line in lines).replace(" ", "")
+
+        # The message wraps: its height is laid out a frame after its text arrives.
+        await wait_for(pilot, lambda: "noAIcontext" in joined() and LONG in joined())
+        assert "Camunda knows it (triage, key order-8" in screen_text(app)
 
 
 async def test_copy_id_and_the_cockpit_link(seeded: str, procos_app: AppFactory) -> None:
