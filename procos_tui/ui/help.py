@@ -38,10 +38,10 @@ class HelpScreen(ModalScreen[None]):
         # Two entries a row when there are many, so that 80x24 shows them without scrolling.
         per_row = 2 if len(entries) > 12 and self.app.size.width >= 80 else 1
         table = Table.grid(padding=(0, 1))
+        # Wrapped, never cut: "Copy exact bytes (ask…" would hide what the key does.
         for _ in range(per_row):
-            table.add_column(style="bold cyan", no_wrap=True, max_width=14)
-            table.add_column(no_wrap=True, overflow="ellipsis", max_width=22 if per_row > 1
-                             else None)
+            table.add_column(style="bold cyan", max_width=14, overflow="fold")
+            table.add_column(overflow="fold", max_width=22 if per_row > 1 else None)
         for i in range(0, len(entries), per_row):
             cells = [cell for entry in entries[i:i + per_row] for cell in entry]
             table.add_row(*cells)

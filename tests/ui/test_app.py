@@ -99,6 +99,19 @@ async def test_help_lists_the_keys_of_the_screen(seeded: str, procos_app: AppFac
         assert "Focus Next" not in labels and "palette" not in labels, labels
 
 
+async def test_help_wraps_a_long_label_rather_than_cut_it(seeded: str,
+                                                         procos_app: AppFactory) -> None:
+    app = procos_app(seeded, process_id="no-such-instance")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "no AI context" in screen_text(app))
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "…" not in text
+        assert "Copy exact bytes (asks" in text and "when controls)" in text
+
+
 async def test_the_footer_shows_only_whole_keys_at_80_columns(seeded: str,
                                                              procos_app: AppFactory) -> None:
     """Textual's footer would cut its last key ("d Dele"): each key shown is whole, the rest
