@@ -43,13 +43,22 @@ def ago(iso: str | None, now: datetime, suffix: str = " ago") -> str:
     return f"{seconds / 86400:.0f} d{suffix}"
 
 
-def whole_parts(parts: list[str], width: int, sep: str = " · ") -> str:
-    """As many of `parts` as fit in `width` cells, each whole, joined by `sep`, with a final
-    "…" when some had to go: a figure cut at the edge ("1,91…") reads as another figure."""
+def whole_count(parts: list[str], width: int, sep: str = " · ") -> int:
+    """How many of `parts`, from the first, fit in `width` cells whole, with a final "…"
+    when some have to go (at least one: a screen narrower than the first part cuts it)."""
     from rich.cells import cell_len
 
     for keep in range(len(parts), 0, -1):
         text = sep.join(parts[:keep] + (["…"] if keep < len(parts) else []))
         if cell_len(text) <= width:
-            return text
-    return "…"
+            return keep
+    return 0
+
+
+def whole_parts(parts: list[str], width: int, sep: str = " · ") -> str:
+    """As many of `parts` as fit in `width` cells, each whole, joined by `sep`, with a final
+    "…" when some had to go: a figure cut at the edge ("1,91…") reads as another figure."""
+    keep = whole_count(parts, width, sep)
+    if not keep:
+        return "…"
+    return sep.join(parts[:keep] + (["…"] if keep < len(parts) else []))

@@ -34,7 +34,7 @@ from procos_tui.core.types import (
     ProcessSummary,
     SortKey,
 )
-from procos_tui.core.units import format_seconds
+from procos_tui.core.units import format_seconds, whole_count
 from procos_tui.db.prefetch import PAGE_SIZE
 from procos_tui.db.tail import TailFilter
 from procos_tui.ui.follow import Follower, Following
@@ -183,7 +183,7 @@ class ProcessesScreen(Following):
         self.follower = Follower(TailFilter())
         self.marked: set[str] = set()  # instances with rows stored since following began
         self.follow_pending = 0  # new rows not shown yet (the reader is further down)
-        self._summary_parts = ("", "")
+        self._summary_parts: tuple[str, list[str]] = ("Loading process instances…", [])
 
     def compose(self) -> ComposeResult:
         yield Static("Loading process instances…", id="summary")
@@ -267,32 +267,45 @@ class ProcessesScreen(Following):
         self.cursor = page.next_cursor
         self.exhausted = page.next_cursor is None
         described = format_filter(self.filter)
-        flt = f" matching {sanitize_plain(described)}" if described else ""
+        flt = [f"matching {sanitize_plain(described)}"] if described else []
         # A short page with more behind it is a filtered scan under way: go on by itself.
         scanning = not self.exhausted and len(page.rows) < PAGE_SIZE
-        more = "" if self.exhausted else (" · searching further…" if scanning
-                                          else " · more below")
-        order = f" · by {self.sort.label}"
-        unpriced = " · * = unpriced calls" if self.unpriced_shown else ""
+        more = [] if self.exhausted else (["searching further…"] if scanning
+                                          else ["more below"])
+        unpriced = ["* = unpriced calls"] if self.unpriced_shown else []
         self._summary_parts = (f"{self.loaded} process instances",
-                               f"{flt}{order}{more}{unpriced}")
+                               [*flt, f"by {self.sort.label}", *more, *unpriced])
         self._show_summary()
         if scanning:
             self.load_page(first=False)
 
     def _show_summary(self) -> None:
-        """The count, then what following brought (before the details: 80 columns cut the
-        end of this line, and this is what changes), then filter, order and more."""
+        """The count (and filter), what following brought, then order and more: each part
+        whole or left out with a final "…" (at 80 columns the end goes, never half a part),
+        again on every resize."""
         count, rest = self._summary_parts
-        text = Text(count)
         shown = sum(s.process_instance_id in self.marked for s in self.summaries)
-        if shown:
-            text.append(f" · ● {shown} with new rows", style="bold green")
-        if self.follow_pending:
-            text.append(f" · {self.follow_pending:,} new rows above: Home shows them",
-                        style="bold green")
-        text.append(rest)
-        self.query_one("#summary", Static).update(text)
+        follow = ([f"● {shown} with new rows"] if shown else []) + (
+            [f"{self.follow_pending:,} new rows above: Home shows them"]
+            if self.follow_pending else [])
+        summary = self.query_one("#summary", Static)
+        width = summary.content_region.width or self.size.width - 2
+        parts = [count, *follow, *rest]
+        if rest and rest[0].startswith("matching ") and whole_count(parts, width) < 2 + len(
+                follow):
+            # A filter longer than the line: say there is one (f shows it whole).
+            parts = [count, *follow, "filtered (f shows the filter)", *rest[1:]]
+        keep = max(1, whole_count(parts, width))
+        text = Text()
+        for n, part in enumerate(parts[:keep]):
+            text.append(" · " if n else "")
+            text.append(part, style="bold green" if part in follow else "")
+        if keep < len(parts):
+            text.append(" · …")
+        summary.update(text)
+
+    def on_resize(self) -> None:
+        self._show_summary()
 
     # --- following ---------------------------------------------------------------------------
 

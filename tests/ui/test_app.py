@@ -182,7 +182,7 @@ async def test_filtered_list_scans_on_until_the_end(seeded: str, procos_app: App
         screen = ProcessesScreen(ProcessFilter(provider="openai", id_prefix="pi-01"))
         await app.push_screen(screen)
         table = screen.query_one(RowList)
-        await wait_for(pilot, lambda: "100 process instances matching" in screen_text(app)
+        await wait_for(pilot, lambda: "100 process instances · matching" in screen_text(app)
                        and table.row_count == 100)
         assert "more below" not in screen_text(app)
 
@@ -203,7 +203,7 @@ async def test_filter_line_narrows_the_list_and_rejects_bad_input(seeded: str,
         await wait_for(pilot, lambda: "unknown filter 'colour'" in screen_text(app))
         app.screen.query_one(Input).value = "provider:openai pi-010"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "10 process instances matching provider:openai "
+        await wait_for(pilot, lambda: "10 process instances · matching provider:openai "
                        "id:pi-010" in screen_text(app))
         assert "pi-0229" not in screen_text(app)
 

@@ -134,7 +134,7 @@ async def test_unknown_model_says_did_you_mean_and_completion_offers_names(
         await pilot.press(*"model:claude")
         await wait_for(pilot, lambda: field._suggestion == "model:claude-sonnet-4")
         await pilot.press("right", "enter")  # → takes the completion
-        await wait_for(pilot, lambda: "1 process instances matching model:claude-sonnet-4"
+        await wait_for(pilot, lambda: "1 process instances · matching model:claude-sonnet-4"
                        in screen_text(app))
 
 
