@@ -148,13 +148,13 @@ def line_opcodes(a: list[str], b: list[str]) -> list[Opcode]:
     def by_difflib() -> list[Opcode]:
         return list(difflib.SequenceMatcher(None, a, b).get_opcodes())
 
-    left, right = encode(a), encode(b)
-    if len(codes) >= 0x10FFFF - 0x800:  # more distinct lines than code points
-        return by_difflib()
     # Lines of one side found nowhere on the other are changes whatever the alignment: when
     # they are many, Myers' diff would only run into its time limit.
-    only = len(set(left).symmetric_difference(right))
+    only = len(set(a).symmetric_difference(b))
     if only > (len(a) + len(b)) // 10:
+        return by_difflib()
+    left, right = encode(a), encode(b)
+    if len(codes) >= 0x10FFFF - 0x800:  # more distinct lines than code points
         return by_difflib()
     # Myers' diff is fast while the texts are mostly alike (O(N·D)); when half the lines
     # differ it is not, and past its time limit it answers "all changed". Then difflib,
