@@ -162,3 +162,38 @@ def test_follow_on_the_command_line() -> None:
     assert build_parser().parse_args(["--follow"]).follow is True
     assert build_parser().parse_args(["demo", "--follow"]).follow is True
     assert build_parser().parse_args([]).follow is False
+
+
+async def test_a_writer_thread_across_instances_every_row_counted_once(
+        fresh: str, procos_app: AppFactory) -> None:
+    """A writer inserting into three instances while the list follows: every row arrives,
+    none twice (the follower's count), each instance marked once on the first page."""
+    import threading
+
+    _seed(fresh, 5)
+    app = procos_app(fresh, follow=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "5 process instances" in screen_text(app))
+        await _following(pilot)
+        wrote: list[str] = []
+
+        def writer() -> None:
+            for n in range(30):
+                wrote.append(_insert(fresh, f"writer-{n % 3}", "output", f"row {n}"))
+                time.sleep(0.02)
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        while thread.is_alive():
+            await pilot.pause(0.1)
+        thread.join()
+        screen = app.screen
+        assert isinstance(screen, Following)
+        await wait_for(pilot, lambda: screen.follower.new_rows == len(wrote) == 30,
+                       timeout=BOUND_S)
+        await wait_for(pilot, lambda: all(f"●writer-{n}" in screen_text(app) for n in range(3)))
+        text = screen_text(app)
+        assert all(text.count(f"writer-{n}") == 1 for n in range(3))
+        assert "8 process instances" in text and "● 3 with new rows" in text
+        await pilot.pause(2.5)  # a quiet poll or two later: still nothing counted twice
+        assert screen.follower.new_rows == 30
