@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.types import ServerFacts
+from procos_tui.core.units import whole_count
 
 
 @dataclass(frozen=True)
@@ -24,28 +25,52 @@ class DatabaseState:
     follow: str = ""  # follow mode's state ("following · 3 new rows"), "" when off
 
 
-def status_text(state: DatabaseState) -> Text:
+def status_parts(state: DatabaseState) -> list[tuple[str, str]]:
+    """(text, style) of each part, the most important first: what the session may do, then
+    where it is (the label, often a long DSN or socket path), then what the server is."""
     facts = state.facts
-    text = Text()
+    parts: list[tuple[str, str]] = []
     # What the server says of this session, once it has said it.
     if facts is None:
-        text.append("connecting…", style="dim")
+        parts.append(("connecting…", "dim"))
     elif facts.read_only:
-        text.append("read-only", style="bold green")
+        parts.append(("read-only", "bold green"))
     else:
-        text.append("NOT read-only", style="bold red")
+        parts.append(("NOT read-only", "bold red"))
     if facts is not None and facts.standby:
         lag = ("replay lag unknown" if facts.replay_lag_s is None
                else f"replay lag {facts.replay_lag_s:.1f} s")
-        text.append(f"  standby · {lag}", style="bold yellow")
+        parts.append((f"standby · {lag}", "bold yellow"))
     if state.read_only_flag:
-        text.append(" (--read-only: no writes at all)")
-    if state.follow:  # before the label: the longest part, the first an edge takes
-        text.append(f"  {sanitize_plain(state.follow)}", style="bold cyan")
-    text.append("  " + sanitize_plain(state.label), style="bold")
+        parts.append(("--read-only: no writes at all", ""))
+    if state.follow:
+        parts.append((sanitize_plain(state.follow), "bold cyan"))
+    parts.append((sanitize_plain(state.label), "bold"))
     if facts is not None:
-        text.append(f"  PostgreSQL {facts.server_version.split()[0].split('.')[0]}")
-        text.append("  Camunda: " + ("yes" if facts.has_camunda_history else "no"))
+        parts.append((f"PostgreSQL {facts.server_version.split()[0].split('.')[0]}", ""))
+        parts.append(("Camunda: " + ("yes" if facts.has_camunda_history else "no"), ""))
+    return parts
+
+
+def status_text(state: DatabaseState, width: int | None = None) -> Text:
+    """The parts two spaces apart; with `width`, each whole or left out (a final "…"): a
+    socket path cut at the edge would name another database."""
+    parts = status_parts(state)
+    keep = len(parts)
+    if width is not None:
+        keep = max(1, whole_count([p for p, _ in parts], width, "  "))
+        label = next(n for n, (part, _) in enumerate(parts)
+                     if part == sanitize_plain(state.label))
+        if keep <= label and state.facts is not None:
+            # A DSN or socket path too long for the line: the database's name, whole.
+            parts[label] = (f"database {state.facts.database}", "bold")
+            keep = max(1, whole_count([p for p, _ in parts], width, "  "))
+    text = Text()
+    for n, (part, style) in enumerate(parts[:keep]):
+        text.append("  " if n else "")
+        text.append(part, style=style)
+    if keep < len(parts):
+        text.append("  …")
     return text
 
 
@@ -57,5 +82,8 @@ class StatusLine(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "database", self._show)
 
+    def on_resize(self) -> None:
+        self._show(self.app.database)  # type: ignore[attr-defined]
+
     def _show(self, state: DatabaseState) -> None:
-        self.update(status_text(state))
+        self.update(status_text(state, self.content_region.width or None))

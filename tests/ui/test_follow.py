@@ -66,9 +66,9 @@ async def _following(pilot: Pilot[None]) -> None:
 
 
 def _status(app: object) -> str:
-    """The status line (the one naming the server)."""
+    """The status line (the one that starts with what the session may do)."""
     return next((line for line in screen_text(app).splitlines()  # type: ignore[arg-type]
-                 if "PostgreSQL" in line), "")
+                 if line.strip().startswith("read-only")), "")
 
 
 async def test_the_list_follows_at_the_top_and_only_counts_further_down(
