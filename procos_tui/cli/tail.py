@@ -59,9 +59,10 @@ def cmd_tail(args: argparse.Namespace, target: Any) -> int:
     from procos_tui.cli.main import EXIT_OK, CliError
     from procos_tui.core.errors import DatabaseError
     from procos_tui.core.filters import FilterError, parse_time
+    from procos_tui.core.follow import TailFilter
     from procos_tui.core.sanitize import sanitize_plain, sanitize_text
     from procos_tui.db.connect import one_line
-    from procos_tui.db.tail import TailFilter, follow
+    from procos_tui.db.tail import follow
 
     try:
         since = parse_time("--since", args.since) if args.since else None

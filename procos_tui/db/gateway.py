@@ -29,6 +29,7 @@ from procos_tui.core.errors import DatabaseError
 from procos_tui.core.triage import StatsBy
 
 if TYPE_CHECKING:
+    from procos_tui.core.follow import TailFilter, TailPosition
     from procos_tui.core.health import Report
     from procos_tui.core.registry import ModelDraft, ModelRow, ModelUsage
     from procos_tui.core.search_syntax import SearchRequest
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from procos_tui.db.prefetch import Prefetch, Prefetched
     from procos_tui.db.search import SearchRun
     from procos_tui.db.session import BrowseSession
-    from procos_tui.db.tail import TailFilter, TailPosition
 
 T = TypeVar("T")
 

@@ -22,6 +22,7 @@ from procos_tui.core.errors import (
     QueryCancelled,
     QueryTimedOut,
 )
+from procos_tui.core.follow import TailFilter, TailPosition
 from procos_tui.core.registry import ModelRow, ModelUsage
 from procos_tui.core.triage import ModelGaps, StatsBy, StatsReport, StatsWindow
 from procos_tui.core.types import (
@@ -52,7 +53,7 @@ from procos_tui.db.queries import registry as registry_sql
 from procos_tui.db.queries import tail as tail_sql
 from procos_tui.db.queries import triage as triage_sql
 from procos_tui.db.queries.fragments import like_prefix
-from procos_tui.db.tail import TailFilter, TailPosition, poll, run_poll_async
+from procos_tui.db.tail import poll, run_poll_async
 
 __all__ = ["BrowseSession", "ConnectionFailed", "ConnectionLost", "DatabaseError",
            "QueryCancelled", "QueryTimedOut", "ServerFacts"]

@@ -11,60 +11,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from procos_tui.core.follow import TailFilter, TailPosition
 from procos_tui.db.conninfo import Target
 from procos_tui.db.queries import tail as tail_sql
 from procos_tui.db.rows import fetch_all, fetch_one
 
-OVERLAP = timedelta(seconds=30)
 BATCH = 1000
 # Polls while rows arrive, then slower while none do; never above the 2 s the issue allows.
 FAST_POLL_S, SLOW_POLL_S = 0.25, 2.0
 RECONNECT_MAX_S = 10.0
-
-
-@dataclass
-class TailFilter:
-    process: str | None = None
-    provider: str | None = None
-    model: str | None = None
-    context_type: str | None = None
-    activity: str | None = None
-
-
-@dataclass
-class TailPosition:
-    """Where the walk is: the last row printed (its key and id), the rows printed within
-    OVERLAP behind it, and the earliest time asked for (--since, or the start)."""
-
-    floor: datetime
-    at: datetime
-    last_id: str = "00000000-0000-0000-0000-000000000000"
-    seen: dict[str, datetime] = field(default_factory=dict)
-
-    def take(self, row: dict[str, Any]) -> None:
-        self.seen[row["id"]] = row["key_at"]
-        if (row["key_at"], row["id"]) > (self.at, self.last_id):
-            self.at, self.last_id = row["key_at"], row["id"]
-
-    @property
-    def edge(self) -> datetime:
-        return max(self.floor, self.at - OVERLAP)
-
-    def prune(self) -> None:
-        edge = self.edge
-        self.seen = {k: v for k, v in self.seen.items() if v >= edge}
-
-    def params(self) -> dict[str, Any]:
-        return {"at": self.at, "last_id": self.last_id, "edge": self.edge}
-
-    def copy(self) -> TailPosition:
-        """A poll runs on a copy, adopted once all its statements answered: a connection
-        lost halfway moves nothing (no row skipped, none read twice)."""
-        return TailPosition(self.floor, self.at, self.last_id, dict(self.seen))
 
 
 # One poll, as the statements it runs: a generator that yields (query, params) and is sent

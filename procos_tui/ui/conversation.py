@@ -26,12 +26,12 @@ from procos_tui.core.conversation import (
 from procos_tui.core.document import Document
 from procos_tui.core.errors import DatabaseError
 from procos_tui.core.find import REGEX_DEADLINE_S
+from procos_tui.core.follow import TailFilter
 from procos_tui.core.highlight import JsonStyler, MarkdownStyler, Styler
 from procos_tui.core.keymap import CONVERSATION
 from procos_tui.core.sanitize import human_size, sanitize_plain
 from procos_tui.core.types import CamundaDetails, InteractionContent, InteractionHeader
 from procos_tui.core.units import whole_parts
-from procos_tui.db.tail import TailFilter
 from procos_tui.ui import actions
 from procos_tui.ui.compare_marks import compare_with_marked, mark
 from procos_tui.ui.follow import Follower, Following

@@ -19,7 +19,7 @@ from textual import work
 from textual.screen import Screen
 
 from procos_tui.core.errors import DatabaseError
-from procos_tui.db.tail import TailFilter, TailPosition
+from procos_tui.core.follow import TailFilter, TailPosition
 from procos_tui.ui.gateway_access import host
 
 # While rows arrive: soon again. Quiet: every 2 s (a new row shows within 2 s of its commit);

@@ -22,6 +22,7 @@ from procos_tui.core.filters import (
     parse_filter,
     unknown_value,
 )
+from procos_tui.core.follow import TailFilter
 from procos_tui.core.keymap import PROCESS_LIST
 from procos_tui.core.pricing import format_cost
 from procos_tui.core.sanitize import clip, human_size, sanitize_plain
@@ -36,7 +37,6 @@ from procos_tui.core.types import (
 )
 from procos_tui.core.units import format_seconds, whole_count
 from procos_tui.db.prefetch import PAGE_SIZE
-from procos_tui.db.tail import TailFilter
 from procos_tui.ui.follow import Follower, Following
 from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host

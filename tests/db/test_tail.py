@@ -110,9 +110,9 @@ def test_follow_reads_a_hot_standby_as_rows_replay() -> None:
     stored on the primary arrive once each, in order, as the standby replays them."""
     import asyncio
 
+    from procos_tui.core.follow import TailFilter
     from procos_tui.db.conninfo import Target
     from procos_tui.db.gateway import Gateway
-    from procos_tui.db.tail import TailFilter
     from tests.standby import streaming_pair
 
     async def follow(primary: str, replica: str) -> list[str]:

@@ -40,3 +40,13 @@ def test_cli_help_loads_neither_psycopg_nor_textual() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_app_and_its_home_screen_load_no_psycopg() -> None:
+    """psycopg comes after the first frame (the prefetching child has it meanwhile): the
+    home screen's module may hold follow mode's types, not the database layer."""
+    code = ("import sys\nimport procos_tui.ui.app\n"
+            "print('psycopg' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "False"
