@@ -216,15 +216,28 @@ $$;
 -- trigram to be found, and a longer one is never similar enough to a typed term). Numbers and
 -- hex runs with a digit (ids, hashes, UUID parts) are left out: nobody misspells them, and
 -- AI context is full of them, which would swell the list with words used once.
-CREATE OR REPLACE FUNCTION procos_ai_words(body TEXT)
+-- procos_ai_word_pieces is the split alone (every piece, repeats kept), procos_ai_search_word
+-- the filter: the refresh splits a whole batch of rows and removes repeats once for all of
+-- them, which is much cheaper than a DISTINCT per row (and the piece function, not being
+-- STRICT, is inlined into the caller's plan, so parallel workers can split).
+CREATE OR REPLACE FUNCTION procos_ai_word_pieces(body TEXT)
 RETURNS SETOF TEXT
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT DISTINCT w
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT w
     FROM regexp_split_to_table(
         lower(body),
         '[[:space:][:punct:]\u00a0-\u00bf\u2000-\u206f\u3000-\u303f\ufeff]+') AS w
     WHERE length(w) BETWEEN 3 AND 100
-      AND NOT (w ~ '^[0-9a-f]+$' AND w ~ '[0-9]')
+$$;
+CREATE OR REPLACE FUNCTION procos_ai_search_word(piece TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT NOT (piece ~ '^[0-9a-f]+$' AND piece ~ '[0-9]')
+$$;
+CREATE OR REPLACE FUNCTION procos_ai_words(body TEXT)
+RETURNS SETOF TEXT
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT DISTINCT w FROM procos_ai_word_pieces(body) AS w WHERE procos_ai_search_word(w)
 $$;
 
 CREATE TABLE IF NOT EXISTS procos_ai_search_words (
@@ -268,13 +281,21 @@ DROP FUNCTION IF EXISTS procos_ai_refresh_search_words(INTEGER);
 CREATE OR REPLACE FUNCTION procos_ai_refresh_search_words(
     max_rows BIGINT DEFAULT NULL, resume BOOLEAN DEFAULT false, batch_rows INTEGER DEFAULT 2000)
 RETURNS BIGINT
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- Splitting is the work, and a batch is small by the planner's measures: the parallel
+-- thresholds are lowered so that the workers the server allows (max_parallel_workers_per_gather;
+-- 0 turns this off) share it.
+SET parallel_setup_cost = 0
+SET min_parallel_table_scan_size = 0
+SET min_parallel_index_scan_size = 0
+AS $$
 DECLARE
     from_at TIMESTAMP WITH TIME ZONE;
     from_id UUID;
     batch_at TIMESTAMP WITH TIME ZONE;
     batch_id UUID;
     batch_count INTEGER;
+    batch_words TEXT[];
     total BIGINT := 0;
 BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtext('procos_ai_refresh_search_words')) THEN
@@ -296,8 +317,11 @@ BEGIN
     END IF;
     LOOP
         EXIT WHEN max_rows IS NOT NULL AND total >= max_rows;
+        -- The batch's bounds first (keys only, no body read), then its words in a statement
+        -- of its own: a read-only one, which PostgreSQL may share among parallel workers
+        -- (an INSERT ... SELECT never runs in parallel).
         WITH batch AS MATERIALIZED (
-            SELECT c.id, coalesce(c.created_at, '-infinity'::timestamptz) AS at, c.content_text
+            SELECT coalesce(c.created_at, '-infinity'::timestamptz) AS at, c.id
             FROM procos_ai_context AS c
             WHERE coalesce(c.created_at, '-infinity'::timestamptz) >= from_at
               AND (from_id IS NULL
@@ -305,12 +329,6 @@ BEGIN
             ORDER BY coalesce(c.created_at, '-infinity'::timestamptz), c.id
             LIMIT CASE WHEN max_rows IS NULL THEN batch_rows
                        ELSE least(batch_rows, max_rows - total) END
-        ), added AS (
-            INSERT INTO procos_ai_search_words (word)
-            SELECT DISTINCT w.word
-            FROM batch, procos_ai_words(batch.content_text) AS w(word)
-            ORDER BY 1  -- one order for every writer: no deadlock between two inserts
-            ON CONFLICT DO NOTHING
         ), last AS (
             SELECT at, id FROM batch ORDER BY at DESC, id DESC LIMIT 1
         )
@@ -318,6 +336,22 @@ BEGIN
         INTO batch_count, batch_at, batch_id
         FROM (SELECT 1) AS one LEFT JOIN last ON true;
         EXIT WHEN batch_count = 0;
+        -- EXECUTE, because a static SELECT INTO never launches the parallel workers its plan
+        -- asks for.
+        EXECUTE $words$
+            SELECT array_agg(d.w) FILTER (WHERE procos_ai_search_word(d.w))
+            FROM (SELECT p.w
+                  FROM procos_ai_context AS c, procos_ai_word_pieces(c.content_text) AS p(w)
+                  WHERE coalesce(c.created_at, '-infinity'::timestamptz) BETWEEN $1 AND $3
+                    AND ($2::uuid IS NULL
+                         OR (coalesce(c.created_at, '-infinity'::timestamptz), c.id) > ($1, $2))
+                    AND (coalesce(c.created_at, '-infinity'::timestamptz), c.id) <= ($3, $4)
+                  GROUP BY p.w) AS d
+        $words$ INTO batch_words USING from_at, from_id, batch_at, batch_id;
+        INSERT INTO procos_ai_search_words (word)
+        SELECT w FROM unnest(batch_words) AS w
+        ORDER BY 1  -- one order for every writer: no deadlock between two inserts
+        ON CONFLICT DO NOTHING;
         total := total + batch_count;
         from_at := batch_at;
         from_id := batch_id;
@@ -881,7 +915,8 @@ BEGIN
         GRANT EXECUTE ON FUNCTION optimize_camunda_for_ai(), procos_ai_token_total(JSONB),
             procos_ai_token_count(JSONB), procos_ai_token_split(JSONB),
             procos_ai_token_input(JSONB), procos_ai_token_output(JSONB),
-            procos_ai_words(TEXT), procos_ai_search_words_edge(),
+            procos_ai_words(TEXT), procos_ai_word_pieces(TEXT), procos_ai_search_word(TEXT),
+            procos_ai_search_words_edge(),
             procos_ai_refresh_search_words(BIGINT, BOOLEAN, INTEGER),
             procos_ai_price_value(JSONB), procos_ai_model_prices(),
             procos_ai_prices_digest(),

@@ -202,7 +202,7 @@ def cmd_refresh_words(target: Any) -> int:
 
     started = time.monotonic()
     print(f"procos-tui refresh-words: adding the words of new rows of {target.display} to "
-          "the fuzzy search's word list (about 3 s per 10 MB of new text)…", file=sys.stderr,
+          "the fuzzy search's word list (about 1 s per 10 MB of new text)…", file=sys.stderr,
           flush=True)
     total = 0
     refused = f"procos-tui refresh-words: cannot write the word list to {target.display}: "

@@ -421,3 +421,41 @@ def test_word_list_refresh_steps_future_and_undated_rows(empty_db: Callable[[], 
         conn.execute("SELECT procos_ai_refresh_search_words()")
         assert conn.execute("SELECT count(*) FROM procos_ai_search_words"
                             " WHERE word = 'photosynthesis'").fetchone() == (1,)
+
+
+def test_word_list_equals_the_words_of_every_row_across_batches(
+        empty_db: Callable[[], str]) -> None:
+    """The refresh splits whole batches at once (with parallel workers where the server has
+    them); its list must be exactly the distinct words procos_ai_words finds row by row, also
+    when a batch ends in the middle of rows sharing one created_at."""
+    from procos_tui.db.schema import apply_schema
+
+    dsn = empty_db()
+    texts = [
+        "Refund the INVOICE, please: order #4411 (priority high).",
+        "deadbeef 0xff 12345 cafe42 abc-def Straße ÜBER naïve…“quoted” — dash\u2014joined",
+        "東京タワー見学、東京駅。 unicode\u00a0nbsp\ufeffbom tab\tand\nnewline",
+        "x" * 101 + " toolong and ok",
+        "",
+    ]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        apply_schema(conn)
+        for n in range(60):
+            # 20 rows on each of three instants: batches of 7 end inside a run of equal keys.
+            conn.execute(
+                "INSERT INTO procos_ai_context (process_instance_id, context_type, content_data,"
+                " content_text, created_at) VALUES ('p', 'output', '{}', %s,"
+                " '2026-03-01'::timestamptz + make_interval(mins => %s))",
+                (f"{texts[n % len(texts)]} word{n:02d}x", n // 20))
+        conn.execute("TRUNCATE procos_ai_search_words")
+        conn.execute("UPDATE procos_ai_search_words_state SET covered_until = NULL,"
+                     " read_at = NULL, read_id = NULL")
+        read = conn.execute("SELECT procos_ai_refresh_search_words(NULL, false, 7)").fetchone()
+        assert read == (60,)
+        got = {r[0] for r in conn.execute("SELECT word FROM procos_ai_search_words")}
+        truth = {r[0] for r in conn.execute(
+            "SELECT DISTINCT w FROM procos_ai_context AS c, procos_ai_words(c.content_text) w")}
+        assert got == truth
+        assert {f"word{n:02d}x" for n in range(60)} <= got
+        assert {"refund", "invoice", "straße", "über", "naïve", "deadbeef", "0xff"} <= got
+        assert not {"cafe42", "12345", "4411"} & got  # hex runs with a digit: left out

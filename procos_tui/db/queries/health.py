@@ -82,7 +82,8 @@ _OUR_TABLES = ("procos_ai_context", "procos_ai_models", "procos_ai_search_words"
                "procos_ai_process_rollup", "procos_ai_process_model_rollup",
                "procos_ai_usage_rollup")
 _OUR_FUNCTIONS = ("update_updated_at_column", "procos_ai_token_total", "optimize_camunda_for_ai",
-                  "procos_ai_words", "procos_ai_search_words_edge",
+                  "procos_ai_words", "procos_ai_word_pieces", "procos_ai_search_word",
+                  "procos_ai_search_words_edge",
                   "procos_ai_refresh_search_words", "procos_ai_token_count",
                   "procos_ai_token_split", "procos_ai_token_input", "procos_ai_token_output",
                   "procos_ai_price_value", "procos_ai_model_prices",
