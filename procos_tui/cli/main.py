@@ -221,7 +221,8 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
     target = _target(args)
     try:
-        with connect_sync(target, read_only=False, lock_timeout_ms=10_000) as conn:
+        with connect_sync(target, read_only=False, lock_timeout_ms=10_000,
+                          session=True) as conn:
             refusal = write_refusal(conn)
             if refusal:
                 raise CliError(f"init-db cannot write to {target.display}: {refusal}")

@@ -216,6 +216,7 @@ def cmd_refresh_words(target: Any) -> int:
             while True:
                 step = fetch_one(conn, search_sql.REFRESH_WORDS_STEP,
                                  {"max_rows": REFRESH_STEP_ROWS, "resume": resume})
+                conn.commit()  # each step its own (a no-op in autocommit; pooled, it is not)
                 read = int(step["rows_read"]) if step else 0
                 if read < 0:
                     print("another refresh is running; nothing done")

@@ -22,6 +22,8 @@ class ServerFacts:
     # How far behind the primary a standby's replay is, in seconds (0 when it has replayed
     # all it received); None on a primary or when it cannot tell.
     replay_lag_s: float | None = None
+    # Through a transaction-pooling pooler (said, or detected): settings in each transaction.
+    pooled: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Self
 
 import psycopg
 from psycopg import conninfo as pg_conninfo
 from psycopg.abc import Buffer
 from psycopg.adapt import Dumper, Loader
-from psycopg.pq import Format
+from psycopg.pq import Format, TransactionStatus
 
 from procos_tui.core.errors import ConnectionFailed
 from procos_tui.core.sanitize import sanitize_plain
 from procos_tui.core.types import ServerFacts
-from procos_tui.db.conninfo import APP_NAME, Target
+from procos_tui.db.conninfo import APP_NAME, POOLER_TRANSACTION, Target
+from procos_tui.db.queries.browsing import OPTIONS_ARRIVED
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 10
@@ -36,12 +39,27 @@ def one_line(exc: BaseException) -> str:
                   "PROCOS_DSN or --profile (--demo: the demo's), or create them with "
                   "procos-tui init-db")
     if "unsupported startup parameter" in first:
-        # PgBouncer in transaction mode refuses `options`, which carry our read-only default
-        # and timeouts: better no connection than one that could write.
-        first += (": a connection pooler (PgBouncer?) is in front and refuses the startup "
-                  "options procos-tui's read-only and timeout settings travel in; connect "
-                  "to PostgreSQL itself (its port, or the pooler's session-mode pool)")
+        # PgBouncer in transaction mode refuses `options`. Ours then go inside each
+        # transaction instead (connect_sync, BrowseSession), so what is refused is the user's.
+        first += (": a connection pooler (PgBouncer?) is in front and refuses startup "
+                  "options; procos-tui sends none of its own through one, so these are "
+                  "yours (options in the DSN, or PGOPTIONS): drop them, or connect to "
+                  "PostgreSQL itself")
     return sanitize_plain(first)
+
+
+def _settings(read_only: bool, statement_timeout_ms: int, lock_timeout_ms: int
+              ) -> list[tuple[str, str]]:
+    # jit=off: our statements are short reads whose cost the planner overestimates (a
+    # sorted page with 50,000 rows not rolled up: 4.4 s of JIT compiling for 0.55 s of work).
+    settings = [("statement_timeout", str(int(statement_timeout_ms))),
+                ("DateStyle", "ISO,MDY"), ("IntervalStyle", "postgres"), ("jit", "off")]
+    if read_only:
+        settings += [("default_transaction_read_only", "on"),
+                     ("idle_in_transaction_session_timeout", "60000")]
+    else:
+        settings.append(("lock_timeout", str(int(lock_timeout_ms))))
+    return settings
 
 
 def session_options(read_only: bool, statement_timeout_ms: int, lock_timeout_ms: int = 0
@@ -50,22 +68,30 @@ def session_options(read_only: bool, statement_timeout_ms: int, lock_timeout_ms:
 
     Startup options, not SETs after connecting: a transaction-pooling pooler would hand a
     SET session on to other clients (a read-only default would then break ProcOS's own
-    writes), whereas it refuses startup options outright.
+    writes), whereas it refuses startup options outright. Through such a pooler the same
+    settings go inside each transaction instead (transaction_settings).
     """
-    # jit=off: our statements are short reads whose cost the planner overestimates (a
-    # sorted page with 50,000 rows not rolled up: 4.4 s of JIT compiling for 0.55 s of work).
-    settings = [f"statement_timeout={int(statement_timeout_ms)}", "DateStyle=ISO,MDY",
-                "IntervalStyle=postgres", "jit=off"]
-    if read_only:
-        settings += ["default_transaction_read_only=on",
-                     "idle_in_transaction_session_timeout=60000"]
-    else:
-        settings.append(f"lock_timeout={int(lock_timeout_ms)}")
-    return " ".join(f"-c {s}" for s in settings)
+    return " ".join(f"-c {name}={value}"
+                    for name, value in _settings(read_only, statement_timeout_ms,
+                                                 lock_timeout_ms))
 
 
-def connection_kwargs(conninfo: str, ours: str, env: dict[str, str] | None = None
-                      ) -> dict[str, Any]:
+def transaction_settings(read_only: bool, statement_timeout_ms: int, lock_timeout_ms: int = 0
+                         ) -> str:
+    """The same settings for one transaction (SET LOCAL ends with it), for a connection
+    through a transaction-pooling pooler. Read-only there is the transaction's own
+    (BEGIN READ ONLY): the default would not outlive this transaction anyway. SET, not
+    SELECT set_config(): a SET takes no snapshot, so SET TRANSACTION ISOLATION LEVEL may
+    still follow it. One string of statements (sent in one round trip: no parameters; the
+    values are ours, numbers and fixed words)."""
+    return "; ".join(f"SET LOCAL {name} = '{value}'"
+                     for name, value in _settings(read_only, statement_timeout_ms,
+                                                  lock_timeout_ms)
+                     if name != "default_transaction_read_only")
+
+
+def connection_kwargs(conninfo: str, ours: str, env: dict[str, str] | None = None,
+                      pooled: bool = False) -> dict[str, Any]:
     """What procos-tui adds to the user's conninfo.
 
     The user's own `options` (in the DSN, else PGOPTIONS) are kept and come first, ours last,
@@ -80,7 +106,11 @@ def connection_kwargs(conninfo: str, ours: str, env: dict[str, str] | None = Non
         os.environ.pop("PGDATESTYLE", None)
     given = pg_conninfo.conninfo_to_dict(conninfo)
     theirs = str(given.get("options") or environ.get("PGOPTIONS") or "").strip()
-    kwargs: dict[str, Any] = {"options": f"{theirs} {ours}".strip()}
+    kwargs: dict[str, Any] = {}
+    if not pooled or theirs:
+        # Through a pooler: no options of ours (it refuses or drops them); the user's own
+        # are theirs to have right.
+        kwargs["options"] = f"{theirs} {ours}".strip()
     if "application_name" not in given and "PGAPPNAME" not in environ:
         kwargs["application_name"] = APP_NAME
     if "connect_timeout" not in given and "PGCONNECT_TIMEOUT" not in environ:
@@ -143,28 +173,107 @@ def lenient_text(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -
     return True
 
 
+class _PooledCursor(psycopg.Cursor[Any]):
+    """A cursor through a transaction pooler: the first statement of each transaction is
+    preceded by procos-tui's settings for it (the connection is never in autocommit)."""
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+                binary: bool | None = None) -> Self:
+        _settings_first(self.connection)
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+    def stream(self, query: Any, params: Any = None, *, binary: bool | None = None,
+               size: int = 1) -> Iterator[Any]:
+        _settings_first(self.connection)
+        return super().stream(query, params, binary=binary, size=size)
+
+
+class _PooledConnection(psycopg.Connection[Any]):
+    """A blocking connection through a transaction pooler (see _PooledCursor)."""
+
+    procos_settings = ""
+
+    @contextmanager
+    def transaction(self, savepoint_name: str | None = None, force_rollback: bool = False
+                    ) -> Iterator[psycopg.Transaction]:
+        outer = self.info.transaction_status == TransactionStatus.IDLE
+        with super().transaction(savepoint_name, force_rollback) as tx:
+            if outer:  # psycopg has just sent BEGIN: the settings are this transaction's first
+                psycopg.Cursor(self).execute(self.procos_settings)
+            yield tx
+
+
+def _settings_first(conn: psycopg.Connection[Any]) -> None:
+    if conn.info.transaction_status == TransactionStatus.IDLE:
+        # psycopg sends BEGIN (READ ONLY) before this; a plain cursor, so it does not recurse.
+        psycopg.Cursor(conn).execute(getattr(conn, "procos_settings", ""))
+
+
+def _connect_pooled(target: Target, read_only: bool, statement_timeout_ms: int,
+                    lock_timeout_ms: int) -> psycopg.Connection[Any]:
+    try:
+        conn = _PooledConnection.connect(
+            target.conninfo, autocommit=False, prepare_threshold=None,
+            cursor_factory=_PooledCursor,
+            **connection_kwargs(target.conninfo, "", pooled=True))
+    except psycopg.Error as exc:
+        raise ConnectionFailed(f"cannot connect to {target.display}: {one_line(exc)}") from None
+    conn.read_only = read_only  # each transaction BEGIN READ ONLY
+    conn.procos_settings = transaction_settings(read_only, statement_timeout_ms,
+                                                lock_timeout_ms)
+    lenient_text(conn)
+    return conn
+
+
+def is_pooled(conn: psycopg.Connection[Any]) -> bool:
+    """Whether connect_sync went through a transaction pooler (said, or detected)."""
+    return isinstance(conn, _PooledConnection)
+
+
+def refuses_startup_options(exc: BaseException) -> bool:
+    """A pooler in transaction mode (PgBouncer) refusing the startup options ours travel in."""
+    return "unsupported startup parameter" in str(exc)
+
+
 def connect_sync(target: Target, *, read_only: bool,
                  statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
-                 lock_timeout_ms: int = 0) -> psycopg.Connection[Any]:
-    """A blocking autocommit connection for the command line (init-db, export, check)."""
+                 lock_timeout_ms: int = 0, session: bool = False) -> psycopg.Connection[Any]:
+    """A blocking connection for the command line (init-db, export, check): autocommit, the
+    settings in its startup options.
+
+    Through a transaction-pooling pooler (target.pooler, or detected: it refuses the options,
+    or drops them) it is a connection whose every transaction begins with the settings,
+    read-only ones with BEGIN READ ONLY; statements then share a transaction until commit().
+    `session`: the caller needs a session of its own (init-db: statements outside any
+    transaction, session settings), which no such pooler gives: refused with the way out.
+    """
+    def pooled() -> psycopg.Connection[Any]:
+        if session:
+            raise ConnectionFailed(
+                f"cannot run this through the transaction pooler at {target.display}: it needs "
+                "a database session of its own (statements outside a transaction, session "
+                "settings); connect to PostgreSQL itself (its port, or a session-mode pool)")
+        return _connect_pooled(target, read_only, statement_timeout_ms, lock_timeout_ms)
+
+    if target.pooler == POOLER_TRANSACTION:
+        return pooled()
     ours = session_options(read_only, statement_timeout_ms, lock_timeout_ms)
     try:
         conn = psycopg.connect(target.conninfo, autocommit=True, prepare_threshold=None,
                                **connection_kwargs(target.conninfo, ours))
     except psycopg.Error as exc:
+        if refuses_startup_options(exc):
+            return pooled()
         raise ConnectionFailed(f"cannot connect to {target.display}: {one_line(exc)}") from None
     if read_only:
         conn.read_only = True
         # The read-only default travels as a startup option: something between us and the
-        # server (a pooler told to ignore options) may have dropped it. Then no connection.
-        arrived = conn.execute("SELECT current_setting('default_transaction_read_only')"
-                               " = 'on'").fetchone()  # a boolean: SQL_ASCII returns bytes
+        # server (a pooler told to ignore options) may have dropped it. Then this connection
+        # is given up for one that sets it in each transaction.
+        arrived = conn.execute(OPTIONS_ARRIVED).fetchone()
         if arrived is None or arrived[0] is not True:
             conn.close()
-            raise ConnectionFailed(
-                f"cannot connect to {target.display} read-only: the server did not get "
-                "procos-tui's read-only setting (a pooler dropping startup options?); "
-                "connect to PostgreSQL itself")
+            return pooled()
     lenient_text(conn)
     return conn
 

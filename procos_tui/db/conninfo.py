@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +39,22 @@ class ConnInfoError(ValueError):
         super().__init__(sanitize_plain(message))
 
 
+# What a profile's `pooler` or PROCOS_POOLER may say. "transaction": a pooler in front hands
+# each transaction to any server connection, so settings go inside each transaction.
+POOLER_TRANSACTION = "transaction"
+POOLER_NONE = ""
+_POOLER_WORDS = {"transaction": POOLER_TRANSACTION, "": POOLER_NONE, "none": POOLER_NONE,
+                 "session": POOLER_NONE}
+
+
 @dataclass(frozen=True)
 class Target:
     """A resolved connection target: the conninfo to hand libpq and where it came from."""
 
     conninfo: str
     source: str  # "--dsn", "PROCOS_DSN", "profile NAME", "libpq environment", "embedded demo"
+    # POOLER_TRANSACTION when a transaction-pooling pooler is in front (said, or detected).
+    pooler: str = POOLER_NONE
 
     @property
     def display(self) -> str:
@@ -126,7 +136,7 @@ def load_profiles(path: Path | None = None) -> dict[str, dict[str, str]]:
     for name, body in profiles.items():
         if not isinstance(body, dict):
             raise ConnInfoError(f"{path}: profile {name!r} must be a table")
-        unknown = set(body) - {"dsn", "service", "description"}
+        unknown = set(body) - {"dsn", "service", "description", "pooler"}
         if unknown:
             raise ConnInfoError(f"{path}: profile {name!r} has unknown keys: {sorted(unknown)}")
         if not all(isinstance(v, str) for v in body.values()):
@@ -152,19 +162,34 @@ def profile_conninfo(name: str, path: Path | None = None) -> str:
     return conninfo
 
 
+def pooler_mode(word: str, where: str) -> str:
+    """PROCOS_POOLER's or a profile's `pooler` value as a mode; a word we do not know is an
+    error rather than a guess (a wrong guess would send session settings to a pooler)."""
+    mode = _POOLER_WORDS.get(word.strip().lower())
+    if mode is None:
+        raise ConnInfoError(f"{where} is {word!r}: it must be 'transaction' (a pooler in "
+                            "transaction mode is in front) or 'session' / 'none' / empty")
+    return mode
+
+
 def resolve(dsn: str | None = None, profile: str | None = None,
             env: dict[str, str] | None = None, config: Path | None = None,
             validate: bool = True) -> Target:
     """Pick the connection target by precedence and validate its syntax."""
     environ = os.environ if env is None else env
+    pooler = pooler_mode(environ.get("PROCOS_POOLER", ""), "PROCOS_POOLER")
     if dsn:
         target = Target(dsn, "--dsn")
     elif environ.get("PROCOS_DSN"):
         target = Target(environ["PROCOS_DSN"], "PROCOS_DSN")
     elif profile:
-        target = Target(profile_conninfo(profile, config), f"profile {profile}")
+        said = load_profiles(config).get(profile, {}).get("pooler", "")
+        target = Target(profile_conninfo(profile, config), f"profile {profile}",
+                        pooler_mode(said, f"profile {profile!r}'s pooler"))
     else:
         target = Target("", "libpq environment")
+    if pooler:
+        target = replace(target, pooler=pooler)
     if validate:  # else the caller has it checked elsewhere (the prefetching child)
         parse(target.conninfo)
     return target

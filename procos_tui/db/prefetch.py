@@ -10,6 +10,7 @@ macOS), or the child fails in any way, the app simply takes the normal path.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import pickle
 import signal
@@ -49,7 +50,7 @@ def fetch_first_page(dsn: str | None, profile: str | None, flt: ProcessFilter) -
     from psycopg.rows import class_row, dict_row
 
     from procos_tui.core.errors import DatabaseError
-    from procos_tui.db.connect import connect_sync, one_line, shown_facts
+    from procos_tui.db.connect import connect_sync, is_pooled, one_line, shown_facts
     from procos_tui.db.conninfo import ConnInfoError, resolve
     from procos_tui.db.queries import browsing as browsing_sql
 
@@ -63,7 +64,7 @@ def fetch_first_page(dsn: str | None, profile: str | None, flt: ProcessFilter) -
             facts = conn.cursor(row_factory=class_row(ServerFacts)).execute(
                 browsing_sql.SERVER_FACTS).fetchone()
             assert facts is not None
-            facts = shown_facts(facts)
+            facts = shown_facts(dataclasses.replace(facts, pooled=is_pooled(conn)))
             problem = schema_problem(facts)
             if problem:
                 return Prefetched(label, facts, None, problem)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import select
 import uuid
 from collections.abc import Awaitable, Callable
@@ -43,10 +44,12 @@ from procos_tui.db.connect import (
     connection_kwargs,
     lenient_text,
     one_line,
+    refuses_startup_options,
     session_options,
     shown_facts,
+    transaction_settings,
 )
-from procos_tui.db.conninfo import Target
+from procos_tui.db.conninfo import POOLER_TRANSACTION, Target
 from procos_tui.db.queries import browsing as browsing_sql
 from procos_tui.db.queries import compare as compare_sql
 from procos_tui.db.queries import registry as registry_sql
@@ -92,6 +95,9 @@ class BrowseSession:
         self.reconnects = 0
         self.facts: ServerFacts | None = None
         self._conn: psycopg.AsyncConnection[Any] | None = None
+        # This transaction's settings, sent first in each read through a transaction pooler
+        # (they cannot travel as startup options there); "" otherwise.
+        self._settings = ""
         self._cancel_requested = False
         self._dropped_by_us = False
         self._lock = asyncio.Lock()
@@ -108,30 +114,65 @@ class BrowseSession:
             with contextlib.suppress(psycopg.Error):
                 await conn.close()
 
-    async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        ours = session_options(True, self.statement_timeout_ms)  # browsing never writes
-        conn: psycopg.AsyncConnection[Any] | None = None
+    async def _open(self, pooled: bool) -> psycopg.AsyncConnection[Any] | None:
+        """A connection, its settings in startup options or (pooled) in each transaction;
+        None when a pooler refused the options (then the caller opens a pooled one)."""
+        ours = "" if pooled else session_options(True, self.statement_timeout_ms)
         try:
             # No prepared statements: a transaction-pooling pooler may switch server
             # connections between two reads.
             conn = await psycopg.AsyncConnection.connect(
                 self.target.conninfo, autocommit=True, prepare_threshold=None,
-                **connection_kwargs(self.target.conninfo, ours))
-            await conn.set_read_only(True)
-            lenient_text(conn)
-            cur = conn.cursor(row_factory=class_row(ServerFacts))
-            facts = await (await cur.execute(browsing_sql.SERVER_FACTS)).fetchone()
+                **connection_kwargs(self.target.conninfo, ours, pooled=pooled))
         except psycopg.Error as exc:
-            if conn is not None:
-                await conn.close()
+            if not pooled and refuses_startup_options(exc):
+                return None
+            raise ConnectionFailed(
+                f"cannot connect to {self.target.display}: {one_line(exc)}") from None
+        try:
+            await conn.set_read_only(True)  # every read: BEGIN READ ONLY
+            lenient_text(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
+
+    async def _open_pooled(self) -> psycopg.AsyncConnection[Any]:
+        conn = await self._open(True)
+        assert conn is not None  # only an unpooled open hands back None
+        return conn
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        pooled = self.target.pooler == POOLER_TRANSACTION
+        first = await self._open(pooled)
+        if first is None:
+            pooled, first = True, await self._open_pooled()
+        conn = first
+        try:
+            if not pooled:
+                # Options dropped on the way (a pooler told to ignore them): the timeouts
+                # did not arrive either. Settings in each transaction, then.
+                cur = await conn.execute(browsing_sql.OPTIONS_ARRIVED)
+                arrived = await cur.fetchone()
+                if arrived is None or arrived[0] is not True:
+                    await conn.close()
+                    pooled, conn = True, await self._open_pooled()
+            self._settings = (transaction_settings(True, self.statement_timeout_ms)
+                              if pooled else "")
+            async with conn.transaction():
+                if self._settings:
+                    await conn.execute(self._settings)
+                cur = conn.cursor(row_factory=class_row(ServerFacts))
+                facts = await (await cur.execute(browsing_sql.SERVER_FACTS)).fetchone()
+        except psycopg.Error as exc:
+            await conn.close()
             raise ConnectionFailed(
                 f"cannot connect to {self.target.display}: {one_line(exc)}") from None
         except BaseException:
-            if conn is not None:
-                await conn.close()
+            await conn.close()
             raise
         assert facts is not None
-        self.facts = shown_facts(facts)
+        self.facts = shown_facts(dataclasses.replace(facts, pooled=pooled))
         self._conn = conn
         return conn
 
@@ -193,6 +234,8 @@ class BrowseSession:
 
             async def in_transaction() -> T:
                 async with conn.transaction():
+                    if self._settings:  # through a transaction pooler
+                        await conn.execute(self._settings)
                     return await op(conn)
 
             task = asyncio.ensure_future(in_transaction())

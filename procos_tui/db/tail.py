@@ -102,6 +102,7 @@ def follow(target: Target, flt: TailFilter, bodies: bool, on_notice: Callable[[s
                 while True:
                     trial = position.copy()
                     rows, behind = run_poll(conn, poll(trial, flt, bodies))
+                    conn.commit()  # through a transaction pooler: hand its connection back
                     position = trial
                     yield from rows
                     if behind:

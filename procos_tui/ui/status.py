@@ -41,6 +41,8 @@ def status_parts(state: DatabaseState) -> list[tuple[str, str]]:
         lag = ("replay lag unknown" if facts.replay_lag_s is None
                else f"replay lag {facts.replay_lag_s:.1f} s")
         parts.append((f"standby · {lag}", "bold yellow"))
+    if facts is not None and facts.pooled:
+        parts.append(("via transaction pooler", "yellow"))
     if state.read_only_flag:
         parts.append(("--read-only: no writes at all", ""))
     if state.follow:

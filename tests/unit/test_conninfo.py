@@ -71,4 +71,35 @@ def test_a_pooler_refusing_startup_options_is_named_with_the_way_out() -> None:
 
     said = one_line(Exception("ERROR:  unsupported startup parameter: options\n"))
     assert said.startswith("unsupported startup parameter: options: a connection pooler")
-    assert "connect to PostgreSQL itself" in said and "\n" not in said
+    assert "PGOPTIONS" in said and "\n" not in said
+
+
+def test_pooler_mode_is_said_by_environment_or_profile(tmp_path: Path) -> None:
+    from procos_tui.db.conninfo import POOLER_NONE, POOLER_TRANSACTION
+
+    cfg = write_config(tmp_path, '[profiles.pooled]\ndsn = "host=bouncer"\npooler = "transaction"\n'
+                                 '[profiles.direct]\ndsn = "host=db"\n')
+    assert resolve(None, "pooled", {}, cfg).pooler == POOLER_TRANSACTION
+    assert resolve(None, "direct", {}, cfg).pooler == POOLER_NONE
+    assert resolve("host=x", None, {"PROCOS_POOLER": "Transaction"}, cfg).pooler == \
+        POOLER_TRANSACTION
+    assert resolve("host=x", None, {"PROCOS_POOLER": "session"}, cfg).pooler == POOLER_NONE
+    with pytest.raises(ConnInfoError, match=r"PROCOS_POOLER is 'statement'.*'transaction'"):
+        resolve("host=x", None, {"PROCOS_POOLER": "statement"}, cfg)
+    bad = write_config(tmp_path, '[profiles.odd]\ndsn = "host=x"\npooler = "\\u001b[2J"\n')
+    with pytest.raises(ConnInfoError) as raised:
+        resolve(None, "odd", {}, bad)
+    assert "\x1b" not in str(raised.value)
+
+
+def test_settings_through_a_pooler_are_the_startup_options_per_transaction() -> None:
+    from procos_tui.db.connect import session_options, transaction_settings
+
+    startup = session_options(True, 1234)
+    local = transaction_settings(True, 1234)
+    assert "-c statement_timeout=1234" in startup and "-c default_transaction_read_only=on" \
+        in startup
+    assert local.startswith("SET LOCAL statement_timeout = '1234'")
+    assert "DateStyle = 'ISO,MDY'" in local and "jit = 'off'" in local
+    assert "default_transaction_read_only" not in local  # BEGIN READ ONLY does it there
+    assert "lock_timeout = '5000'" in transaction_settings(False, 0, 5000)

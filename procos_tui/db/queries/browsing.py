@@ -35,10 +35,15 @@ SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL
 """
 REPLAY_LAG_NOW = f"SELECT ({REPLAY_LAG}) AS replay_lag_s"
 
-# Its columns are the fields of core.types.ServerFacts.
+# Whether the startup options reached the server: a pooler told to ignore them drops them.
+# A boolean, so that SQL_ASCII's bytes do not matter.
+OPTIONS_ARRIVED = "SELECT current_setting('default_transaction_read_only') = 'on'"
+
+# Its columns are the fields of core.types.ServerFacts (but `pooled`, which is ours); it runs
+# in a READ ONLY transaction, whose own setting `read_only` reports.
 SERVER_FACTS = f"""
 SELECT current_setting('server_version') AS server_version,
-       current_setting('default_transaction_read_only') = 'on' AS read_only,
+       current_setting('transaction_read_only') = 'on' AS read_only,
        current_database() AS database,
        to_regclass('procos_ai_context') IS NOT NULL AS has_procos,
        to_regprocedure('procos_ai_token_total(jsonb)') IS NOT NULL
