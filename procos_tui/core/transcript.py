@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from procos_tui.core.conversation import ViewMode, needs_data, pane_text, token_summary
+from procos_tui.core.conversation import ViewMode, pane_text, token_summary
 from procos_tui.core.types import InteractionContent, InteractionHeader
 
 ROLES = {"system": "system", "input": "user", "output": "assistant"}
@@ -76,8 +76,3 @@ def chat_text(headers: Sequence[InteractionHeader],
                 if usage_from.created_at else "no time")
         parts.append(f"{usage or 'no token_usage on the answer'} (from the answer at {when})")
     return "\n\n".join(parts) + "\n"
-
-
-def needs_content_data(row: InteractionContent) -> bool:
-    """Whether the rendered text of this row needs content_data fetched first."""
-    return needs_data(row, ViewMode.RENDERED)

@@ -21,6 +21,7 @@ gateway before its first frame, and that frame should not wait for the driver.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -219,6 +220,13 @@ class Gateway:
     async def content_data(self, row_id: str) -> str | None:
         await self.open()
         return await self.browse.content_data(row_id)
+
+    async def with_data(self, content: InteractionContent) -> InteractionContent:
+        """The row with its content_data, fetched when content() left it out (a large one)."""
+        if content.content_data_json is not None:
+            return content
+        data = await self.content_data(content.id)
+        return dataclasses.replace(content, content_data_json=data or "null")
 
     async def camunda_details(self, process_instance_id: str) -> CamundaDetails | None:
         """Camunda's view of the instance; None when its tables are absent, lack it, or

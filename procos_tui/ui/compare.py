@@ -329,13 +329,8 @@ class CompareScreen(Screen[None]):
         if row_id not in self.rows:
             gateway = host(self.app).gateway
             content = await gateway.content(row_id)
-            if content is not None and content.content_data_json is None:
-                from dataclasses import replace
-
-                data = await gateway.content_data(row_id)
-                content = replace(content, content_data_json=data or "null")
             if content is not None:
-                self.rows[row_id] = content
+                self.rows[row_id] = await gateway.with_data(content)
         return self.rows.get(row_id)
 
     @work(exclusive=True, group="compare")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
@@ -401,8 +400,7 @@ class ConversationScreen(Following):
                             self._fill_pane(role, header, head, partial=True)
                     content = await gateway.content(header.id)
                 if content is not None and needs_data(content, mode):
-                    data = await gateway.content_data(header.id)
-                    content = replace(content, content_data_json=data or "null")
+                    content = await gateway.with_data(content)
                 if index != self.index:
                     return
                 if content is not None:

@@ -4,7 +4,6 @@ panes escape stored text; scrolls as a pane does."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,12 +13,13 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from procos_tui.core.conversation import ViewMode, needs_data
 from procos_tui.core.document import Document
 from procos_tui.core.errors import DatabaseError
 from procos_tui.core.highlight import MarkdownStyler
 from procos_tui.core.keymap import TRANSCRIPT
 from procos_tui.core.sanitize import human_size, sanitize_plain
-from procos_tui.core.transcript import chat_text, needs_content_data, request_rows
+from procos_tui.core.transcript import chat_text, request_rows
 from procos_tui.core.types import InteractionContent
 from procos_tui.ui.footer import WholeFooter
 from procos_tui.ui.gateway_access import host
@@ -84,9 +84,8 @@ class TranscriptScreen(Screen[None]):
                     f"loading row {n:,} of {len(shown):,} ({human_size(done)} of "
                     f"{human_size(total)})… Esc goes back"))
                 content = await gateway.content(header.id)
-                if content is not None and needs_content_data(content):
-                    data = await gateway.content_data(header.id)
-                    content = replace(content, content_data_json=data or "null")
+                if content is not None and needs_data(content, ViewMode.RENDERED):
+                    content = await gateway.with_data(content)
                 if content is not None:
                     rows[header.id] = content
                 done += header.text_bytes or 0
