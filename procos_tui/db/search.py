@@ -32,8 +32,10 @@ LOOK_FIRST_ROWS = 600
 # rate says it will fill the page soon (or says the term is rare: then the index finishes).
 PROBE_BUDGET_MS = 100
 WALK_CHUNK_ROWS = 1000
-# Rows the word list lags behind before a fuzzy search says so (their words are read live).
-BEHIND_WARNING = 10_000
+# A fuzzy search reads the words of at most this many of the newest rows the word list has
+# not reached (about 1 s of splitting): a list never refreshed must not cost a whole table.
+# Beyond them a close word only older rows hold is missed, and the search says so.
+LIVE_WORD_ROWS = 2_000
 
 
 @dataclass
@@ -69,6 +71,7 @@ class SearchRun:
     _cap: int = 5000
     _start_cap: int | None = None  # tests: a cap of their choosing
     _regex_functions: bool = True
+    live_word_rows: int = LIVE_WORD_ROWS
 
     @property
     def done(self) -> bool:
@@ -174,18 +177,21 @@ class SearchRun:
                                                                              "-infinity")
             behind_row = await (await cur.execute(sql.WORDS_BEHIND,
                                                   {"covered": covered})).fetchone()
-            words: dict[str, list[tuple[str, float]]] = {}
-            for term in terms:
-                await cur.execute(sql.CLOSE_WORDS, {
-                    "term": term, "max_words": MAX_CLOSE_WORDS, "edge": edge})
-                words[term] = [(r["word"], float(r["sim"])) for r in await cur.fetchall()]
+            words: dict[str, list[tuple[str, float]]] = {t: [] for t in terms}
+            await cur.execute(sql.CLOSE_WORDS, {
+                "terms": list(words), "max_words": MAX_CLOSE_WORDS, "edge": edge,
+                "live_rows": self.live_word_rows})
+            for r in await cur.fetchall():
+                words[r["term"]].append((r["word"], float(r["sim"])))
             return int(behind_row["behind"]) if behind_row else 0, words
 
         behind, self.close_words = await self._read_db(close)
         self.words_behind = behind
-        if behind >= BEHIND_WARNING:
-            self.notes.append(f"the word list is {behind:,} rows behind; their "
-                              "words are read live, which is slow: run procos-tui refresh-words")
+        if behind > self.live_word_rows:
+            self.notes.append(
+                f"the word list is {behind:,} rows behind: close words came from it and the "
+                f"newest {self.live_word_rows:,} of those rows, not the other "
+                f"{behind - self.live_word_rows:,}; run procos-tui refresh")
         streams: list[_Stream] = []
         first, *others = terms
         alternatives = [[w for w, _ in self.close_words[t]] for t in others]

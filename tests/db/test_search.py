@@ -229,8 +229,8 @@ def test_plans_use_the_indexes(corpus: str) -> None:
                      " FROM generate_series(1, 300000) AS g ON CONFLICT DO NOTHING")
         conn.execute("ANALYZE procos_ai_search_words")
         plan = "\n".join(r[0] for r in conn.execute(
-            sql.explain(sql.CLOSE_WORDS), {"term": "thermo", "max_words": 20,
-                                           "edge": "infinity"}))
+            sql.explain(sql.CLOSE_WORDS), {"terms": ["thermo"], "max_words": 20,
+                                           "edge": "infinity", "live_rows": 2000}))
         conn.rollback()
     assert "idx_procos_ai_search_words_trgm" in plan
 
@@ -459,3 +459,46 @@ def test_word_list_equals_the_words_of_every_row_across_batches(
         assert {f"word{n:02d}x" for n in range(60)} <= got
         assert {"refund", "invoice", "straße", "über", "naïve", "deadbeef", "0xff"} <= got
         assert not {"cafe42", "12345", "4411"} & got  # hex runs with a digit: left out
+
+
+def test_a_never_refreshed_word_list_answers_from_the_newest_rows_and_says_so(
+        empty_db: Callable[[], str]) -> None:
+    """Close words come from the newest rows the list has not reached, at most live_word_rows
+    of them: a word only older rows hold is missed, and a note says how far behind the list is
+    and what fixes it. The search is not read-bounded by the table's size."""
+    from procos_tui.db.schema import apply_schema
+
+    dsn = empty_db()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        apply_schema(conn)
+        conn.execute("TRUNCATE procos_ai_search_words")
+        conn.execute("UPDATE procos_ai_search_words_state SET covered_until = NULL,"
+                     " read_at = NULL, read_id = NULL")
+        conn.execute(
+            "INSERT INTO procos_ai_context (process_instance_id, context_type, content_data,"
+            " content_text, created_at) SELECT 'old-' || g, 'output', '{}',"
+            " CASE WHEN g = 1 THEN 'an ancient hippopotamus' ELSE 'filler words' END,"
+            " now() - make_interval(hours => 1000 - g) FROM generate_series(1, 300) AS g")
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, content_text) VALUES ('new', 'output', '{}',"
+                     " 'a lecture on thermodynamics')")
+
+    async def go(req: SearchRequest) -> tuple[list[str], SearchRun]:
+        session = BrowseSession(Target(dsn, "test"))
+        await session.open()
+        try:
+            run = SearchRun(session, req, live_word_rows=50)
+            ids: list[str] = []
+            while not run.done:
+                ids += [h.process_instance_id for h in await run.next_page()]
+            return ids, run
+        finally:
+            await session.close()
+
+    ids, run = asyncio.run(go(SearchRequest(("thermodinamics",), SearchMode.FUZZY)))
+    assert ids == ["new"] and run.words_behind == 301
+    assert any("301 rows behind" in n and "newest 50" in n and "not the other 251" in n
+               and "procos-tui refresh" in n for n in run.notes), run.notes
+    # The oldest row's word is beyond the 50 newest: not found, as the note warned.
+    ids, run = asyncio.run(go(SearchRequest(("hipopotamus",), SearchMode.FUZZY)))
+    assert ids == [] and run.notes

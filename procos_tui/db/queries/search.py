@@ -60,23 +60,37 @@ WHERE coalesce(c.created_at, '-infinity'::timestamptz)
       >= %(covered)s::timestamptz + interval '1 microsecond'
 """
 
-# The words close to a typed one: from the list through its trigram index, plus the words of
-# rows the list does not reach yet (and of rows without created_at, which no edge reaches).
+# The words close to each typed one: from the list through its trigram index, plus the words
+# of the newest rows the list does not reach yet (at most %(live_rows)s of them, and as many
+# rows without created_at, which no edge reaches), split once for every term.
 # pg_trgm.similarity_threshold is set for this transaction.
 CLOSE_WORDS = """
-SELECT close.word, similarity(close.word, %(term)s) AS sim
-FROM (
-    SELECT w.word FROM procos_ai_search_words AS w WHERE w.word %% %(term)s
+WITH live AS MATERIALIZED (
+    SELECT n.word
+    FROM (SELECT c.content_text FROM procos_ai_context AS c
+          WHERE coalesce(c.created_at, '-infinity'::timestamptz) >= %(edge)s::timestamptz
+          ORDER BY coalesce(c.created_at, '-infinity'::timestamptz) DESC, c.id DESC
+          LIMIT %(live_rows)s) AS c,
+         procos_ai_words(c.content_text) AS n(word)
     UNION
     SELECT n.word
-    FROM procos_ai_context AS c, procos_ai_words(c.content_text) AS n(word)
-    WHERE (coalesce(c.created_at, '-infinity'::timestamptz) >= %(edge)s::timestamptz
-           OR coalesce(c.created_at, '-infinity'::timestamptz) = '-infinity'::timestamptz)
-      AND n.word %% %(term)s
-) AS close
-WHERE length(close.word) BETWEEN length(%(term)s) / 2 AND length(%(term)s) * 2
-ORDER BY sim DESC, abs(length(close.word) - length(%(term)s)), close.word
-LIMIT %(max_words)s
+    FROM (SELECT c.content_text FROM procos_ai_context AS c
+          WHERE coalesce(c.created_at, '-infinity'::timestamptz) = '-infinity'::timestamptz
+          LIMIT %(live_rows)s) AS c,
+         procos_ai_words(c.content_text) AS n(word)
+), ranked AS (
+    SELECT t.term, close.word, similarity(close.word, t.term) AS sim,
+           row_number() OVER (PARTITION BY t.term
+                              ORDER BY similarity(close.word, t.term) DESC,
+                                       abs(length(close.word) - length(t.term)),
+                                       close.word) AS rank
+    FROM unnest(%(terms)s::text[]) AS t(term),
+         LATERAL (SELECT w.word FROM procos_ai_search_words AS w WHERE w.word %% t.term
+                  UNION
+                  SELECT l.word FROM live AS l WHERE l.word %% t.term) AS close
+    WHERE length(close.word) BETWEEN length(t.term) / 2 AND length(t.term) * 2
+)
+SELECT term, word, sim FROM ranked WHERE rank <= %(max_words)s ORDER BY term, rank
 """
 
 SET_SIMILARITY = "SELECT set_config('pg_trgm.similarity_threshold', %(threshold)s, true)"
