@@ -2,7 +2,7 @@
 
     python benchmarks/conversation.py [--dsn postgresql://postgres@127.0.0.1/postgres] [--keep]
 
-Creates a scratch database on the --dsn server with three 10 MB responses: (a) Markdown,
+Creates a scratch database on the --dsn server with three 10 MB (--mb) responses: (a) Markdown,
 (b) one line of compact JSON, (c) the Markdown with tabs and escape sequences (the pane's slow
 path). Each case runs headless in its own process, so peak RSS is per case; a Markdown table in
 ms / MB follows. Targets: first screen < 1 s; end, find, next < 0.3 s; a scroll keystroke
@@ -283,13 +283,17 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 
 
 def main() -> None:
+    global SIZE
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dsn", default=SERVER, help="server to create the scratch database on")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     parser.add_argument("--conninfo", help=argparse.SUPPRESS)
+    parser.add_argument("--mb", type=int, default=SIZE >> 20,
+                        help="size of each response in MB (default 10; the demo's largest is 20)")
     args = parser.parse_args()
+    SIZE = args.mb << 20
     if args.case:
         print(json.dumps(asyncio.run(run_case(args.case, args.conninfo))))
         return
