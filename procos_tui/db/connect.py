@@ -182,6 +182,10 @@ class _PooledCursor(psycopg.Cursor[Any]):
         _settings_first(self.connection)
         return super().execute(query, params, prepare=prepare, binary=binary)
 
+    def executemany(self, query: Any, params_seq: Any, *, returning: bool = False) -> None:
+        _settings_first(self.connection)
+        super().executemany(query, params_seq, returning=returning)
+
     def stream(self, query: Any, params: Any = None, *, binary: bool | None = None,
                size: int = 1) -> Iterator[Any]:
         _settings_first(self.connection)
@@ -218,7 +222,9 @@ def _connect_pooled(target: Target, read_only: bool, statement_timeout_ms: int,
             **connection_kwargs(target.conninfo, "", pooled=True))
     except psycopg.Error as exc:
         raise ConnectionFailed(f"cannot connect to {target.display}: {one_line(exc)}") from None
-    conn.read_only = read_only  # each transaction BEGIN READ ONLY
+    # Reads: each transaction BEGIN READ ONLY. Writes: a plain BEGIN, so that a server or role
+    # that makes sessions read-only still refuses them (READ WRITE would override it).
+    conn.read_only = True if read_only else None
     conn.procos_settings = transaction_settings(read_only, statement_timeout_ms,
                                                 lock_timeout_ms)
     lenient_text(conn)
@@ -265,15 +271,15 @@ def connect_sync(target: Target, *, read_only: bool,
         if refuses_startup_options(exc):
             return pooled()
         raise ConnectionFailed(f"cannot connect to {target.display}: {one_line(exc)}") from None
+    # The settings travel as startup options: something between us and the server (a pooler
+    # told to ignore options) may have dropped them. Then this connection is given up for one
+    # that sets them in each transaction (or, for a session's work, refused).
+    arrived = conn.execute(OPTIONS_ARRIVED).fetchone()
+    if arrived is None or arrived[0] is not True:
+        conn.close()
+        return pooled()
     if read_only:
         conn.read_only = True
-        # The read-only default travels as a startup option: something between us and the
-        # server (a pooler told to ignore options) may have dropped it. Then this connection
-        # is given up for one that sets it in each transaction.
-        arrived = conn.execute(OPTIONS_ARRIVED).fetchone()
-        if arrived is None or arrived[0] is not True:
-            conn.close()
-            return pooled()
     lenient_text(conn)
     return conn
 

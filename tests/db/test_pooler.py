@@ -253,3 +253,39 @@ def test_a_pooler_dropping_startup_options_is_worked_through_read_only(
     with psycopg.connect(fresh) as conn:
         assert conn.execute("SELECT count(*) FROM procos_ai_context WHERE"
                             " process_instance_id = 'via-dropping-pooler'").fetchone() == (2,)
+
+
+def test_init_db_through_a_pooler_dropping_options_is_refused(
+        options_dropping_pooler: str) -> None:
+    """Its session settings (lock_timeout, statement_timeout) would be lost on the way."""
+    done = run("init-db", "--dsn", options_dropping_pooler)
+    assert done.returncode == 2
+    assert "needs a database session of its own" in done.stderr
+
+
+def test_a_read_only_database_still_refuses_the_model_editor_through_the_pooler(
+        pooler: str, fresh: str) -> None:
+    """Writes begin with a plain BEGIN: READ WRITE would override the server's own default."""
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        name = conn.execute("SELECT current_database()").fetchone()
+        assert name is not None
+        conn.execute(f'ALTER DATABASE "{name[0]}" SET default_transaction_read_only = on')
+
+    async def save() -> None:
+        gateway = Gateway(Target(pooler, "--dsn", POOLER_TRANSACTION))
+        try:
+            with pytest.raises(Exception, match="read-only"):
+                await gateway.create_model(ModelDraft(
+                    "gpt-refused", "openai", "1", '{"temperature": 0.1}', "", True))
+        finally:
+            await gateway.close()
+
+    try:
+        asyncio.run(save())
+    finally:
+        with psycopg.connect(fresh, autocommit=True) as conn:
+            conn.execute("SET default_transaction_read_only = off")
+            conn.execute(f'ALTER DATABASE "{name[0]}" RESET default_transaction_read_only')
+    with psycopg.connect(fresh) as conn:
+        assert conn.execute("SELECT count(*) FROM procos_ai_models"
+                            " WHERE model_name = 'gpt-refused'").fetchone() == (0,)

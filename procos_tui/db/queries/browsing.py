@@ -35,9 +35,13 @@ SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL
 """
 REPLAY_LAG_NOW = f"SELECT ({REPLAY_LAG}) AS replay_lag_s"
 
-# Whether the startup options reached the server: a pooler told to ignore them drops them.
+# Whether our startup options reached the server (a pooler told to ignore them drops them):
+# settings only a client's options set, so a role or database default cannot pass for them.
 # A boolean, so that SQL_ASCII's bytes do not matter.
-OPTIONS_ARRIVED = "SELECT current_setting('default_transaction_read_only') = 'on'"
+OPTIONS_ARRIVED = """
+SELECT count(*) = 2 FROM pg_settings
+WHERE source = 'client' AND name IN ('statement_timeout', 'jit')
+"""
 
 # Its columns are the fields of core.types.ServerFacts (but `pooled`, which is ours); it runs
 # in a READ ONLY transaction, whose own setting `read_only` reports.
