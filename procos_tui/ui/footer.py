@@ -26,6 +26,11 @@ class WholeFooter(Footer):
             return  # not laid out yet: the resize that lays it out fits it
         keys = [k for k in self.query(FooterKey) if not k.has_class("-command-palette")]
         palette = [k for k in self.query(FooterKey) if k.has_class("-command-palette")]
+        if any(not k.region.width for k in keys + palette if k.display):
+            # Keys just recomposed (a modal screen opened above, the bindings changed) may
+            # not be laid out after one refresh: fitted on a zero region, nothing would hide.
+            self.set_timer(0.05, self._fit)
+            return
         right = min([k.region.x for k in palette] or [self.region.right])
         hidden = False
         for key in keys:
