@@ -324,5 +324,8 @@ async def test_a_hit_opens_over_the_search_and_each_esc_goes_back_one_screen(
         app.post_message(OpenProcess("conv-huge"))
         await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
         for back_to in (SearchScreen, ConversationScreen, ProcessesScreen):
+            # Each Esc once the screen it lands on has its focus back (as above).
+            await wait_for(pilot, lambda: app.focused is not None
+                           and app.focused.screen is app.screen)
             await pilot.press("escape")
             await wait_for(pilot, lambda back_to=back_to: isinstance(app.screen, back_to))  # type: ignore[misc]
