@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -71,13 +72,13 @@ def corpus(db: str) -> Iterator[str]:
     yield db
 
 
-async def _all_hits(dsn: str, req: SearchRequest, statement_timeout_ms: int | None = None
-                    ) -> tuple[list[str], SearchRun]:
+async def _all_hits(dsn: str, req: SearchRequest, statement_timeout_ms: int | None = None,
+                    **options: Any) -> tuple[list[str], SearchRun]:
     session = (BrowseSession(Target(dsn, "test")) if statement_timeout_ms is None else
                BrowseSession(Target(dsn, "test"), statement_timeout_ms=statement_timeout_ms))
     await session.open()
     try:
-        run = SearchRun(session, req)
+        run = SearchRun(session, req, **options)
         ids: list[str] = []
         while not run.done:
             ids += [h.id for h in await run.next_page()]
@@ -483,22 +484,14 @@ def test_a_never_refreshed_word_list_answers_from_the_newest_rows_and_says_so(
                      " content_data, content_text) VALUES ('new', 'output', '{}',"
                      " 'a lecture on thermodynamics')")
 
-    async def go(req: SearchRequest) -> tuple[list[str], SearchRun]:
-        session = BrowseSession(Target(dsn, "test"))
-        await session.open()
-        try:
-            run = SearchRun(session, req, live_word_rows=50)
-            ids: list[str] = []
-            while not run.done:
-                ids += [h.process_instance_id for h in await run.next_page()]
-            return ids, run
-        finally:
-            await session.close()
+    def go(req: SearchRequest) -> tuple[list[str], SearchRun]:
+        ids, run = asyncio.run(_all_hits(dsn, req, live_word_rows=50))
+        return sorted(_pids(dsn, ids)) if ids else [], run
 
-    ids, run = asyncio.run(go(SearchRequest(("thermodinamics",), SearchMode.FUZZY)))
+    ids, run = go(SearchRequest(("thermodinamics",), SearchMode.FUZZY))
     assert ids == ["new"] and run.words_behind == 301
     assert any("301 rows behind" in n and "newest 50" in n and "not the other 251" in n
                and "procos-tui refresh" in n for n in run.notes), run.notes
     # The oldest row's word is beyond the 50 newest: not found, as the note warned.
-    ids, run = asyncio.run(go(SearchRequest(("hipopotamus",), SearchMode.FUZZY)))
+    ids, run = go(SearchRequest(("hipopotamus",), SearchMode.FUZZY))
     assert ids == [] and run.notes
