@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     from procos_tui.cli.ops import add_backup_parser
 
     add_backup_parser(sub, _connection_options)
+    from procos_tui.cli.ops import add_partition_parser
+
+    add_partition_parser(sub, _connection_options)
     add_triage_parsers(sub, _connection_options)
     from procos_tui.cli.compare import add_diff_parser
 
@@ -148,6 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from procos_tui.cli.ops import cmd_backup
 
             return cmd_backup(args, _target)
+        if args.command == "partition":
+            from procos_tui.cli.ops import cmd_partition
+
+            return cmd_partition(args, _target)
         if args.command in ("refresh", "refresh-words"):
             from procos_tui.cli.triage import cmd_refresh
 

@@ -223,3 +223,91 @@ def cmd_backup(args: argparse.Namespace, target: Callable[[argparse.Namespace], 
     if not report.findings:
         print("  the AI data is all there")
     return EXIT_FINDINGS if report.findings else EXIT_OK
+
+
+def add_partition_parser(sub: Any, connection_options: Callable[..., None]) -> None:
+    from procos_tui.core.partitioning import DEFAULT_BATCH_ROWS, DEFAULT_MONTHS_AHEAD
+
+    part = sub.add_parser(
+        "partition", help="partition procos_ai_context by month of created_at: print the plan "
+                          "(default), --apply it, or --ensure the months ahead (from cron)",
+        epilog="--apply copies the rows in committed batches while ProcOS goes on writing, "
+               "then swaps the tables under a lock held for milliseconds. It needs a session "
+               "of its own (not a transaction pooler) and free disk for a copy of the table. "
+               "Stopped halfway, it goes on from where it stopped when run again.")
+    what = part.add_mutually_exclusive_group()
+    what.add_argument("--apply", action="store_true", help="carry out the plan")
+    what.add_argument("--ensure", type=int, metavar="N",
+                      help="create the partitions of every month up to N months ahead "
+                           "(0-120) and move rows that belong to them out of the default")
+    part.add_argument("--months-ahead", type=int, default=DEFAULT_MONTHS_AHEAD, metavar="N",
+                      help=f"partitions created ahead of now by --apply "
+                           f"(default {DEFAULT_MONTHS_AHEAD})")
+    part.add_argument("--batch-rows", type=int, default=DEFAULT_BATCH_ROWS, metavar="N",
+                      help=f"rows per committed batch of the copy (default "
+                           f"{DEFAULT_BATCH_ROWS:,})")
+    part.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                      help="refuse --apply and --ensure")
+    connection_options(part, top=False)
+
+
+def cmd_partition(args: argparse.Namespace, target: Callable[[argparse.Namespace], Target]
+                  ) -> int:
+    from procos_tui.cli.main import EXIT_OK
+
+    ahead = args.ensure if args.ensure is not None else args.months_ahead
+    if not 0 <= ahead <= 120:
+        return _usage("the months ahead are a whole number from 0 to 120")
+    if not 1_000 <= args.batch_rows <= 10_000_000:
+        return _usage("--batch-rows is a whole number from 1000 to 10000000")
+    writes = args.apply or args.ensure is not None
+    if writes and getattr(args, "read_only", False):
+        return _usage("partition --apply and --ensure write: refused under --read-only")
+    import psycopg
+
+    from procos_tui.core.errors import DatabaseError
+    from procos_tui.db import partition
+    from procos_tui.db.connect import connect_sync, one_line, write_refusal
+
+    where = target(args)
+
+    def progress(message: str) -> None:
+        print(f"procos-tui: {message}", file=sys.stderr, flush=True)
+
+    try:
+        with connect_sync(where, read_only=not writes, statement_timeout_ms=0,
+                          lock_timeout_ms=10_000, session=writes) as conn:
+            if not writes:
+                for line in partition.plan(conn, args.months_ahead, args.batch_rows).lines():
+                    print(line)
+                return EXIT_OK
+            refusal = write_refusal(conn)
+            if refusal:
+                return _usage(f"partition cannot write to {where.display}: {refusal}")
+            if partition.layout(conn) == "missing":
+                return _usage("procos_ai_context does not exist: run procos-tui init-db first")
+            if args.ensure is not None:
+                if partition.layout(conn) != "partitioned":
+                    return _usage("procos_ai_context is not partitioned: procos-tui partition "
+                                  "prints the plan, --apply carries it out")
+                made = partition.ensure(conn, ahead)
+                print(f"partitions up to {ahead} months ahead: "
+                      + (f"created {', '.join(made)}" if made else "all there already"))
+                return EXIT_OK
+            result = partition.migrate(conn, progress, args.months_ahead, args.batch_rows)
+    except DatabaseError as exc:
+        return _usage(str(exc))
+    except psycopg.Error as exc:
+        return _usage(f"partition failed on {where.display} (committed batches stay; run it "
+                      f"again to go on): {one_line(exc)}")
+    if not result.rows_copied and not result.lock_attempts:
+        print("procos_ai_context is partitioned already: nothing to do")
+        return EXIT_OK
+    print(f"procos_ai_context is partitioned by month of created_at: {result.rows_copied:,} "
+          f"rows copied in {result.copy_seconds:.1f} s ({result.rows_per_second:,.0f} rows/s); "
+          f"the swap held its lock {result.lock_ms} ms (attempt {result.lock_attempts}); "
+          f"{result.total_seconds:.1f} s in all")
+    print("The old table is kept as procos_ai_context_unpartitioned: DROP TABLE "
+          "procos_ai_context_unpartitioned; once you no longer need it. Create the months "
+          "ahead from cron: procos-tui partition --ensure 3")
+    return EXIT_OK

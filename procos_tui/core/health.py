@@ -21,6 +21,7 @@ class FindingKind(StrEnum):
     SEARCH_WORDS_BEHIND = "search_words_behind"  # the fuzzy search's word list lags
     ROLLUP_DISAGREES = "rollup_disagrees"  # triage rollups differ from their rows
     INDEX_INVALID = "index_invalid"  # a failed CREATE INDEX CONCURRENTLY left it unusable
+    PARTITIONING = "partitioning"  # the partitioned layout lacks a month, an index, …
 
     @property
     def concerns_instance(self) -> bool:

@@ -33,8 +33,36 @@ from procos_tui.db.truncation import CamundaMissing, camunda_indexes_missing, co
 SUSPECTS_LISTED = 50
 
 
+# On the partitioned layout (scripts/partition-ai-context.sql) the parent's indexes are
+# partitioned ones, which the catalog shows ON ONLY the parent, and UNIQUE (id, created_at)
+# stands in for the primary key: PostgreSQL's unique keys on a partitioned table hold the
+# partition key.
+_CONTEXT_ON = " ON public.procos_ai_context "
+PARTITIONED_KEY = ("index procos_ai_context_id_created_at_key",
+                   "CREATE UNIQUE INDEX procos_ai_context_id_created_at_key ON ONLY "
+                   "public.procos_ai_context USING btree (id, created_at)")
+
+
+def expected_schema(partitioned: bool) -> dict[str, str]:
+    """What init-db.sql makes, on the layout the database has."""
+    if not partitioned:
+        return EXPECTED
+    out = {key: (value.replace(_CONTEXT_ON, " ON ONLY public.procos_ai_context ")
+                 if key.startswith("index ") else value)
+           for key, value in EXPECTED.items() if key != "index procos_ai_context_pkey"}
+    out[PARTITIONED_KEY[0]] = PARTITIONED_KEY[1]
+    return out
+
+
 def _fix(key: str, expected: str, actual: str | None) -> str:
     kind, _, name = key.partition(" ")
+    if kind == "index" and " ON ONLY " in expected:
+        # ON ONLY makes an empty, invalid parent index: init-db builds one per partition
+        # concurrently, then attaches them.
+        return ("procos-tui init-db (builds it CONCURRENTLY on each partition and attaches "
+                "it)" if actual is None else
+                f"DROP INDEX {name}; procos-tui init-db (builds it again, CONCURRENTLY on each "
+                "partition)")
     if kind == "index":
         return expected + ";" if actual is None else f"DROP INDEX {name}; {expected};"
     if kind == "trigger":
@@ -64,11 +92,12 @@ def _tables(keys: Any) -> set[str]:
     return {key.split(" ", 1)[1].split(".", 1)[0] for key in keys if key.startswith("column ")}
 
 
-def _of_table(key: str, table: str) -> bool:
+def _of_table(key: str, table: str, expected: dict[str, str]) -> bool:
     """Whether an expected object lives and dies with table (its columns, indexes, triggers)."""
     kind, _, name = key.partition(" ")
     return (kind == "column" and name.startswith(table + ".")) or (
-        kind in ("index", "trigger") and f" ON public.{table} " in EXPECTED[key])
+        kind in ("index", "trigger") and (f" ON public.{table} " in expected[key]
+                                          or f" ON ONLY public.{table} " in expected[key]))
 
 
 def missing_tables(live: dict[str, str]) -> list[str]:
@@ -76,23 +105,28 @@ def missing_tables(live: dict[str, str]) -> list[str]:
 
 
 def schema_drift(conn: Any, live: dict[str, str] | None = None) -> list[Finding]:
-    """What differs from init-db.sql. A missing table is one finding (not one per column,
-    index and trigger), fixed by init-db: no ALTER TABLE can add to a table that is not there."""
+    """What differs from init-db.sql, on either layout. A missing table is one finding (not
+    one per column, index and trigger), fixed by init-db: no ALTER TABLE can add to a table
+    that is not there."""
+    from procos_tui.db.partition import layout
+
     live = _live_schema(conn) if live is None else live
+    expected_set = expected_schema(layout(conn) == "partitioned")
     absent = missing_tables(live)
     out = [Finding(FindingKind.SCHEMA_DRIFT, f"table {table}",
                    f"table {table} missing: this database lacks (part of) the ProcOS schema",
                    INIT_DB_FIX)
            for table in absent]
-    for key, expected in EXPECTED.items():
+    for key, expected in expected_set.items():
         actual = live.get(key)
-        if actual == expected or (actual is None and any(_of_table(key, t) for t in absent)):
+        if actual == expected or (actual is None and any(_of_table(key, t, expected_set)
+                                                         for t in absent)):
             continue
         what = "missing" if actual is None else f"differs: is {actual!r}"
         out.append(Finding(FindingKind.SCHEMA_DRIFT, key, f"{key} {what}; init-db.sql "
                            f"makes {expected!r}" if expected else f"{key} {what}",
                            _fix(key, expected, actual)))
-    for key in sorted(set(live) - set(EXPECTED)):
+    for key in sorted(set(live) - set(expected_set)):
         if key.startswith(("index ", "trigger ")):
             out.append(Finding(FindingKind.SCHEMA_DRIFT, key, f"{key} is not made by "
                                f"init-db.sql ({live[key]})",
@@ -307,6 +341,11 @@ def run_check(conn: Any) -> Report:
                                        lambda: search_words_lag(conn), [])
     report.findings += _unless_drifted(conn, report, "triage rollups",
                                        lambda: rollup_disagreement(conn), [])
+    if with_context:
+        from procos_tui.db.partition import layout_findings
+
+        report.findings += _unless_drifted(conn, report, "partitions",
+                                           lambda: layout_findings(conn), [])
     report.stats = _unless_drifted(conn, report, "statistics",
                                    lambda: statistics(conn, with_context), Stats())
     report.findings += invalid_indexes(report.stats)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from procos_tui.db.queries import schema as schema_sql
@@ -17,15 +19,21 @@ from procos_tui.db.queries import schema as schema_sql
 SCRIPT_NAME = "init-db.sql"
 
 
-def init_sql_path() -> Path:
-    """The schema script: inside the installed package, else the checkout's scripts/."""
-    packaged = resources.files("procos_tui.db").joinpath(SCRIPT_NAME)
+def script_path(name: str) -> Path:
+    """One of the shipped SQL scripts: inside the installed package, else the checkout's
+    scripts/."""
+    packaged = resources.files("procos_tui.db").joinpath(name)
     if packaged.is_file():
         return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[2] / "scripts" / SCRIPT_NAME
+    checkout = Path(__file__).resolve().parents[2] / "scripts" / name
     if checkout.is_file():
         return checkout
-    raise FileNotFoundError(f"{SCRIPT_NAME} is neither in the package nor in scripts/")
+    raise FileNotFoundError(f"{name} is neither in the package nor in scripts/")
+
+
+def init_sql_path() -> Path:
+    """The schema script."""
+    return script_path(SCRIPT_NAME)
 
 
 def init_sql() -> str:
@@ -75,6 +83,8 @@ def build_indexes_concurrently(conn: psycopg.Connection[Any]) -> list[str]:
     table = cur.execute(schema_sql.CONTEXT_TABLE_EXISTS).fetchone()
     if not (table and table["present"]):
         return []  # a new database: the script creates the table and its indexes at once
+    kind = cur.execute(schema_sql.CONTEXT_KIND).fetchone()
+    partitioned = bool(kind and kind["kind"] == "p")
     done = []
     # The script's first statement, which the trigram index needs (a table made by an older
     # script may have come without it).
@@ -86,6 +96,11 @@ def build_indexes_concurrently(conn: psycopg.Connection[Any]) -> list[str]:
             if state is not None and state["valid"]:
                 continue
             started = time.monotonic()
+            if partitioned:
+                built = _build_on_partitions(cur, name, rest, state is None)
+                done.append(f"index {name} {built} in {time.monotonic() - started:.1f} s; "
+                            "ProcOS's writes went on")
+                continue
             if state is None:
                 cur.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} "
                             f"ON procos_ai_context{rest}".encode())
@@ -98,3 +113,48 @@ def build_indexes_concurrently(conn: psycopg.Connection[Any]) -> list[str]:
     finally:
         cur.execute("RESET statement_timeout")
     return done
+
+
+_INDEX_PREFIX = "idx_procos_ai_context_"
+_NAME_MAX = 63  # NAMEDATALEN - 1: a longer name would be cut by the server, silently
+
+
+def partition_index_name(partition: str, index: str) -> str:
+    """The name of `index`'s counterpart on one partition: the partition's name and what
+    tells the index apart (procos_ai_context_p2026_01_activity)."""
+    name = f"{partition}_{index.removeprefix(_INDEX_PREFIX)}"
+    if len(name.encode()) <= _NAME_MAX:
+        return name
+    digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{name.encode()[:_NAME_MAX - 9].decode(errors='ignore')}_{digest}"
+
+
+def _build_on_partitions(cur: Any, name: str, rest: str, parent_missing: bool) -> str:
+    """A partitioned table takes no CREATE INDEX CONCURRENTLY: build the index on each leaf
+    partition concurrently, then create the parent's ON ONLY (a catalog entry, no build) and
+    attach each partition's, which makes the parent's valid once every partition has one.
+    Only the attach and the ON ONLY take locks, each for a catalog update's moment."""
+    lacking = cur.execute(schema_sql.PARTITIONS_LACKING_INDEX, {"name": name}).fetchall()
+    children = []
+    for row in lacking:
+        child = partition_index_name(row["partition_name"], name)
+        existing = cur.execute(schema_sql.PARTITION_INDEX_NAMED, {
+            "schema_name": row["schema_name"], "index_name": child}).fetchone()
+        if existing is not None and not existing["valid"]:
+            # Left by an interrupted build: it blocks nothing but is no use, and cannot be
+            # attached.
+            cur.execute(sql.SQL("DROP INDEX CONCURRENTLY {}").format(
+                sql.Identifier(row["schema_name"], child)))
+        cur.execute(sql.SQL("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {}{}").format(
+            sql.Identifier(child), sql.Identifier(row["schema_name"], row["partition_name"]),
+            sql.SQL(rest)))
+        children.append(sql.Identifier(row["schema_name"], child))
+    if parent_missing:
+        cur.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON ONLY procos_ai_context{}").format(
+            sql.Identifier(name), sql.SQL(rest)))
+    for child_id in children:
+        cur.execute(sql.SQL("ALTER INDEX {} ATTACH PARTITION {}").format(
+            sql.Identifier(name), child_id))
+    verb = "created" if parent_missing else "completed (it was invalid)"
+    return (f"{verb} on {len(children)} partition{'s' if len(children) != 1 else ''} "
+            "concurrently, then attached")

@@ -1,4 +1,5 @@
-"""The wheel carries init-db.sql (a wheel has no scripts/), byte for byte."""
+"""The wheel carries init-db.sql and the partition migration (a wheel has no scripts/), byte
+for byte."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ def test_wheel_carries_the_schema(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     (wheel,) = tmp_path.glob("procos_tui-*.whl")
     with zipfile.ZipFile(wheel) as zf:
-        packaged = zf.read("procos_tui/db/init-db.sql")
+        packaged = {name: zf.read(f"procos_tui/db/{name}")
+                    for name in ("init-db.sql", "partition-ai-context.sql")}
         names = zf.namelist()
-    assert packaged == (ROOT / "scripts" / "init-db.sql").read_bytes()
+    for name, data in packaged.items():
+        assert data == (ROOT / "scripts" / name).read_bytes(), name
     assert "procos_tui/ui/app.py" in names and "procos_tui/demo/content.py" in names
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)

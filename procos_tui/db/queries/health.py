@@ -149,15 +149,30 @@ MAINTAINED_TABLES = ("procos_ai_context", "procos_ai_models", "procos_ai_search_
                      "procos_ai_usage_rollup")
 
 TABLE_SIZES = """
-SELECT t.name AS table_name, pg_total_relation_size(c.oid) AS bytes,
-       c.reltuples::bigint AS rows_estimate,
+SELECT t.name AS table_name, l.bytes, l.rows_estimate,
        greatest(s.last_analyze, s.last_autoanalyze) AS last_analyzed,
-       greatest(s.last_vacuum, s.last_autovacuum) AS last_vacuumed,
-       coalesce(s.n_live_tup, 0) AS live_tuples, coalesce(s.n_dead_tup, 0) AS dead_tuples,
-       coalesce(s.n_mod_since_analyze, 0) AS changed_since_analyze
+       l.last_vacuumed, l.live_tuples, l.dead_tuples,
+       coalesce(s.n_mod_since_analyze, l.changed_since_analyze) AS changed_since_analyze
 FROM unnest(%(tables)s::text[]) WITH ORDINALITY AS t(name, n)
 JOIN pg_class AS c ON c.oid = to_regclass(t.name) AND c.relkind IN ('r', 'p')
 LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
+-- A partitioned table holds nothing itself: its partitions' sizes and counts add up (its
+-- own ANALYZE, which autovacuum never runs on a partitioned table, stays its own).
+CROSS JOIN LATERAL (
+    SELECT sum(pg_total_relation_size(p.relid))::bigint AS bytes,
+           CASE WHEN bool_and(pc.reltuples < 0) THEN -1
+                ELSE sum(greatest(pc.reltuples, 0)) END::bigint AS rows_estimate,
+           min(greatest(ps.last_vacuum, ps.last_autovacuum)) AS last_vacuumed,
+           coalesce(sum(ps.n_live_tup), 0)::bigint AS live_tuples,
+           coalesce(sum(ps.n_dead_tup), 0)::bigint AS dead_tuples,
+           coalesce(sum(ps.n_mod_since_analyze), 0)::bigint AS changed_since_analyze
+    FROM (SELECT c.oid AS relid WHERE c.relkind = 'r'
+          UNION ALL
+          SELECT tree.relid FROM pg_partition_tree(c.oid) AS tree
+          WHERE c.relkind = 'p' AND tree.isleaf) AS p
+    JOIN pg_class AS pc ON pc.oid = p.relid
+    LEFT JOIN pg_stat_user_tables AS ps ON ps.relid = p.relid
+) AS l
 ORDER BY t.n
 """
 

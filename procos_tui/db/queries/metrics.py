@@ -10,27 +10,54 @@ AI_TABLES = ("procos_ai_context", "procos_ai_models", "procos_ai_search_words",
 # Ages in seconds, NULL when never (the collector shows +Inf: "never" must alert).
 # pg_table_size counts the heap and its TOAST, where the large bodies are.
 TABLE_METRICS = """
-SELECT t.name AS table_name,
-       pg_table_size(c.oid) AS table_bytes, pg_indexes_size(c.oid) AS index_bytes,
-       coalesce(s.n_live_tup, 0) AS live_tuples, coalesce(s.n_dead_tup, 0) AS dead_tuples,
+SELECT t.name AS table_name, l.table_bytes, l.index_bytes, l.live_tuples, l.dead_tuples,
        extract(epoch FROM clock_timestamp() - greatest(s.last_analyze, s.last_autoanalyze)
               )::float8 AS analyze_age,
-       extract(epoch FROM clock_timestamp() - greatest(s.last_vacuum, s.last_autovacuum)
-              )::float8 AS vacuum_age
+       extract(epoch FROM clock_timestamp() - l.vacuumed)::float8 AS vacuum_age
 FROM unnest(%(tables)s::text[]) AS t(name)
 JOIN pg_class AS c ON c.oid = to_regclass(t.name)
 LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
+-- A partitioned table's sizes, counts and vacuum (the oldest partition's) are its
+-- partitions'; its ANALYZE is its own (autovacuum never analyses a partitioned parent).
+CROSS JOIN LATERAL (
+    SELECT sum(pg_table_size(p.relid))::bigint AS table_bytes,
+           sum(pg_indexes_size(p.relid))::bigint AS index_bytes,
+           coalesce(sum(ps.n_live_tup), 0)::bigint AS live_tuples,
+           coalesce(sum(ps.n_dead_tup), 0)::bigint AS dead_tuples,
+           min(greatest(ps.last_vacuum, ps.last_autovacuum)) AS vacuumed
+    FROM (SELECT c.oid AS relid WHERE c.relkind <> 'p'
+          UNION ALL
+          SELECT tree.relid FROM pg_partition_tree(c.oid) AS tree
+          WHERE c.relkind = 'p' AND tree.isleaf) AS p
+    LEFT JOIN pg_stat_user_tables AS ps ON ps.relid = p.relid
+) AS l
 ORDER BY 1
 """
 
 # Every index on the tables named (ours, and any a DBA added), and init-db.sql's Camunda ones;
 # an invalid one (a failed CREATE INDEX CONCURRENTLY) is kept up on every write, never read.
 INDEX_METRICS = """
-SELECT s.relname AS table_name, s.indexrelname AS index_name, s.idx_scan AS scans,
-       pg_relation_size(s.indexrelid) AS bytes, i.indisvalid AS valid
-FROM pg_stat_user_indexes AS s JOIN pg_index AS i ON i.indexrelid = s.indexrelid
+WITH leaf AS (
+    SELECT p.relid, to_regclass(n) AS parent
+    FROM unnest(%(tables)s::text[]) AS n, pg_partition_tree(to_regclass(n)) AS p
+    WHERE p.isleaf AND p.level > 0
+)
+-- On the partitioned layout each partition's index counts under the parent's index it is
+-- attached to: one line per index of the table, as on the plain layout.
+SELECT coalesce(pt.relname, s.relname) AS table_name,
+       coalesce(pi.relname, s.indexrelname) AS index_name,
+       sum(s.idx_scan)::bigint AS scans, sum(pg_relation_size(s.indexrelid))::bigint AS bytes,
+       bool_and(i.indisvalid) AS valid
+FROM pg_stat_user_indexes AS s
+JOIN pg_index AS i ON i.indexrelid = s.indexrelid
+LEFT JOIN leaf ON leaf.relid = s.relid
+LEFT JOIN pg_class AS pt ON pt.oid = leaf.parent
+LEFT JOIN pg_inherits AS h ON leaf.relid IS NOT NULL AND h.inhrelid = s.indexrelid
+LEFT JOIN pg_class AS pi ON pi.oid = h.inhparent
 WHERE s.relid = ANY (SELECT to_regclass(n) FROM unnest(%(tables)s::text[]) AS n)
+   OR leaf.relid IS NOT NULL
    OR s.indexrelname IN ('idx_act_ru_variable_name_text', 'idx_act_hi_varinst_proc_inst_ai')
+GROUP BY 1, 2
 ORDER BY 1, 2
 """
 
