@@ -97,11 +97,13 @@ WHERE NOT EXISTS (SELECT 1 FROM bounds WHERE lo <= m AND m < hi)
 ORDER BY m
 """
 
-# Rows that sit in the default partition though they carry a date.
+# Rows that sit in the default partition though a month's partition could hold them: those
+# older than the ten years partitions go back to (a wrong clock) stay there by design.
 DEFAULT_DATED_ROWS = """
 SELECT count(*) AS dated_rows, min(created_at) AS oldest, max(created_at) AS newest
 FROM ONLY {default_partition}
-WHERE created_at IS NOT NULL
+WHERE created_at >= date_trunc('month', (now() - interval '10 years') AT TIME ZONE 'UTC')
+                    AT TIME ZONE 'UTC'
 """
 DEFAULT_PARTITION = """
 SELECT n.nspname AS schema_name, c.relname AS name
