@@ -85,10 +85,54 @@ def template_db(pg_server: Server) -> str:
     return name
 
 
+LAYOUTS = ("plain", "partitioned")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `layouts` (or all of a module with BOTH_LAYOUTS = True) that use a
+    database run twice: on init-db.sql's table and on the partitioned one."""
+    if "layout" not in metafunc.fixturenames:
+        return
+    if (metafunc.definition.get_closest_marker("layouts") is not None
+            or getattr(metafunc.module, "BOTH_LAYOUTS", False)):
+        metafunc.parametrize("layout", LAYOUTS, indirect=True, scope="module")
+
+
 @pytest.fixture(scope="module")
-def db(pg_server: Server, template_db: str) -> Iterator[str]:
-    """Conninfo of a fresh database with init-db.sql applied, one per test module."""
-    name = pg_server.create_db("procos_t", template=template_db)
+def layout(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "plain"))
+
+
+@pytest.fixture(scope="session")
+def partitioned_template_db(pg_server: Server, template_db: str) -> str:
+    """The template turned into the partitioned layout by `procos-tui partition --apply`'s
+    own code: a row dated two years back (removed afterwards) gives it monthly partitions
+    from then to three months ahead; the table from before is dropped."""
+    from procos_tui.db.partition import migrate
+
+    name = pg_server.create_db("procos_tplp", template=template_db)
+    with psycopg.connect(pg_server.conninfo(name), autocommit=True) as conn:
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, content_text, created_at) VALUES ('layout-seed', 'input',"
+                     " '{}', 'seed', now() - interval '2 years')")
+        migrate(conn, lambda _message: None)
+        conn.execute("DROP TABLE procos_ai_context_unpartitioned")
+        conn.execute("DELETE FROM procos_ai_context WHERE process_instance_id = 'layout-seed'")
+    return name
+
+
+def _template(request: pytest.FixtureRequest, layout: str, template_db: str) -> str:
+    if layout == "partitioned":
+        return str(request.getfixturevalue("partitioned_template_db"))
+    return template_db
+
+
+@pytest.fixture(scope="module")
+def db(pg_server: Server, template_db: str, layout: str,
+       request: pytest.FixtureRequest) -> Iterator[str]:
+    """Conninfo of a fresh database with init-db.sql applied, one per test module (and per
+    layout, where the tests run on both)."""
+    name = pg_server.create_db("procos_t", template=_template(request, layout, template_db))
     yield pg_server.conninfo(name)
     pg_server.drop_db(name)
 
@@ -102,8 +146,12 @@ def empty_db(pg_server: Server) -> Callable[[], str]:
 
 
 @pytest.fixture
-def fresh(empty_db: Callable[[], str]) -> str:
+def fresh(empty_db: Callable[[], str], pg_server: Server, template_db: str, layout: str,
+          request: pytest.FixtureRequest) -> str:
     """Conninfo of a database of its own for one test, with init-db.sql applied."""
+    if layout == "partitioned":
+        return pg_server.conninfo(pg_server.create_db(
+            "procos_e", template=_template(request, layout, template_db)))
     conninfo = empty_db()
     with psycopg.connect(conninfo, autocommit=True) as conn:
         apply_schema(conn)

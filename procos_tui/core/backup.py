@@ -116,6 +116,26 @@ def toc_tables(listing: str) -> tuple[set[str], set[str], dict[str, str]]:
     return defined, data, facts
 
 
+# "ALTER TABLE ONLY public.procos_ai_context ATTACH PARTITION public.procos_ai_context_p2026_01
+# FOR VALUES …": how a dump says which table a partition's rows belong to.
+_ATTACH = re.compile(rb'^ALTER TABLE ONLY (?:\S+\.)?"?([^\s".]+)"? ATTACH PARTITION '
+                     rb'(?:\S+\.)?"?([^\s".]+)"? ')
+
+
+def attached_partition(line: bytes) -> tuple[str, str] | None:
+    """(parent, partition) of a dump's ATTACH PARTITION statement, else None."""
+    match = _ATTACH.match(line)
+    if not match:
+        return None
+    return match.group(1).decode("utf-8", "replace"), match.group(2).decode("utf-8", "replace")
+
+
+def toc_has_partitions(listing: str) -> bool:
+    """pg_restore --list names attached partitions ("TABLE ATTACH") but not their parent."""
+    return any(" TABLE ATTACH " in line for line in listing.splitlines()
+               if not line.startswith(";"))
+
+
 _ESCAPES = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
 _ESCAPE = re.compile(rb"\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.)", re.DOTALL)
 

@@ -25,10 +25,12 @@ from procos_tui.core.backup import (
     DumpUnreadable,
     TableInDump,
     VerifyReport,
+    attached_partition,
     copy_field,
     copy_header,
     digest,
     parse_archive_header,
+    toc_has_partitions,
     toc_tables,
 )
 from procos_tui.db.pgtools import Tool, ToolMissing, find_tool
@@ -165,6 +167,8 @@ class _Reader:
         self.table: str | None = None
         self.columns: dict[str, int] = {}
         self.finished = False  # plain: the "dump complete" trailer was read
+        # The partitioned layout: a partition's COPY block holds rows of its parent's table.
+        self.partition_of: dict[str, str] = {}
 
     def _tick(self) -> None:
         now = time.monotonic()
@@ -187,8 +191,9 @@ class _Reader:
                 continue
             if line.startswith(b"COPY "):
                 head = copy_header(line)
-                if head and head[0] in report.tables:
-                    self.table = head[0]
+                table = self.partition_of.get(head[0], head[0]) if head else None
+                if head and table in report.tables:
+                    self.table = table
                     self.columns = {name: i for i, name in enumerate(head[1])}
                     report.tables[self.table].data = True
                 elif head:
@@ -198,8 +203,15 @@ class _Reader:
                 self._plain_line(line)
             self._tick()
 
+    def attach(self, line: bytes) -> None:
+        found = attached_partition(line)
+        if found and found[0] in self.report.tables:
+            self.partition_of[found[1]] = found[0]
+
     def _plain_line(self, line: bytes) -> None:
-        if line.startswith(b"CREATE TABLE "):
+        if line.startswith(b"ALTER TABLE ONLY "):
+            self.attach(line)
+        elif line.startswith(b"CREATE TABLE "):
             name = line[13:].split(b" ")[0].split(b".")[-1].strip(b'"').decode("utf-8", "replace")
             if name in self.report.tables:
                 self.report.tables[name].defined = True
@@ -285,6 +297,17 @@ def _stream_pg_restore(tool: Tool, path: Path, tables: list[str], reader: _Reade
         raise DumpUnreadable("a truncated dump: a COPY block ends without its terminator")
 
 
+def _read_attachments(tool: Tool, path: Path, reader: _Reader) -> None:
+    """Which partitions are whose: the archive's listing does not say, its schema does."""
+    done = subprocess.run([str(tool.path), "--schema-only", "-f", "-", str(path)],
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        raise DumpUnreadable(_classify(done.stderr.decode("utf-8", "replace")))
+    for line in done.stdout.splitlines():
+        if line.startswith(b"ALTER TABLE ONLY "):
+            reader.attach(line)
+
+
 def _read_plain(path: Path, compressed: bool, reader: _Reader) -> None:
     try:
         with (gzip.open(path, "rb") if compressed else path.open("rb")) as f:
@@ -329,7 +352,10 @@ def read_dump(path: Path, progress: Progress) -> tuple[VerifyReport, dict[str, B
         created = facts.get("created")
         for name, table in report.tables.items():
             table.defined = name in defined
+        if toc_has_partitions(listed.stdout.decode("utf-8", "replace")):
+            _read_attachments(tool, path, reader)
         with_data = [t for t in TABLES if t in data]
+        with_data += [p for p in reader.partition_of if p in data]
         if with_data:
             _stream_pg_restore(tool, path, with_data, reader)
     report.seconds = time.monotonic() - reader.started

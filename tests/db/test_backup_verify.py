@@ -37,8 +37,11 @@ def pg_dump(conninfo: str, out: Path, *args: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo(pg_server: Server, template_db: str) -> Iterator[str]:
-    name = pg_server.create_db("procos_bk", template=template_db)
+def demo(pg_server: Server, template_db: str, layout: str,
+         request: pytest.FixtureRequest) -> Iterator[str]:
+    template = (request.getfixturevalue("partitioned_template_db") if layout == "partitioned"
+                else template_db)
+    name = pg_server.create_db("procos_bk", template=template)
     conninfo = pg_server.conninfo(name)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         load_demo_data(conn)
@@ -63,6 +66,7 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.layouts
 def test_every_format_verifies_clean_against_the_database(fmt: str, dumps: dict[str, Path],
                                                           demo: str) -> None:
     done = verify(str(dumps[fmt]), "--dsn", demo, "--json")
@@ -95,6 +99,7 @@ def test_without_the_database_the_demos_cut_outputs_are_found(dumps: dict[str, P
         assert "\x1b" not in done.stdout
 
 
+@pytest.mark.layouts
 def test_a_body_cut_after_the_dump_is_found(demo: str, dumps: dict[str, Path],
                                             tmp_path: Path) -> None:
     with psycopg.connect(demo, autocommit=True) as conn:
@@ -120,6 +125,7 @@ def test_a_body_cut_after_the_dump_is_found(demo: str, dumps: dict[str, Path],
            f"digest): {row[0]}" in done.stdout
 
 
+@pytest.mark.layouts
 def test_rows_added_and_deleted_after_the_dump(demo: str, tmp_path: Path) -> None:
     with psycopg.connect(demo, autocommit=True) as conn:
         old = conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type, "

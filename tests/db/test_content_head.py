@@ -8,6 +8,7 @@ import pytest
 from tests.db.test_session import BASE, insert, open_session
 
 pytestmark = pytest.mark.db
+BOTH_LAYOUTS = True  # every test here on the plain and the partitioned table
 
 
 async def test_content_head_is_the_first_characters_and_nothing_heavy(db: str) -> None:

@@ -36,6 +36,7 @@ HOSTILE = ("osc52 \x1b]52;c;aGk=\x07 clear \x1b[2J bidi \u202eevil\u202c crlf\r\
            "tab\there cjk 中文字 emoji 👩‍👩‍👧 🦀 combining e\u0301 C1 \x9b31m del \x7f "
            "tag \U000e0041 fences ``` ```` `x` <img src=x> [a](b) *b* \\ \" end ")
 PID = "exp-hostile"
+BOTH_LAYOUTS = True  # every test here on the plain and the partitioned table
 
 
 def insert(conn: Conn, pid: str, label: str, *, kind: str = "output",

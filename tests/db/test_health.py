@@ -76,6 +76,7 @@ def test_suspects_beyond_the_list_are_one_line_that_opens_no_instance(
     assert [f.process_instance_id for f in listed] == ["p1", None]
 
 
+@pytest.mark.layouts
 def test_a_fresh_database_is_clean_and_matches_init_db(fresh: str) -> None:
     """Also proves db/expected_schema.py equals what init-db.sql makes on this server."""
     with psycopg.connect(fresh, autocommit=True) as conn:
@@ -85,7 +86,8 @@ def test_a_fresh_database_is_clean_and_matches_init_db(fresh: str) -> None:
     assert [t.table for t in report.stats.tables] == list(MAINTAINED_TABLES)
 
 
-def test_drift_is_named_with_the_statement_that_fixes_it(fresh: str) -> None:
+@pytest.mark.layouts
+def test_drift_is_named_with_the_statement_that_fixes_it(fresh: str, layout: str) -> None:
     with psycopg.connect(fresh, autocommit=True) as conn:
         conn.execute("DROP INDEX idx_procos_ai_context_proc_inst")
         conn.execute("ALTER TABLE procos_ai_models ALTER COLUMN provider TYPE varchar(120)")
@@ -93,8 +95,11 @@ def test_drift_is_named_with_the_statement_that_fixes_it(fresh: str) -> None:
         report = run_check(conn)
     by_subject = {f.subject: f for f in report.findings}
     index = by_subject["index idx_procos_ai_context_proc_inst"]
+    # A partitioned table takes no CREATE INDEX CONCURRENTLY: init-db builds it partition by
+    # partition.
     assert "missing" in index.detail and index.fix.startswith(
-        "CREATE INDEX idx_procos_ai_context_proc_inst ON public.procos_ai_context")
+        "procos-tui init-db (builds it CONCURRENTLY on each partition" if layout == "partitioned"
+        else "CREATE INDEX idx_procos_ai_context_proc_inst ON public.procos_ai_context")
     column = by_subject["column procos_ai_models.provider"]
     assert "character varying(120)" in column.detail
     assert column.fix == ("ALTER TABLE procos_ai_models ALTER COLUMN provider TYPE "
@@ -105,10 +110,17 @@ def test_drift_is_named_with_the_statement_that_fixes_it(fresh: str) -> None:
     # The fixes work: applied, the database is clean again.
     with psycopg.connect(fresh, autocommit=True) as conn:
         for finding in report.findings:
-            conn.execute(finding.fix.encode())
+            if not finding.fix.startswith("procos-tui "):
+                conn.execute(finding.fix.encode())
+    if layout == "partitioned":
+        from tests.cli import run
+
+        done = run("init-db", "--no-words", "--dsn", fresh)
+        assert done.returncode == 0, done.stderr
     assert kinds(fresh) == []
 
 
+@pytest.mark.layouts
 def test_suspects_and_cut_camunda_copies(fresh: str, camunda_ddl: str) -> None:
     long = "x" * 9000
     with psycopg.connect(fresh, autocommit=True) as conn:
@@ -127,7 +139,8 @@ def test_suspects_and_cut_camunda_copies(fresh: str, camunda_ddl: str) -> None:
     assert report.camunda == "compared 1 instances with Camunda AI variables"
 
 
-def test_check_command_exit_codes_and_json(fresh: str) -> None:
+@pytest.mark.layouts
+def test_check_command_exit_codes_and_json(fresh: str, layout: str) -> None:
     clean = run("check", "--json", "--dsn", fresh)
     assert clean.returncode == 0, clean.stderr
     assert json.loads(clean.stdout)["findings"] == []
@@ -139,8 +152,9 @@ def test_check_command_exit_codes_and_json(fresh: str) -> None:
     assert finding["kind"] == "schema_drift" and "idx_procos_ai_context_activity" in \
         finding["subject"]
     human = run("check", "--dsn", fresh)
-    assert human.returncode == 1 and "fix: CREATE INDEX idx_procos_ai_context_activity" in \
-        human.stdout and "\x1b" not in human.stdout
+    fix = ("fix: procos-tui init-db" if layout == "partitioned"
+           else "fix: CREATE INDEX idx_procos_ai_context_activity")
+    assert human.returncode == 1 and fix in human.stdout and "\x1b" not in human.stdout
     down = run("check", "--dsn", "host=127.0.0.1 port=1 connect_timeout=2")
     assert down.returncode == 2 and down.stderr.startswith("procos-tui: cannot connect")
 
@@ -157,6 +171,7 @@ def test_error_messages_cut_at_666_are_listed(fresh: str) -> None:
     assert [(f.subject, f.numbers["messages"]) for f in cut] == [("err-1", 1)]
 
 
+@pytest.mark.layouts
 def test_a_word_list_left_behind_is_a_finding_until_refreshed(
         fresh: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import procos_tui.db.health as health

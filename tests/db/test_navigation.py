@@ -16,6 +16,7 @@ from procos_tui.demo.camunda import CAMUNDA_SUBSET_DDL
 from tests.db.test_session import BASE, LATEST_FIRST, all_pages, insert, open_session
 
 pytestmark = pytest.mark.db
+BOTH_LAYOUTS = True  # every test here on the plain and the partitioned table
 
 
 @pytest.fixture(scope="module")

@@ -111,6 +111,7 @@ def _pids(dsn: str, ids: list[str]) -> set[str]:
             (ids,))}
 
 
+@pytest.mark.layouts
 @pytest.mark.parametrize("term", ["needle-000000", MIDDLE_NEEDLE, *UNICODE_NEEDLES, LITERAL,
                                   "ÜNÏCØDÉ"])
 def test_substring_hits_equal_sql(corpus: str, term: str) -> None:
@@ -128,6 +129,7 @@ def test_percent_underscore_backslash_are_literal(corpus: str) -> None:
     (600, None, "newest rows first"),  # "the" fills a page from the newest rows
     (10, 100, "(many matches)"),  # few there, over the cap: the index gives way
 ])
+@pytest.mark.layouts
 def test_common_term_first_page_is_the_newest_matches(
         corpus: str, monkeypatch: pytest.MonkeyPatch, look_first: int, cap: int | None,
         plan: str) -> None:
@@ -160,6 +162,7 @@ async def _pages(dsn: str, req: SearchRequest, cap: int | None, pages: int
         await session.close()
 
 
+@pytest.mark.layouts
 def test_filters_and_several_terms(corpus: str) -> None:
     req = parse_search('type:output "thermodynamics, part" 1')
     ids = _check(corpus, req)
@@ -169,6 +172,7 @@ def test_filters_and_several_terms(corpus: str) -> None:
             f"search-unicode-{n}" for n in range(3)}
 
 
+@pytest.mark.layouts
 def test_regex_hits_equal_sql_and_bad_regex_is_one_line(corpus: str) -> None:
     ids = _check(corpus, SearchRequest(("quokka[a-z]+phone",), SearchMode.REGEX))
     assert _pids(corpus, ids) == {"search-huge"}
@@ -179,6 +183,7 @@ def test_regex_hits_equal_sql_and_bad_regex_is_one_line(corpus: str) -> None:
     assert "\n" not in str(failed.value)
 
 
+@pytest.mark.layouts
 def test_fuzzy_finds_the_misspelt_word_and_rows_newer_than_the_word_list(corpus: str) -> None:
     req = SearchRequest(("thermodinamics",), SearchMode.FUZZY)
     ids, run = asyncio.run(_all_hits(corpus, req))
@@ -193,6 +198,7 @@ def test_fuzzy_finds_the_misspelt_word_and_rows_newer_than_the_word_list(corpus:
     assert _pids(corpus, asyncio.run(_all_hits(corpus, huge))[0]) == {"search-huge"}
 
 
+@pytest.mark.layouts
 def test_snippet_marks_the_match_in_the_middle_of_20_mb(corpus: str) -> None:
     async def first() -> list[Hit]:
         session = BrowseSession(Target(corpus, "test"))
@@ -250,6 +256,7 @@ def test_statement_timeout_ends_a_runaway_search(corpus: str) -> None:
     assert "statement_timeout" in str(stopped.value)
 
 
+@pytest.mark.layouts
 def test_cancel_reaches_the_server(corpus: str) -> None:
     async def go() -> float:
         session = BrowseSession(Target(corpus, "test"))

@@ -17,6 +17,7 @@ import pytest
 from tests.hostile import ESCAPES, assert_safe
 
 pytestmark = pytest.mark.db
+BOTH_LAYOUTS = True  # every test here on the plain and the partitioned table
 
 
 def _start(*args: str) -> subprocess.Popen[str]:

@@ -28,6 +28,7 @@ from procos_tui.db.conninfo import Target
 from procos_tui.db.gateway import Gateway
 
 pytestmark = pytest.mark.db
+BOTH_LAYOUTS = True  # every test here on the plain and the partitioned table
 
 MODELS = [("openai", "gpt-4o"), ("openai", "gpt-4o-mini"), ("anthropic", "claude-sonnet-4"),
           ("google", "gemini-2.5-pro"), ("ollama", "llama3.1:70b"), ("acme", "unregistered")]
