@@ -386,10 +386,11 @@ def test_a_failed_page_loses_no_hit(corpus: str, term: str, page: int) -> None:
     assert set(ids) == asyncio.run(_truth(corpus, req))
 
 
-def test_word_list_refresh_steps_future_and_undated_rows(empty_db: Callable[[], str]) -> None:
+@pytest.mark.layouts
+def test_word_list_refresh_steps_future_and_undated_rows(fresh: str) -> None:
     from procos_tui.db.schema import apply_schema
 
-    dsn = empty_db()
+    dsn = fresh
     with psycopg.connect(dsn, autocommit=True) as conn:
         apply_schema(conn)
 
@@ -431,14 +432,14 @@ def test_word_list_refresh_steps_future_and_undated_rows(empty_db: Callable[[], 
                             " WHERE word = 'photosynthesis'").fetchone() == (1,)
 
 
-def test_word_list_equals_the_words_of_every_row_across_batches(
-        empty_db: Callable[[], str]) -> None:
+@pytest.mark.layouts
+def test_word_list_equals_the_words_of_every_row_across_batches(fresh: str) -> None:
     """The refresh splits whole batches at once (with parallel workers where the server has
     them); its list must be exactly the distinct words procos_ai_words finds row by row, also
     when a batch ends in the middle of rows sharing one created_at."""
     from procos_tui.db.schema import apply_schema
 
-    dsn = empty_db()
+    dsn = fresh
     texts = [
         "Refund the INVOICE, please: order #4411 (priority high).",
         "deadbeef 0xff 12345 cafe42 abc-def Straße ÜBER naïve…“quoted” — dash\u2014joined",
