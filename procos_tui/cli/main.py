@@ -348,10 +348,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  skipped on a standby: {shown(skipped)}")
     for table in report.stats.tables:
         if report.skipped:
-            print(f"  table {shown(table.table)}: {table.bytes:,} bytes, {table.rows_text}")
+            print(f"  table {shown(table.label)}: {table.bytes:,} bytes, {table.rows_text}")
             continue
         advice = table.advice()
-        print(f"  table {shown(table.table)}: {table.bytes:,} bytes, {table.rows_text}, "
+        print(f"  table {shown(table.label)}: {table.bytes:,} bytes, {table.rows_text}, "
               f"{table.dead_tuples:,} dead ({table.dead_text}), vacuumed "
               f"{shown(table.last_vacuumed or 'never')}, analysed "
               f"{shown(table.last_analyzed or 'never')}: {advice.action}"

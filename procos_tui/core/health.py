@@ -87,6 +87,12 @@ class TableStats:
     dead_tuples: int = 0
     changed_since_analyze: int = 0
     last_vacuumed: str | None = None  # ISO 8601 (manual or auto), None if never
+    partitions: int = 0  # the partitioned layout: its leaf partitions (the numbers are theirs)
+
+    @property
+    def label(self) -> str:
+        """The table's name, and its partitions where it has them."""
+        return f"{self.table} ({self.partitions} partitions)" if self.partitions else self.table
 
     @property
     def rows_text(self) -> str:

@@ -267,7 +267,8 @@ def statistics(conn: Any, with_context: bool = True) -> Stats:
     tables_param = {"tables": list(health_sql.MAINTAINED_TABLES)}
     tables = [TableStats(t["table_name"], t["bytes"], _estimate(t["rows_estimate"]),
                          _iso(t["last_analyzed"]), t["live_tuples"], t["dead_tuples"],
-                         t["changed_since_analyze"], _iso(t["last_vacuumed"]))
+                         t["changed_since_analyze"], _iso(t["last_vacuumed"]),
+                         int(t["partitions"]))
               for t in fetch_all(conn, health_sql.TABLE_SIZES, tables_param)]
     indexes = [IndexUse(i["index_name"], i["scans"], i["bytes"], i["table_name"], i["valid"])
                for i in fetch_all(conn, health_sql.INDEX_USAGE, tables_param)]
@@ -354,7 +355,8 @@ def run_check(conn: Any) -> Report:
         report.skipped.append(STANDBY_SKIPPED)
         # Sizes and validity are the primary's (replicated); the rest would mislead.
         report.stats = Stats(
-            [TableStats(t.table, t.bytes, t.rows_estimate, None) for t in report.stats.tables],
+            [TableStats(t.table, t.bytes, t.rows_estimate, None, partitions=t.partitions)
+             for t in report.stats.tables],
             [], report.stats.providers, report.stats.camunda_indexes_missing)
     return report
 

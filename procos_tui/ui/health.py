@@ -153,7 +153,7 @@ class HealthScreen(Screen[None]):
             need = t.advice().action
             count = "?" if t.rows_estimate is None else f"{t.rows_estimate:,}"
             rows.append((
-                Text(sanitize_plain(_short(t.table))), Text(human_size(t.bytes), justify="right"),
+                Text(sanitize_plain(_short(t.label))), Text(human_size(t.bytes), justify="right"),
                 Text(count, justify="right"), Text(t.dead_text, justify="right"),
                 Text(ago(t.last_vacuumed, now, "")), Text(ago(t.last_analyzed, now, "")),
                 Text(need, style="green" if need == "ok" else "bold yellow")))

@@ -52,7 +52,8 @@ def test_the_json_report_keeps_its_keys_order_and_plain_values() -> None:
         '"camunda": "compared 1 instances with Camunda AI variables", "stats": {"tables": '
         '[{"table": "procos_ai_context", "bytes": 8192, "rows_estimate": -1, '
         '"last_analyzed": null, "live_tuples": 3, "dead_tuples": 1, "changed_since_analyze": 4, '
-        '"last_vacuumed": null}], "indexes": [{"index": "i", "scans": 0, "bytes": 16, '
+        '"last_vacuumed": null, "partitions": 0}], "indexes": [{"index": "i", "scans": 0, '
+        '"bytes": 16, '
         '"table": "procos_ai_context", "valid": true}], '
         '"providers": [{"provider": null, "rows": 3, "instances": 1}], '
         '"camunda_indexes_missing": ["idx_act_hi_varinst_proc_inst_ai"]}, "skipped": []}')

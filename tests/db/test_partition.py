@@ -229,6 +229,11 @@ def test_init_db_and_check_on_the_partitioned_layout(partitioned: str) -> None:
         partitions = conn.execute("SELECT count(*) FROM pg_partition_tree('procos_ai_context')"
                                   " WHERE isleaf").fetchone()
         assert partitions is not None
+        rows = conn.execute("SELECT count(*) FROM procos_ai_context").fetchone()
+    human = run("check", "--dsn", partitioned)
+    # The table's line adds up its partitions (the parent itself holds no rows).
+    assert f"table procos_ai_context ({partitions[0]} partitions): " in human.stdout
+    assert rows is not None and f"~{rows[0]:,} rows" in human.stdout
     found = _findings(partitioned)
     assert {f["kind"] for f in found} == {"schema_drift", "partitioning"}
     assert any("idx_procos_ai_context_usage_jsonb" in f["detail"] for f in found

@@ -152,7 +152,8 @@ TABLE_SIZES = """
 SELECT t.name AS table_name, l.bytes, l.rows_estimate,
        greatest(s.last_analyze, s.last_autoanalyze) AS last_analyzed,
        l.last_vacuumed, l.live_tuples, l.dead_tuples,
-       coalesce(s.n_mod_since_analyze, l.changed_since_analyze) AS changed_since_analyze
+       coalesce(s.n_mod_since_analyze, l.changed_since_analyze) AS changed_since_analyze,
+       CASE WHEN c.relkind = 'p' THEN l.leaves ELSE 0 END AS partitions
 FROM unnest(%(tables)s::text[]) WITH ORDINALITY AS t(name, n)
 JOIN pg_class AS c ON c.oid = to_regclass(t.name) AND c.relkind IN ('r', 'p')
 LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
@@ -165,7 +166,8 @@ CROSS JOIN LATERAL (
            min(greatest(ps.last_vacuum, ps.last_autovacuum)) AS last_vacuumed,
            coalesce(sum(ps.n_live_tup), 0)::bigint AS live_tuples,
            coalesce(sum(ps.n_dead_tup), 0)::bigint AS dead_tuples,
-           coalesce(sum(ps.n_mod_since_analyze), 0)::bigint AS changed_since_analyze
+           coalesce(sum(ps.n_mod_since_analyze), 0)::bigint AS changed_since_analyze,
+           count(*) AS leaves
     FROM (SELECT c.oid AS relid WHERE c.relkind = 'r'
           UNION ALL
           SELECT tree.relid FROM pg_partition_tree(c.oid) AS tree
