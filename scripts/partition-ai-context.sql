@@ -13,15 +13,16 @@
 --       ON procos_ai_context (updated_at);          -- finds rows updated while copying
 --   VACUUM procos_ai_context; VACUUM procos_ai_context_partitioned;
 --   SELECT procos_ai_partition_sync();              -- catch up, without a lock
---   BEGIN; SET LOCAL lock_timeout = '2s';
+--   BEGIN; SET LOCAL lock_timeout = '1s';       -- below deadlock_timeout
 --   SELECT procos_ai_partition_swap(); COMMIT;      -- the short lock: last rows, then rename
 --   ANALYZE procos_ai_context;
 --
 -- ProcOS's inserts go on throughout and keep working unchanged afterwards (INSERT into
 -- procos_ai_context routes each row to its month; a NULL or far-off created_at goes to the
--- default partition). Only the swap takes a lock that stops them, for as long as it takes to
--- copy the rows of its last seconds. The old table stays, as procos_ai_context_unpartitioned
--- with its indexes renamed *_old, until the operator drops it.
+-- default partition). Only the swap takes a lock that stops them (and readers), for as long
+-- as it takes to copy the rows changed since the sync and to compare the two tables' ids.
+-- The old table stays, as procos_ai_context_unpartitioned with its indexes renamed *_old,
+-- until the operator drops it.
 --
 -- What changes: PostgreSQL's unique indexes on a partitioned table must hold the partition
 -- key, so the primary key on id becomes UNIQUE (id, created_at) (ids are UUIDs generated
@@ -63,9 +64,12 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The partition for the month that holds `month`, if it is missing: created on its own, the
--- rows of that month moved into it from the default partition (which is locked meanwhile:
--- only rows without a month of their own wait), then attached, which builds the parent's
--- indexes on it. A CHECK of its bounds lets ATTACH skip scanning it. True if it was created.
+-- rows of that month moved into it from the default partition, then attached, which builds
+-- the parent's indexes on it and scans the default partition. A CHECK of its bounds lets
+-- ATTACH skip scanning the new one. The default partition stays locked until the end of the
+-- transaction: rows without a month of their own wait, and so does any statement that does
+-- not narrow by created_at (a lookup by id reads every partition). Ahead of time, the default
+-- partition holds only undated rows and this takes a moment. True if it was created.
 CREATE OR REPLACE FUNCTION procos_ai_month_partition(parent REGCLASS,
                                                      in_month TIMESTAMP WITH TIME ZONE)
 RETURNS BOOLEAN
@@ -214,7 +218,9 @@ BEGIN
             ORDER BY coalesce(c.created_at, '-infinity'::timestamptz), c.id
             LIMIT batch_rows
         ), copied AS (
+            -- A copy run again after a sync meets rows the sync put there already.
             INSERT INTO procos_ai_context_partitioned SELECT * FROM batch
+            ON CONFLICT DO NOTHING
         ), last AS (
             SELECT coalesce(b.created_at, '-infinity'::timestamptz) AS at, b.id FROM batch AS b
             ORDER BY 1 DESC, 2 DESC LIMIT 1
@@ -274,29 +280,41 @@ BEGIN
 END;
 $$;
 
--- Step 4: the copy made equal to the table, without a lock: rows missing from it, rows
--- updated since they were copied, rows deleted since. Remembers from when the swap must look
--- again (the start of the oldest transaction then running: its writes commit later).
--- {inserted, updated, deleted}.
-CREATE OR REPLACE FUNCTION procos_ai_partition_sync()
+-- Step 4: the copy made equal to the table, without a lock: rows whose copy differs (an
+-- update, which the updated_at trigger stamps; a created_at moved, which may have left two
+-- copies behind), rows deleted since, rows missing. Remembers from when the swap must look
+-- again: the start of the oldest transaction then open (its writes, stamped with its start,
+-- may commit after this sync has read), prepared ones included. {inserted, updated, deleted}.
+CREATE OR REPLACE FUNCTION procos_ai_partition_reconcile(since TIMESTAMP WITH TIME ZONE)
 RETURNS BIGINT[]
 LANGUAGE plpgsql AS $$
 DECLARE
-    mark TIMESTAMP WITH TIME ZONE;
     inserted BIGINT;
     updated BIGINT;
     deleted BIGINT;
 BEGIN
-    SELECT least(now(), min(xact_start)) INTO mark FROM pg_stat_activity
-    WHERE datname = current_database() AND xact_start IS NOT NULL;
-    WITH changed AS (
-        DELETE FROM procos_ai_context_partitioned AS t
-        USING procos_ai_context AS o
-        WHERE o.id = t.id AND o.updated_at IS DISTINCT FROM t.updated_at
-        RETURNING o.id
-    )
+    -- since NULL: compare every row; else only rows stamped (updated_at) or dated since then.
+    DROP TABLE IF EXISTS pg_temp.procos_ai_partition_changed;
+    CREATE TEMP TABLE procos_ai_partition_changed (id UUID PRIMARY KEY) ON COMMIT DROP;
+    IF since IS NULL THEN
+        INSERT INTO pg_temp.procos_ai_partition_changed
+        SELECT DISTINCT o.id FROM procos_ai_context AS o
+        JOIN procos_ai_context_partitioned AS t ON t.id = o.id
+        WHERE o.updated_at IS DISTINCT FROM t.updated_at
+           OR o.created_at IS DISTINCT FROM t.created_at;
+    ELSE
+        INSERT INTO pg_temp.procos_ai_partition_changed
+        SELECT o.id FROM procos_ai_context AS o WHERE o.updated_at >= since
+        UNION
+        SELECT o.id FROM procos_ai_context AS o
+        WHERE coalesce(o.created_at, '-infinity'::timestamptz) >= since;
+    END IF;
+    -- Every copy of a changed row goes, then the row as it is now comes back once.
+    DELETE FROM procos_ai_context_partitioned AS t
+    USING pg_temp.procos_ai_partition_changed AS c WHERE t.id = c.id;
     INSERT INTO procos_ai_context_partitioned
-    SELECT o.* FROM procos_ai_context AS o WHERE o.id IN (SELECT id FROM changed);
+    SELECT o.* FROM procos_ai_context AS o
+    JOIN pg_temp.procos_ai_partition_changed AS c ON c.id = o.id;
     GET DIAGNOSTICS updated = ROW_COUNT;
     DELETE FROM procos_ai_context_partitioned AS t
     WHERE NOT EXISTS (SELECT 1 FROM procos_ai_context AS o WHERE o.id = t.id);
@@ -305,8 +323,31 @@ BEGIN
     SELECT o.* FROM procos_ai_context AS o
     WHERE NOT EXISTS (SELECT 1 FROM procos_ai_context_partitioned AS t WHERE t.id = o.id);
     GET DIAGNOSTICS inserted = ROW_COUNT;
-    UPDATE procos_ai_partition_migration SET synced_from = mark;
+    DROP TABLE pg_temp.procos_ai_partition_changed;
     RETURN ARRAY[inserted, updated, deleted];
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION procos_ai_partition_sync()
+RETURNS BIGINT[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    mark TIMESTAMP WITH TIME ZONE;
+    counts BIGINT[];
+BEGIN
+    -- Other roles' xact_start is visible only to superusers and pg_read_all_stats: without
+    -- it the mark could come after a transaction still open, whose updates would be missed.
+    IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+       AND NOT pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') THEN
+        RAISE EXCEPTION 'the sync must see every session''s open transaction'
+            USING HINT = 'run the migration as a superuser or a member of pg_read_all_stats';
+    END IF;
+    SELECT least(now(), min(a.xact_start), (SELECT min(x.prepared) FROM pg_prepared_xacts AS x))
+    INTO mark FROM pg_stat_activity AS a
+    WHERE a.datname = current_database() AND a.xact_start IS NOT NULL;
+    counts := procos_ai_partition_reconcile(NULL);
+    UPDATE procos_ai_partition_migration SET synced_from = mark;
+    RETURN counts;
 END;
 $$;
 
@@ -324,8 +365,7 @@ DECLARE
     locked_at TIMESTAMP WITH TIME ZONE;
     late BIGINT;
     updated BIGINT;
-    old_rows BIGINT;
-    new_rows BIGINT;
+    counts BIGINT[];
     full_sync TEXT := '';
     v RECORD;
     views TEXT[] := '{}';
@@ -339,30 +379,26 @@ BEGIN
     IF mark IS NULL THEN
         RAISE EXCEPTION 'the copy has not been synced' USING HINT = 'SELECT procos_ai_partition_sync()';
     END IF;
+    -- The views over the table first, then the table: a reader of a view locks them in
+    -- that order, so taking them the other way round could deadlock with it.
+    FOR v IN
+        SELECT DISTINCT r.ev_class::regclass AS view_name
+        FROM pg_depend AS d JOIN pg_rewrite AS r ON r.oid = d.objid
+        WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = 'procos_ai_context'::regclass
+          AND r.ev_class <> 'procos_ai_context'::regclass
+    LOOP
+        EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v.view_name);
+    END LOOP;
     LOCK TABLE procos_ai_context IN ACCESS EXCLUSIVE MODE;
     locked_at := clock_timestamp();
-    INSERT INTO procos_ai_context_partitioned
-    SELECT o.* FROM procos_ai_context AS o
-    WHERE coalesce(o.created_at, '-infinity'::timestamptz) >= mark
-      AND NOT EXISTS (SELECT 1 FROM procos_ai_context_partitioned AS t WHERE t.id = o.id);
-    GET DIAGNOSTICS late = ROW_COUNT;
-    WITH changed AS (
-        DELETE FROM procos_ai_context_partitioned AS t
-        USING procos_ai_context AS o
-        WHERE o.updated_at >= mark AND o.id = t.id AND o.updated_at IS DISTINCT FROM t.updated_at
-        RETURNING o.id
-    )
-    INSERT INTO procos_ai_context_partitioned
-    SELECT o.* FROM procos_ai_context AS o WHERE o.id IN (SELECT id FROM changed);
-    GET DIAGNOSTICS updated = ROW_COUNT;
-    -- Deletes leave no trace to look for: the counts tell whether there were any.
-    SELECT count(*) INTO old_rows FROM procos_ai_context;
-    SELECT count(*) INTO new_rows FROM procos_ai_context_partitioned;
-    IF old_rows <> new_rows THEN
-        PERFORM procos_ai_partition_sync();
-        full_sync := format('; counts differed (%s vs %s): synced in full under the lock',
-                            old_rows, new_rows);
-    END IF;
+    -- Exact, with nothing writing: rows stamped or dated since the sync's mark are copied
+    -- again, and a comparison of the ids both ways finds deletes and any insert that came
+    -- with an old updated_at and created_at of its own.
+    counts := procos_ai_partition_reconcile(mark);
+    late := counts[1];
+    updated := counts[2];
+    full_sync := CASE WHEN counts[3] > 0 THEN format('; %s deleted rows removed', counts[3])
+                      ELSE '' END;
 
     FOR v IN
         SELECT DISTINCT r.ev_class::regclass AS view_name,
@@ -412,8 +448,8 @@ BEGIN
         EXECUTE format('ALTER TABLE procos_ai_context OWNER TO %I', owner_name);
     END IF;
     DELETE FROM procos_ai_partition_migration;
-    RETURN format('swapped: %s late rows and %s updated rows copied under the lock%s; '
-                  '%s rows; held the lock %s ms', late, updated, full_sync, old_rows,
+    RETURN format('swapped: %s missing rows and %s changed rows copied under the lock%s; '
+                  'held the lock %s ms', late, updated, full_sync,
                   round(extract(epoch FROM clock_timestamp() - locked_at) * 1000));
 END;
 $$;

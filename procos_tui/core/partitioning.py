@@ -93,9 +93,10 @@ class PartitionPlan:
             "the primary key's place (a partitioned table's unique keys hold created_at)",
             "  4. catch up with what ProcOS wrote meanwhile (an index on updated_at, built "
             "CONCURRENTLY, finds updated rows; VACUUM, then a sync without a lock)",
-            "  5. lock procos_ai_context briefly (lock_timeout 1 s, tried again while busy), "
-            "copy the last rows, and rename: the partitioned table becomes procos_ai_context, "
-            "with the old one's views, triggers, grants and owner",
+            "  5. lock procos_ai_context (lock_timeout 1 s, tried again while busy; ProcOS's "
+            "inserts and readers wait meanwhile), copy the rows changed since step 4, compare "
+            "the two tables' ids for deletes, and rename: the partitioned table becomes "
+            "procos_ai_context, with the old one's views, triggers, grants and owner",
             "  6. ANALYZE it; the old table stays as procos_ai_context_unpartitioned until you "
             "drop it",
             f"It needs about {human_size(self.bytes)} of free disk for the copy.",

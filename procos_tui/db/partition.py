@@ -89,6 +89,13 @@ def migrate(conn: psycopg.Connection[Any], progress: Progress,
             progress(sanitize_plain(diag.message_primary))
 
     conn.execute("SET statement_timeout = 0")
+    sees = fetch_one(conn, partition_sql.SEES_EVERY_TRANSACTION)
+    if not (sees and sees["sees"]):
+        # Asked before hours of copying, not at the sync that needs it.
+        raise DatabaseError(
+            "partition --apply must see every session's open transaction (to catch the "
+            "updates they commit late): run it as a superuser or a member of "
+            "pg_read_all_stats")
     install(conn)
     first = fetch_one(conn, partition_sql.PREPARE, {"months_ahead": months_ahead})
     said.append(sanitize_plain(str(first["said"] if first else "")))
@@ -110,6 +117,9 @@ def migrate(conn: psycopg.Connection[Any], progress: Progress,
     progress(said[-1])
     progress("catching up with ProcOS's writes (index on updated_at, VACUUM, sync)…")
     step = time.monotonic()
+    stale = fetch_one(conn, partition_sql.UPDATED_AT_INDEX_INVALID)
+    if stale and stale["invalid"]:  # left by an interrupted run: of no use, and in the way
+        conn.execute(partition_sql.DROP_INVALID_UPDATED_AT_INDEX)
     conn.execute(partition_sql.UPDATED_AT_INDEX)
     conn.execute(partition_sql.VACUUM_OLD)
     conn.execute(partition_sql.VACUUM_NEW)
@@ -138,9 +148,12 @@ def _swap(conn: psycopg.Connection[Any], progress: Progress, lock_timeout_ms: in
                     sql.Literal(f"{int(lock_timeout_ms)}ms")))
                 row = fetch_one(conn, partition_sql.SWAP)
             return str(row["said"] if row else ""), attempt
-        except psycopg.errors.LockNotAvailable:
-            progress(f"procos_ai_context is busy (no lock within {lock_timeout_ms} ms, "
-                     f"attempt {attempt} of {SWAP_ATTEMPTS}); trying again in 1 s")
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected) as exc:
+            why = ("a deadlock with a reader, which the server ended on our side"
+                   if isinstance(exc, psycopg.errors.DeadlockDetected)
+                   else f"no lock within {lock_timeout_ms} ms")
+            progress(f"procos_ai_context is busy ({why}, attempt {attempt} of "
+                     f"{SWAP_ATTEMPTS}); trying again in 1 s")
             time.sleep(1)
     raise DatabaseError(
         f"no lock on procos_ai_context in {SWAP_ATTEMPTS} attempts: a long transaction holds "

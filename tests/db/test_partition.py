@@ -296,3 +296,98 @@ def test_writes_are_refused_under_read_only(partitioned: str) -> None:
         assert "refused under --read-only" in done.stderr
     bad = run("partition", "--ensure", "500", "--dsn", partitioned)
     assert bad.returncode == 2 and "0 to 120" in bad.stderr
+
+
+def _up_to_sync(conn: Conn, after_copy: str | None = None) -> None:
+    """The migration's steps by hand, as scripts/partition-ai-context.sql lists them, up to
+    and including the sync (after_copy: a statement run between the copy and the sync)."""
+    from procos_tui.db.partition import install
+    from procos_tui.db.queries import partition as partition_sql
+
+    install(conn)
+    conn.execute("SELECT procos_ai_partition_prepare(3)")
+    conn.execute("CALL procos_ai_partition_copy(1000)")
+    if after_copy:
+        conn.execute(after_copy.encode())
+    conn.execute("SELECT procos_ai_partition_index()")
+    conn.execute(partition_sql.UPDATED_AT_INDEX)
+    conn.execute("SELECT procos_ai_partition_sync()")
+
+
+def _ids_once(conn: Conn) -> None:
+    twice = conn.execute("SELECT count(*) - count(DISTINCT id) FROM procos_ai_context"
+                         ).fetchone()
+    assert twice == (0,), "a row is in the partitioned table twice"
+
+
+def test_changes_after_the_sync_are_all_in_the_swap(fresh: str) -> None:
+    """Between the sync and the swap: an undated insert, one dated two days back with an old
+    updated_at of its own, two deletes, an update, a created_at moved. The swap's table is
+    the old one exactly (the counts alone would have matched: two in, two out)."""
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        _fill(conn, 5000)
+        _up_to_sync(conn)
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, content_text, created_at) VALUES ('late', 'input', '{}',"
+                     " 'undated, after the sync', NULL)")
+        conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                     " content_data, content_text, created_at, updated_at) VALUES ('late',"
+                     " 'input', '{}', 'back-dated, after the sync', now() - interval '2 days',"
+                     " now() - interval '2 days')")
+        conn.execute("DELETE FROM procos_ai_context WHERE id IN (SELECT id FROM"
+                     " procos_ai_context WHERE process_instance_id <> 'late' ORDER BY id"
+                     " LIMIT 2)")
+        conn.execute("UPDATE procos_ai_context SET content_text = 'changed after the sync'"
+                     " WHERE id = (SELECT max(id::text)::uuid FROM procos_ai_context)")
+        conn.execute("UPDATE procos_ai_context SET created_at = created_at + interval '1 day'"
+                     " WHERE id = (SELECT min(id::text)::uuid FROM procos_ai_context)")
+        before = _rows(conn)
+        with conn.transaction():
+            said = conn.execute("SELECT procos_ai_partition_swap()").fetchone()
+        assert said is not None and "held the lock" in said[0]
+        assert _relkind(conn) == "p"
+        assert _rows(conn) == before
+        _ids_once(conn)
+
+
+def test_a_created_at_moved_during_the_copy_leaves_one_copy(fresh: str) -> None:
+    """A row already copied whose created_at moves past the copy's position is read again
+    by the copy: the migration still ends with each row once."""
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        _fill(conn, 3000)
+        from procos_tui.db.partition import install
+
+        install(conn)
+        conn.execute("SELECT procos_ai_partition_prepare(3)")
+        conn.execute("CALL procos_ai_partition_copy(1000)")
+        conn.execute("UPDATE procos_ai_context SET created_at = now() + interval '1 hour'"
+                     " WHERE id IN (SELECT id FROM procos_ai_context WHERE created_at IS NOT"
+                     " NULL ORDER BY created_at LIMIT 3)")
+        conn.execute("CALL procos_ai_partition_copy(1000)")
+        copies = conn.execute("SELECT count(*) - count(DISTINCT id) FROM"
+                              " procos_ai_context_partitioned").fetchone()
+        assert copies == (3,)  # the situation the sync must undo
+        before = _rows(conn)
+    done = run("partition", "--apply", "--dsn", fresh)
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(fresh) as conn:
+        assert _rows(conn) == before
+        _ids_once(conn)
+
+
+def test_apply_again_after_the_sync_finishes_the_migration(fresh: str) -> None:
+    """A run that stopped after its sync (the swap never got its lock) is finished by the
+    next --apply: its copy meets the row the sync added (stored after the copy, past its
+    position) and passes over it."""
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        _fill(conn, 4000)
+        _up_to_sync(conn, "INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                          " content_data, content_text) VALUES ('late', 'output', '{}',"
+                          " 'stored between the copy and the sync')")
+        before = _rows(conn)
+    done = run("partition", "--apply", "--dsn", fresh)
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(fresh) as conn:
+        assert _relkind(conn) == "p"
+        assert _rows(conn) == before
+        _ids_once(conn)

@@ -40,6 +40,18 @@ COPY = "CALL procos_ai_partition_copy(%(batch_rows)s)"
 INDEX = "SELECT procos_ai_partition_index() AS done"
 UPDATED_AT_INDEX = ("CREATE INDEX CONCURRENTLY IF NOT EXISTS procos_ai_context_migrating_updated_at"
                     " ON procos_ai_context (updated_at)")
+UPDATED_AT_INDEX_INVALID = """
+SELECT NOT i.indisvalid AS invalid FROM pg_index AS i
+WHERE i.indexrelid = to_regclass('procos_ai_context_migrating_updated_at')
+"""
+DROP_INVALID_UPDATED_AT_INDEX = ("DROP INDEX CONCURRENTLY IF EXISTS"
+                                 " procos_ai_context_migrating_updated_at")
+# The sync's mark is the oldest open transaction's start, which pg_stat_activity shows for
+# other roles' sessions only to these.
+SEES_EVERY_TRANSACTION = """
+SELECT r.rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS sees
+FROM pg_roles AS r WHERE r.rolname = current_user
+"""
 VACUUM_OLD = "VACUUM procos_ai_context"
 VACUUM_NEW = "VACUUM procos_ai_context_partitioned"
 SYNC = "SELECT procos_ai_partition_sync() AS counts"
