@@ -273,8 +273,17 @@ def statistics(conn: Any, with_context: bool = True) -> Stats:
     indexes = [IndexUse(i["index_name"], i["scans"], i["bytes"], i["table_name"], i["valid"])
                for i in fetch_all(conn, health_sql.INDEX_USAGE, tables_param)]
     providers = ([ProviderStats(p["provider"], p["rows"], p["instances"])
-                  for p in fetch_all(conn, health_sql.PROVIDER_STATS)] if with_context else [])
+                  for p in _provider_rows(conn)] if with_context else [])
     return Stats(tables, indexes, providers, camunda_indexes_missing(conn))
+
+
+def _provider_rows(conn: Any) -> list[dict[str, Any]]:
+    present = fetch_one(conn, triage_sql.TRIAGE_SUPPORT)
+    state = fetch_one(conn, triage_sql.ROLLUP_STATE) if present and present["has_rollups"] else None
+    if state is None:
+        return fetch_all(conn, health_sql.PROVIDER_STATS)
+    return fetch_all(conn, health_sql.PROVIDER_STATS_ROLLUP,
+                     {"pos_at": state["read_at"], "pos_id": state["read_id"]})
 
 
 def _iso(moment: Any) -> str | None:

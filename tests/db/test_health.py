@@ -270,3 +270,28 @@ def test_analyze_refreshes_the_statistics_and_says_what_the_server_refused(fresh
     finally:
         with psycopg.connect(fresh, autocommit=True) as conn:
             conn.execute("DROP ROLE procos_t_reader")
+
+
+@pytest.mark.layouts
+def test_provider_counts_from_the_rollups_equal_a_pass_over_the_rows(fresh: str) -> None:
+    """check's rows and instances per provider come from the rollups and the rows after them
+    (undated ones included): the same as counting every row."""
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        def add(n: int, provider: str | None, when: str | None) -> None:
+            conn.execute("INSERT INTO procos_ai_context (process_instance_id, context_type,"
+                         " content_data, content_text, ai_provider, created_at)"
+                         " SELECT 'prov-' || (g %% 7), 'output', '{}', 'an answer long enough"
+                         " not to look cut at all ' || g, %s, %s::timestamptz"
+                         " FROM generate_series(1, %s) AS g", (provider, when, n))
+
+        add(40, "openai", "2026-01-05")
+        add(25, "anthropic", "2026-01-06")
+        add(5, None, "2026-01-07")
+        conn.execute("SELECT procos_ai_refresh_rollups(NULL, 5000, '0 seconds')")
+        add(9, "openai", "now")  # after the rollups' position
+        add(4, "google", None)  # undated: never rolled up
+        truth = [(r[0], r[1], r[2]) for r in conn.execute(
+            "SELECT ai_provider, count(*), count(DISTINCT process_instance_id)"
+            " FROM procos_ai_context GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()]
+        got = [(p.provider, p.rows, p.instances) for p in run_check(conn).stats.providers]
+    assert got == truth and len(truth) == 4

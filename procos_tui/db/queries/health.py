@@ -185,6 +185,36 @@ INDEX_USAGE = metrics_sql.INDEX_METRICS
 # ANALYZE of the maintained tables that exist (names from MAINTAINED_TABLES, never input).
 ANALYZE_TABLE = "ANALYZE {table}"
 
+# The same from the triage rollups and the rows after them (and the undated ones, never
+# rolled up): what every reader of the rollups does, instead of a pass over every row.
+PROVIDER_STATS_ROLLUP = """
+WITH live AS (
+    SELECT c.ai_provider, c.process_instance_id FROM procos_ai_context AS c
+    WHERE coalesce(c.created_at, '-infinity'::timestamptz) > '-infinity'::timestamptz
+      AND (coalesce(c.created_at, '-infinity'::timestamptz), c.id)
+          > (%(pos_at)s::timestamptz, %(pos_id)s::uuid)
+    UNION ALL
+    SELECT c.ai_provider, c.process_instance_id FROM procos_ai_context AS c
+    WHERE coalesce(c.created_at, '-infinity'::timestamptz) = '-infinity'::timestamptz
+),
+counted AS (
+    SELECT u.ai_provider, sum(u.row_count)::bigint AS n
+    FROM procos_ai_usage_rollup AS u GROUP BY 1
+    UNION ALL
+    SELECT l.ai_provider, count(*) FROM live AS l GROUP BY 1
+),
+instances AS (
+    SELECT m.ai_provider, m.process_instance_id FROM procos_ai_process_model_rollup AS m
+    UNION
+    SELECT l.ai_provider, l.process_instance_id FROM live AS l
+)
+SELECT r.provider, r.rows, i.instances
+FROM (SELECT ai_provider AS provider, sum(n)::bigint AS rows FROM counted GROUP BY 1) AS r
+JOIN (SELECT ai_provider AS provider, count(DISTINCT process_instance_id) AS instances
+      FROM instances GROUP BY 1) AS i ON i.provider IS NOT DISTINCT FROM r.provider
+ORDER BY 2 DESC, 1
+"""
+
 PROVIDER_STATS = """
 SELECT ai_provider AS provider, count(*) AS rows,
        count(DISTINCT process_instance_id) AS instances
