@@ -316,6 +316,18 @@ BEGIN
     SELECT o.* FROM procos_ai_context AS o
     JOIN pg_temp.procos_ai_partition_changed AS c ON c.id = o.id;
     GET DIAGNOSTICS updated = ROW_COUNT;
+    DROP TABLE pg_temp.procos_ai_partition_changed;
+    -- Deletes leave no trace but a count: under the swap's lock, with every row changed
+    -- since the mark copied again, equal counts mean there is nothing more to compare (two
+    -- index-only counts, about a second at 10M rows, where the id comparison takes tens).
+    -- What equal counts could hide: an insert that set its own old updated_at and created_at
+    -- (ProcOS's take the defaults) together with a delete, in the seconds since the sync.
+    IF since IS NOT NULL AND (SELECT count(*) FROM procos_ai_context)
+                             = (SELECT count(*) FROM procos_ai_context_partitioned) THEN
+        RETURN ARRAY[0, updated, 0];
+    END IF;
+    -- The id comparison streams through both id indexes rather than hashing millions of ids.
+    PERFORM set_config('enable_hashjoin', 'off', true);
     DELETE FROM procos_ai_context_partitioned AS t
     WHERE NOT EXISTS (SELECT 1 FROM procos_ai_context AS o WHERE o.id = t.id);
     GET DIAGNOSTICS deleted = ROW_COUNT;
@@ -323,7 +335,7 @@ BEGIN
     SELECT o.* FROM procos_ai_context AS o
     WHERE NOT EXISTS (SELECT 1 FROM procos_ai_context_partitioned AS t WHERE t.id = o.id);
     GET DIAGNOSTICS inserted = ROW_COUNT;
-    DROP TABLE pg_temp.procos_ai_partition_changed;
+    PERFORM set_config('enable_hashjoin', 'on', true);
     RETURN ARRAY[inserted, updated, deleted];
 END;
 $$;
@@ -391,13 +403,13 @@ BEGIN
     END LOOP;
     LOCK TABLE procos_ai_context IN ACCESS EXCLUSIVE MODE;
     locked_at := clock_timestamp();
-    -- Exact, with nothing writing: rows stamped or dated since the sync's mark are copied
-    -- again, and a comparison of the ids both ways finds deletes and any insert that came
-    -- with an old updated_at and created_at of its own.
+    -- With nothing writing: rows stamped or dated since the sync's mark are copied again;
+    -- if the counts then differ (deletes), the ids are compared both ways.
     counts := procos_ai_partition_reconcile(mark);
     late := counts[1];
     updated := counts[2];
-    full_sync := CASE WHEN counts[3] > 0 THEN format('; %s deleted rows removed', counts[3])
+    full_sync := CASE WHEN counts[3] > 0 THEN format('; the counts differed: ids compared, %s '
+                                                     'deleted rows removed', counts[3])
                       ELSE '' END;
 
     FOR v IN

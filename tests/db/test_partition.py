@@ -322,8 +322,8 @@ def _ids_once(conn: Conn) -> None:
 
 def test_changes_after_the_sync_are_all_in_the_swap(fresh: str) -> None:
     """Between the sync and the swap: an undated insert, one dated two days back with an old
-    updated_at of its own, two deletes, an update, a created_at moved. The swap's table is
-    the old one exactly (the counts alone would have matched: two in, two out)."""
+    updated_at of its own (which only the id comparison finds), two deletes, an update, a
+    created_at moved. The swap's table is the old one exactly."""
     with psycopg.connect(fresh, autocommit=True) as conn:
         _fill(conn, 5000)
         _up_to_sync(conn)
