@@ -22,9 +22,15 @@ BOTH_LAYOUTS = True  # every test here on the plain and the partitioned table
 
 def _start(*args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "PROCOS_DSN"}
+    # Ctrl-C as a terminal delivers it: a suite started in the background of a shell
+    # without job control inherits SIGINT ignored, and so would tail, which then never stops.
     return subprocess.Popen([sys.executable, "-m", "procos_tui", "tail", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
+                            env=env, preexec_fn=_interruptible)
+
+
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _lines(proc: subprocess.Popen[str], count: int, timeout: float) -> list[str]:
