@@ -145,7 +145,9 @@ def test_apply_on_a_live_table_keeps_every_row_and_every_write(fresh: str) -> No
             assert after[row_id][0] == _md5(text)
         undated = conn.execute("SELECT count(*) FROM procos_ai_context_default"
                                " WHERE created_at IS NULL").fetchone()
-        assert undated is not None and undated[0] == 30
+        # The undated rows the writer left (it may have deleted some), all in the default.
+        left = sum(1 for v in expected.values() if v[2] == "")
+        assert undated is not None and undated[0] == left and left > 20
         # The view over the table and the updated_at trigger came across.
         assert conn.execute("SELECT count(*) FROM procos_ai_conversations").fetchone() == (
             len(after),)
